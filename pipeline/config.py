@@ -1,0 +1,214 @@
+"""One network's configuration, validated once at start-up.
+
+A typo in the config must fail before any file is touched, with the file, the key and the reason,
+because the people who edit it are the core team, not the developers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "london.toml"
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
+
+
+class ConfigError(Exception):
+    """The network config is unreadable or invalid; the message names the file, key and reason."""
+
+
+class Sector(StrEnum):
+    local_government = "local_government"
+    nhs = "nhs"
+    higher_education = "higher_education"
+    further_education = "further_education"
+    housing = "housing"
+    public_body = "public_body"
+    business = "business"
+    voluntary = "voluntary"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReturnSchedule(_Strict):
+    """When a return type is expected from members."""
+
+    frequency: Literal["quarterly", "yearly"] = "quarterly"
+    due_days_after_period_end: int = Field(30, ge=0, le=365)
+
+
+class LocalArea(_Strict):
+    """The network's area: spend with suppliers whose postcode falls here counts as local."""
+
+    name: str
+    postcode_areas: list[str] = []
+    postcode_districts: list[str] = []
+
+    @field_validator("postcode_areas", "postcode_districts")
+    @classmethod
+    def _upper(cls, codes: list[str]) -> list[str]:
+        return sorted({c.strip().upper() for c in codes if c.strip()})
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> LocalArea:
+        if not self.postcode_areas and not self.postcode_districts:
+            raise ValueError("give at least one postcode area (e.g. 'SE') or district (e.g. 'DH1')")
+        for area in self.postcode_areas:
+            if not re.fullmatch(r"[A-Z]{1,2}", area):
+                raise ValueError(f"'{area}' is not a postcode area: use the letters only, e.g. 'SE' or 'DH'")
+        return self
+
+
+class Member(_Strict):
+    id: Slug
+    name: str
+    sector: Sector
+    contact_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    returns: list[str] | None = None
+    column_map: dict[str, str] = {}
+
+
+class Storage(_Strict):
+    """Where the network's data lives. Relative paths are resolved against the config file's folder."""
+
+    data_dir: str = "../var/london"
+    bucket: str | None = None
+    lake: str | None = None
+    warehouse_url: str | None = None
+    outbox: str | None = None
+
+
+class Reference(_Strict):
+    supplier_register: str = "reference/suppliers.csv"
+
+
+class Report(_Strict):
+    recipients: list[str] = []
+
+
+class NetworkConfig(_Strict):
+    id: Slug
+    name: str
+    living_wage_basis: Literal["london", "uk"]
+    suppression_threshold: int = Field(5, ge=1, le=100)
+    rejected_row_tolerance: float = Field(0.05, ge=0, le=1)
+    local_area: LocalArea
+    storage: Storage = Storage()
+    reference: Reference = Reference()
+    returns: dict[str, ReturnSchedule]
+    members: list[Member]
+    report: Report = Report()
+    source_path: Path | None = Field(None, exclude=True)
+
+    @field_validator("returns")
+    @classmethod
+    def _known_return_types(cls, returns: dict[str, ReturnSchedule]) -> dict[str, ReturnSchedule]:
+        from transforms.return_types import RETURN_TYPES
+
+        unknown = sorted(set(returns) - set(RETURN_TYPES))
+        if unknown:
+            raise ValueError(f"unknown return type(s) {unknown}; known: {sorted(RETURN_TYPES)}")
+        if not returns:
+            raise ValueError("configure at least one return type, e.g. [returns.spend]")
+        return returns
+
+    @model_validator(mode="after")
+    def _members_consistent(self) -> NetworkConfig:
+        from transforms.return_types import RETURN_TYPES
+
+        seen: set[str] = set()
+        for member in self.members:
+            if member.id in seen:
+                raise ValueError(f"member id '{member.id}' appears twice")
+            seen.add(member.id)
+            for rt in member.returns or []:
+                if rt not in self.returns:
+                    raise ValueError(f"member '{member.id}' returns '{rt}', which is not under [returns]")
+            canonical = {c for rt in RETURN_TYPES.values() for c in rt.columns}
+            for header, column in member.column_map.items():
+                if column not in canonical:
+                    raise ValueError(
+                        f"member '{member.id}' maps '{header}' to unknown column '{column}'; "
+                        f"known columns: {sorted(canonical)}"
+                    )
+        if not self.members:
+            raise ValueError("the network has no members")
+        return self
+
+    # -- derived locations -------------------------------------------------------------------------
+    @property
+    def base_dir(self) -> Path:
+        return self.source_path.parent if self.source_path else Path.cwd()
+
+    def _location(self, value: str | None, default: str) -> str:
+        raw = value or default
+        if "://" in raw:
+            return raw
+        path = Path(raw)
+        return str(path if path.is_absolute() else (self.base_dir / path).resolve())
+
+    @property
+    def data_dir(self) -> str:
+        return self._location(self.storage.data_dir, "data")
+
+    @property
+    def bucket_url(self) -> str:
+        """Ingest bucket; ``ANCHOR_BUCKET_URL`` overrides the file so a deployment can point elsewhere."""
+        return self._location(os.environ.get("ANCHOR_BUCKET_URL") or self.storage.bucket, f"{self.data_dir}/bucket")
+
+    @property
+    def lake_url(self) -> str:
+        return self._location(os.environ.get("ANCHOR_LAKE_URL") or self.storage.lake, f"{self.data_dir}/lake")
+
+    @property
+    def outbox_dir(self) -> str:
+        return self._location(self.storage.outbox, f"{self.data_dir}/outbox")
+
+    @property
+    def warehouse_url(self) -> str:
+        url = os.environ.get("ANCHOR_WAREHOUSE_URL") or self.storage.warehouse_url
+        return url or f"sqlite:///{self.data_dir}/warehouse.db"
+
+    def member(self, member_id: str) -> Member | None:
+        return next((m for m in self.members if m.id == member_id), None)
+
+    def expected_returns(self, member: Member) -> list[str]:
+        return list(member.returns) if member.returns is not None else list(self.returns)
+
+
+def _format_validation_error(path: Path, error: ValidationError) -> str:
+    lines = [f"{path}: the network config is not valid:"]
+    for item in error.errors():
+        key = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        reason = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  - {key}: {reason}")
+    lines.append("Fix the key(s) above and run the command again.")
+    return "\n".join(lines)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> NetworkConfig:
+    """Read and validate a network config (``ANCHOR_CONFIG`` or the example London network by default)."""
+    config_path = Path(path or os.environ.get("ANCHOR_CONFIG") or EXAMPLE_CONFIG).resolve()
+    try:
+        raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{config_path}: no such config file (set --config or ANCHOR_CONFIG)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
+    network = raw.pop("network", None)
+    if not isinstance(network, dict):
+        raise ConfigError(f"{config_path}: network: missing [network] table with id, name and living_wage_basis")
+    try:
+        return NetworkConfig.model_validate({**network, **raw, "source_path": config_path})
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(config_path, exc)) from None

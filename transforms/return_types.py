@@ -1,0 +1,156 @@
+"""Canonical schemas of the returns members send, with the header aliases seen in real exports.
+
+Members export from their own finance and HR systems, so a column arrives as "Supplier Name",
+"Beneficiary" or "Creditor_Name". Headers are matched after normalisation (case, spaces and
+punctuation folded), so the alias lists only need one spelling of each.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnKind = Literal["text", "date", "money", "enum", "bool", "postcode"]
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    kind: ColumnKind
+    required: bool = False
+    label: str = ""
+    aliases: tuple[str, ...] = ()
+    allowed: tuple[str, ...] = ()
+    default: str | None = None
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnType:
+    name: str
+    label: str
+    columns: dict[str, ColumnSpec]
+    # Columns that must be found for the header row to be recognised at all.
+    header_anchors: tuple[str, ...] = ()
+    # Columns whose presence changes the shape of the return (e.g. payment lines vs supplier totals).
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def required(self) -> list[str]:
+        return [name for name, spec in self.columns.items() if spec.required]
+
+    def alias_index(self, member_map: dict[str, str] | None = None) -> dict[str, str]:
+        """Normalised header -> canonical column; a member's own map wins over the shared aliases."""
+        index: dict[str, str] = {}
+        for name, spec in self.columns.items():
+            for alias in (name, spec.label, *spec.aliases):
+                if alias:
+                    index.setdefault(normalise_header(alias), name)
+        for header, column in (member_map or {}).items():
+            if column in self.columns:
+                index[normalise_header(header)] = column
+        return index
+
+
+def normalise_header(header: object) -> str:
+    """Fold case, currency signs, punctuation and spacing: 'Net Amount (£)' -> 'netamount'."""
+    text = str(header or "").lower().replace("£", "").replace("gbp", "")
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+SPEND = ReturnType(
+    name="spend",
+    label="Procurement spend",
+    header_anchors=("supplier_name", "amount_gbp"),
+    columns={
+        "payment_date": ColumnSpec(
+            "date",
+            label="Payment Date",
+            aliases=("date", "paid date", "date paid", "transaction date", "posting date", "pay date",
+                     "clearing date", "payment dt", "invoice payment date", "date of payment"),
+            help="Date the payment was made, day first (e.g. 14/08/2025). Leave the column out of a "
+            "supplier-totals return.",
+        ),
+        "supplier_name": ColumnSpec(
+            "text",
+            required=True,
+            label="Supplier Name",
+            aliases=("supplier", "beneficiary", "beneficiary name", "creditor", "creditor name", "vendor",
+                     "vendor name", "payee", "payee name", "merchant name", "company name", "supplier_name",
+                     "supplier name (payee)"),
+            help="The supplier's name as on the invoice.",
+        ),
+        "amount_gbp": ColumnSpec(
+            "money",
+            required=True,
+            label="Amount",
+            aliases=("amount", "net amount", "amount exc vat", "amount excluding vat", "net", "net value",
+                     "value", "total", "total spend", "total net", "sumofamount_exc_vat", "spend",
+                     "line amount", "payment amount", "net payment", "amount paid", "expenditure"),
+            help="Net of VAT, in pounds; a credit note is negative.",
+        ),
+        "supplier_id": ColumnSpec(
+            "text",
+            label="Supplier ID",
+            aliases=("supplier ref", "supplier reference", "supplier number", "supplier no", "vendor id",
+                     "vendor number", "company number", "companies house number", "creditor id",
+                     "creditor number", "charity number", "supplier code"),
+            help="Companies House number, charity number or your own supplier id.",
+        ),
+        "supplier_postcode": ColumnSpec(
+            "postcode",
+            label="Supplier Postcode",
+            aliases=("postcode", "post code", "vendor postcode", "supplier post code", "creditor postcode"),
+            help="The supplier's postcode (e.g. SE1 7PB).",
+        ),
+        "transaction_id": ColumnSpec(
+            "text",
+            label="Transaction ID",
+            aliases=("transaction number", "transaction no", "transaction ref", "payment ref",
+                     "payment reference", "invoice number", "invoice no", "document number", "doc no",
+                     "reference", "ref"),
+            help="Your reference for the payment line; must be unique within the file.",
+        ),
+        "category": ColumnSpec(
+            "text",
+            label="Category",
+            aliases=("expense type", "expense category", "service category", "cost category",
+                     "procurement category", "proclass", "spend category", "account description"),
+        ),
+        "department": ColumnSpec(
+            "text",
+            label="Department",
+            aliases=("directorate", "service area", "cost centre", "cost center", "service", "division",
+                     "department name"),
+        ),
+        "supplier_size": ColumnSpec(
+            "enum",
+            label="Supplier Size",
+            aliases=("size", "organisation size", "business size", "sme size"),
+            allowed=("micro", "small", "medium", "large"),
+            help="micro (<10 staff), small (<50), medium (<250) or large; leave blank if unknown.",
+        ),
+        "is_vcse": ColumnSpec(
+            "bool",
+            label="VCSE",
+            aliases=("is vcse", "vcse flag", "voluntary sector", "charity or vcse"),
+            help="Yes if the supplier is a voluntary, community or social enterprise.",
+        ),
+        "is_diverse_owned": ColumnSpec(
+            "bool",
+            label="Diverse Owned",
+            aliases=("is diverse owned", "diverse owned business", "diverse"),
+            help="Yes if the supplier is majority owned by women, ethnic minority or disabled people.",
+        ),
+        "spend_tier": ColumnSpec(
+            "enum",
+            label="Spend Tier",
+            aliases=("tier",),
+            allowed=("direct", "indirect"),
+            default="direct",
+            help="direct (you paid the supplier) or indirect (through a Tier 1 contractor).",
+        ),
+    },
+)
+
+RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND}
