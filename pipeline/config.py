@@ -164,7 +164,9 @@ class NetworkConfig(_Strict):
     @property
     def bucket_url(self) -> str:
         """Ingest bucket; ``ANCHOR_BUCKET_URL`` overrides the file so a deployment can point elsewhere."""
-        return self._location(os.environ.get("ANCHOR_BUCKET_URL") or self.storage.bucket, f"{self.data_dir}/bucket")
+        return self._location(
+            os.environ.get("ANCHOR_BUCKET_URL") or self.storage.bucket, f"{self.data_dir}/bucket"
+        )
 
     @property
     def lake_url(self) -> str:
@@ -207,7 +209,9 @@ def load_config(path: str | os.PathLike[str] | None = None) -> NetworkConfig:
         raise ConfigError(f"{config_path}: not valid TOML: {exc}") from None
     network = raw.pop("network", None)
     if not isinstance(network, dict):
-        raise ConfigError(f"{config_path}: network: missing [network] table with id, name and living_wage_basis")
+        raise ConfigError(
+            f"{config_path}: network: missing [network] table with id, name and living_wage_basis"
+        )
     try:
         return NetworkConfig.model_validate({**network, **raw, "source_path": config_path})
     except ValidationError as exc:

@@ -33,7 +33,9 @@ class Period:
             )
         y1, y2 = int(match["y1"]), int(match["y2"])
         if (y1 + 1) % 100 != y2:
-            raise PeriodError(f"'{key}' is not a financial year: the second year must follow the first (e.g. 2025-26)")
+            raise PeriodError(
+                f"'{key}' is not a financial year: the second year must follow the first (e.g. 2025-26)"
+            )
         quarter = int(match["q"]) if match["q"] else None
         return cls(y1, quarter)
 

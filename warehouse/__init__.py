@@ -1,1 +1,4 @@
-"""placeholder"""
+"""The SQL warehouse: schema (migrated with Alembic), transactional bulk loads, and the queries KPIs read.
+
+SQLAlchemy Core keeps one code path for SQLite (embedded default) and PostgreSQL (production).
+"""

@@ -1,0 +1,186 @@
+"""Check one return end to end without touching storage: the verdict a member gets.
+
+Reading, coercion and the GX content rules each find problems; here they are merged (one problem
+per cell, the most specific reason wins), the rejection tolerance is applied, and the row
+accounting rows read = rows accepted + rows rejected is guaranteed by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import pandas as pd
+
+from pipeline.gx_suites import run_suite
+from transforms.coercion import PROBLEM_COLUMNS, coerce_return
+from transforms.periods import Period
+from transforms.reading import FileRejected, RawTable, read_return
+from transforms.return_types import ReturnType
+
+Status = Literal["accepted", "quarantined"]
+
+
+@dataclass
+class ReturnCheck:
+    status: Status
+    rows_read: int
+    accepted: pd.DataFrame  # typed canonical columns of the rows to load, indexed by file line
+    problems: pd.DataFrame  # row, column, value, reason (row-level; empty for file-level rejections)
+    file_reason: str | None = None
+    how_to_fix: str | None = None
+    raw: RawTable | None = field(default=None, repr=False)
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.accepted) if self.status == "accepted" else 0
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_accepted
+
+    @property
+    def accepted_total_gbp(self) -> float:
+        if self.status != "accepted" or self.accepted.empty:
+            return 0.0
+        return round(float(self.accepted["amount_gbp"].sum()), 2)
+
+    @property
+    def shape(self) -> str:
+        if self.raw is None:
+            return "unknown"
+        return "payment_lines" if "payment_date" in self.raw.frame.columns else "supplier_totals"
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
+def _format_value(value: object) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%d/%m/%Y")
+    return "" if value is None or value is pd.NA else str(value)
+
+
+def _content_problems(
+    typed: pd.DataFrame, raw: pd.DataFrame, return_type: ReturnType, period: Period
+) -> pd.DataFrame:
+    sent = [c for c in typed.columns if c in raw.columns]
+    parameters = {
+        "period_start": pd.Timestamp(period.start),
+        "period_end": pd.Timestamp(period.end),
+    }
+    failures = run_suite(return_type.name, typed[sent], parameters)
+    frames = []
+    for failure in failures:
+        rows = failure.rows
+        first_rows: dict[int, int] = {}
+        if failure.keep_first:
+            values = typed.loc[rows, failure.column]
+            first = values.groupby(values).transform(lambda s: s.index.min())
+            first_rows = {int(r): int(f) for r, f in first.items()}
+            rows = [r for r in rows if first_rows[r] != r]
+        if not rows:
+            continue
+        shown = [
+            _format_value(typed.at[r, failure.column]) or _format_value(raw.at[r, failure.column])
+            for r in rows
+        ]
+        reasons = [
+            failure.reason_template.format(
+                value=v,
+                first_row=first_rows.get(r, ""),
+                period_start=period.start.strftime("%d/%m/%Y"),
+                period_end=period.end.strftime("%d/%m/%Y"),
+            )
+            for r, v in zip(rows, shown, strict=True)
+        ]
+        frames.append(
+            pd.DataFrame({"row": rows, "column": failure.column, "value": shown, "reason": reasons})
+        )
+    return pd.concat(frames, ignore_index=True) if frames else _empty_problems()
+
+
+def check_table(raw: RawTable, return_type: ReturnType, period: Period, tolerance: float) -> ReturnCheck:
+    typed, unreadable = coerce_return(raw.frame, return_type)
+    content = _content_problems(typed, raw.frame, return_type, period)
+    # One problem per cell: a value that could not be read is not also reported as "missing".
+    cell_problems = pd.concat([unreadable, content], ignore_index=True).drop_duplicates(
+        ["row", "column"], keep="first"
+    )
+    structural = pd.DataFrame(
+        [(p.row, p.column, p.value, p.reason) for p in raw.structural_problems], columns=PROBLEM_COLUMNS
+    )
+    problems = (
+        pd.concat([structural, cell_problems], ignore_index=True) if not structural.empty else cell_problems
+    )
+    problems = problems.astype({"row": "int64"}).sort_values(
+        ["row", "column"], kind="stable", na_position="first"
+    )
+    problems = problems.reset_index(drop=True)
+
+    bad_rows = set(cell_problems["row"].astype(int))
+    accepted = typed.loc[~typed.index.isin(bad_rows)]
+    counted = len(bad_rows) + sum(p.counts_towards_tolerance for p in raw.structural_problems)
+    share = counted / raw.rows_read
+    if accepted.empty:
+        return ReturnCheck(
+            "quarantined",
+            raw.rows_read,
+            accepted,
+            problems,
+            "None of the rows in the file could be used.",
+            "Fix the problems listed row by row and send the whole file again.",
+            raw,
+        )
+    if share > tolerance:
+        return ReturnCheck(
+            "quarantined",
+            raw.rows_read,
+            accepted,
+            problems,
+            f"{counted} of {raw.rows_read} rows ({share:.1%}) have problems, more than the network's "
+            f"tolerance of {tolerance:.0%}, so the whole file was held back rather than loaded in part.",
+            "Fix the rows listed below and send the whole file again with the same file name.",
+            raw,
+        )
+    return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw)
+
+
+def check_return(
+    data: bytes,
+    file_name: str,
+    return_type: ReturnType,
+    period: Period,
+    *,
+    member_column_map: dict[str, str] | None = None,
+    tolerance: float = 0.05,
+) -> ReturnCheck:
+    """Everything the pipeline would decide about a file, without storing anything."""
+    try:
+        raw = read_return(data, file_name, return_type, member_column_map)
+    except FileRejected as rejected:
+        return ReturnCheck(
+            "quarantined",
+            _count_records(data),
+            _empty_problems(),
+            _empty_problems(),
+            rejected.reason,
+            rejected.how_to_fix,
+        )
+    return check_table(raw, return_type, period, tolerance)
+
+
+def _count_records(data: bytes) -> int:
+    """Rows of a file we could not parse, so that a quarantined file still accounts for every row.
+
+    Without a recognised header we cannot know which lines are data; every non-blank line is counted,
+    which errs on the side of the member seeing a number they can recognise from their own file.
+    """
+    try:
+        text = data.decode("utf-8", errors="replace")
+    except Exception:  # pragma: no cover - decode with errors=replace does not raise
+        return 0
+    if "\x00" in text[:4096]:
+        return 0
+    return sum(1 for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip())

@@ -1,0 +1,163 @@
+"""Give raw text cells their types, column at a time, and say exactly which cells could not be read.
+
+Only *reading* happens here (is "£1,234.50" a number? is "31/02/2025" a date?). Whether a readable
+value is acceptable (inside the period, a known size band, a well-formed postcode) is a content rule
+and lives in the Great Expectations suite, so the two kinds of problem never hide each other.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from transforms.return_types import ColumnSpec, ReturnType
+
+DATE_FORMATS = (
+    "%d/%m/%Y",
+    "%d/%m/%y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%d-%b-%y",
+    "%d %B %Y",
+    "%Y/%m/%d",
+)
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
+PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+
+
+def _text(raw: pd.Series) -> pd.Series:
+    cleaned = raw.astype("string").str.strip()
+    return cleaned.mask(cleaned == "")
+
+
+def parse_money(raw: pd.Series) -> pd.Series:
+    """Pounds from finance-system text: '£1,234.56', '-£250', '(250.00)', '250.00-', '1 234,56' is not."""
+    text = _text(raw)
+    cleaned = text.str.replace(r"[£,\s]|GBP", "", regex=True)
+    negative = cleaned.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
+    cleaned = cleaned.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
+    cleaned = cleaned.str.replace(r"^-?£", lambda m: "-" if m.group(0).startswith("-") else "", regex=True)
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    values = values.where(~negative, -values.abs())
+    values = values.where(np.isfinite(values))
+    return values.round(2)
+
+
+def parse_dates(raw: pd.Series) -> pd.Series:
+    """Dates the way UK systems write them: day first, in any of the usual layouts."""
+    text = _text(raw)
+    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
+    pending = text.notna()
+    for fmt in DATE_FORMATS:
+        if not pending.any():
+            break
+        parsed = pd.to_datetime(text[pending], format=fmt, errors="coerce")
+        found = parsed.notna()
+        result.loc[found.index[found]] = parsed[found].astype("datetime64[us]")
+        pending.loc[found.index[found]] = False
+    return result.dt.normalize()
+
+
+def parse_bools(raw: pd.Series) -> pd.Series:
+    words = _text(raw).str.lower()
+    result = pd.Series(pd.NA, index=raw.index, dtype="boolean")
+    result[words.isin(TRUE_WORDS)] = True
+    result[words.isin(FALSE_WORDS)] = False
+    return result
+
+
+def normalise_postcodes(raw: pd.Series) -> pd.Series:
+    """'se17pb' -> 'SE1 7PB'; format is checked by the suite, not here."""
+    compact = _text(raw).str.upper().str.replace(r"\s+", "", regex=True)
+    spaced = compact.str.slice(0, -3) + " " + compact.str.slice(-3)
+    return spaced.where(compact.str.len() >= 5, compact)
+
+
+def normalise_enum(raw: pd.Series, spec: ColumnSpec) -> pd.Series:
+    values = _text(raw).str.lower()
+    if spec.default is not None:
+        values = values.fillna(spec.default)
+    return values
+
+
+def _unreadable(raw: pd.Series, parsed: pd.Series, column: str, reason: str) -> pd.DataFrame:
+    bad = _text(raw).notna() & parsed.isna()
+    values = raw[bad].astype(str)
+    return pd.DataFrame(
+        {
+            "row": values.index.astype(int),
+            "column": column,
+            "value": values.to_numpy(),
+            "reason": [reason.format(value=v) for v in values],
+        }
+    )
+
+
+def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Typed frame (all canonical columns, absent ones null) and the cells that could not be read."""
+    typed: dict[str, pd.Series] = {}
+    problems: list[pd.DataFrame] = []
+    empty = pd.Series(pd.NA, index=raw.index, dtype=object)
+    for column, spec in return_type.columns.items():
+        values = raw[column] if column in raw.columns else empty
+        if spec.kind == "money":
+            typed[column] = parse_money(values)
+            problems.append(
+                _unreadable(
+                    values,
+                    typed[column],
+                    column,
+                    "'{value}' is not an amount in pounds; write it as a number such as 1234.56",
+                )
+            )
+        elif spec.kind == "date":
+            typed[column] = parse_dates(values)
+            problems.append(
+                _unreadable(
+                    values,
+                    typed[column],
+                    column,
+                    "'{value}' is not a date we can read; write dates day first, e.g. 14/08/2025",
+                )
+            )
+        elif spec.kind == "bool":
+            typed[column] = parse_bools(values)
+            problems.append(_unreadable(values, typed[column], column, "'{value}' should be Yes or No"))
+        elif spec.kind == "postcode":
+            typed[column] = normalise_postcodes(values)
+        elif spec.kind == "enum":
+            typed[column] = normalise_enum(values, spec)
+        else:
+            typed[column] = _text(values)
+    frame = pd.DataFrame(typed, index=raw.index)
+    found = [p for p in problems if not p.empty]
+    problem_frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
+    return frame, problem_frame
+
+
+_LEGAL_SUFFIXES = re.compile(r"\b(limited|ltd|plc|llp|llc|inc|co|company|the|uk|group|cic)\b")
+
+
+def supplier_name_key(names: pd.Series) -> pd.Series:
+    """Fold the ways one supplier's name is written: case, punctuation, '&'/'and', legal suffixes."""
+    folded = names.astype("string").str.normalize("NFKD").str.replace(r"[\u0300-\u036f'’`]", "", regex=True)
+    folded = folded.str.lower().str.replace("&", " and ", regex=False)
+    folded = folded.str.replace(r"[^a-z0-9 ]", " ", regex=True).str.replace(_LEGAL_SUFFIXES, " ", regex=True)
+    return folded.str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def postcode_parts(postcodes: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Postcode area ('SE') and district ('SE1') of normalised postcodes."""
+    text = postcodes.astype("string")
+    district = text.str.extract(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ", expand=False)
+    area = district.str.extract(r"^([A-Z]{1,2})", expand=False)
+    return area, district

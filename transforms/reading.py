@@ -1,0 +1,342 @@
+"""Turn the bytes of a member's export into a table of raw text cells keyed by file line number.
+
+Everything a finance system can do to a CSV happens here: byte-order marks, Windows-1252 text,
+old Mac line endings, a preamble of report parameters before the header, any of the common
+delimiters, rows whose fields ran together. Cells stay text; typing is the next step's job, so
+that a member can be told exactly which value on which line was not understood.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+import pandas as pd
+from charset_normalizer import from_bytes
+
+from transforms.return_types import ReturnType, normalise_header
+
+DELIMITERS = (",", ";", "\t", "|")
+HEADER_SEARCH_ROWS = 50
+_TOTALS_RE = re.compile(r"^\s*(grand\s*total|totals?|sub-?\s*total|overall\s*total)\b", re.IGNORECASE)
+
+
+class FileRejected(Exception):
+    """The file as a whole cannot be used; ``reason`` and ``how_to_fix`` are written for the member."""
+
+    def __init__(self, reason: str, how_to_fix: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.how_to_fix = how_to_fix
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str | None
+    value: str | None
+    reason: str
+    counts_towards_tolerance: bool = True
+
+
+@dataclass
+class RawTable:
+    """Cells of a return under canonical column names, indexed by the line each record starts on."""
+
+    frame: pd.DataFrame
+    rows_read: int
+    header_line: int
+    mapped: dict[str, str]  # original header -> canonical column
+    ignored: list[str]
+    encoding: str
+    delimiter: str | None
+    structural_problems: list[RowProblem] = field(default_factory=list)
+
+
+# -- bytes to records ------------------------------------------------------------------------------
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode an export, preferring what UK finance systems actually produce (UTF-8, then Windows-1252)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data[:4096]:
+        match = from_bytes(data[:65536], cp_isolation=["utf_16", "utf_16_le", "utf_16_be"]).best()
+        if match is None:
+            raise FileRejected(
+                "This does not look like a CSV or Excel file (it contains binary data).",
+                "Export the return from your system as CSV (comma separated) or as an Excel .xlsx workbook.",
+            )
+        return data.decode(match.encoding), match.encoding
+    try:
+        # Windows-1252 decodes almost any byte string, so ask charset-normalizer only to tell it apart
+        # from the few other single-byte encodings UK exports use.
+        match = from_bytes(data[:65536], cp_isolation=["cp1252", "iso8859_15", "mac_roman"]).best()
+        encoding = match.encoding if match is not None else "cp1252"
+        return data.decode(encoding), encoding
+    except (UnicodeDecodeError, LookupError):
+        raise FileRejected(
+            "We could not read the text of this file: it is not UTF-8 or Windows-1252.",
+            "In Excel use File > Save As > 'CSV UTF-8 (Comma delimited)' and send the file again.",
+        ) from None
+
+
+def _normalise_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def sniff_delimiter(text: str) -> str:
+    """Pick the delimiter that gives the most lines with the same number (>1) of fields."""
+    sample = "\n".join(text.split("\n", 60)[:60])
+    best, best_score = ",", 0
+    for delimiter in DELIMITERS:
+        counts: dict[int, int] = {}
+        for record in csv.reader(io.StringIO(sample), delimiter=delimiter):
+            if len(record) > 1:
+                counts[len(record)] = counts.get(len(record), 0) + 1
+        score = max(counts.values(), default=0)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def csv_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
+    """Records with the physical line number each starts on (1-based, preamble and header included)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    records: list[tuple[int, list[str]]] = []
+    previous_end = 0
+    try:
+        for record in reader:
+            records.append((previous_end + 1, record))
+            previous_end = reader.line_num
+    except csv.Error as exc:
+        raise FileRejected(
+            f"The file could not be read as CSV near line {reader.line_num + 1}: {exc}.",
+            'Check that quotes are balanced (a value that starts with " must end with ") and export again.',
+        ) from None
+    return records
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def xlsx_records(data: bytes, return_type: str) -> list[tuple[int, list[str]]]:
+    """Rows of the sheet named after the return type, else the first sheet that has any values."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises a zoo of exceptions for damaged files
+        raise FileRejected(
+            "This Excel file could not be opened; it may be damaged or password protected.",
+            "Open it in Excel, remove any password, save it as .xlsx and send it again.",
+        ) from None
+    try:
+        sheets = sorted(workbook.worksheets, key=lambda ws: ws.title.strip().lower() != return_type)
+        for sheet in sheets:
+            records = [
+                (number, [_cell_text(v) for v in row])
+                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            if any(any(cell.strip() for cell in cells) for _, cells in records):
+                return records
+    finally:
+        workbook.close()
+    raise FileRejected(
+        "The workbook has no values in any sheet.", "Put the return on the first sheet and send it again."
+    )
+
+
+# -- records to a raw table ------------------------------------------------------------------------
+def _is_blank(cells: list[str]) -> bool:
+    return not any(cell.strip() for cell in cells)
+
+
+def find_header(
+    records: list[tuple[int, list[str]]], return_type: ReturnType, alias_index: dict[str, str]
+) -> int:
+    """Index (in ``records``) of the header: the first row naming the most canonical columns."""
+    best_index, best_hits = -1, 1
+    for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
+        hits = {alias_index[key] for key in map(normalise_header, cells) if key in alias_index}
+        anchors_found = all(anchor in hits for anchor in return_type.header_anchors)
+        if anchors_found:
+            return index
+        if len(hits) > best_hits:
+            best_index, best_hits = index, len(hits)
+    if best_index < 0:
+        expected = ", ".join(f"'{return_type.columns[c].label}'" for c in return_type.required)
+        raise FileRejected(
+            f"We could not find the header row: no row in the first {HEADER_SEARCH_ROWS} lines names the "
+            f"columns we need ({expected}).",
+            f"Make sure the file has one header row with column names such as {expected}; "
+            f"'anchor template {return_type.name}' writes a blank return with the right headers.",
+        )
+    return best_index
+
+
+def map_headers(
+    header: list[str], return_type: ReturnType, alias_index: dict[str, str]
+) -> tuple[dict[int, str], dict[str, str], list[str]]:
+    positions: dict[int, str] = {}
+    mapped: dict[str, str] = {}
+    ignored: list[str] = []
+    for position, name in enumerate(header):
+        column = alias_index.get(normalise_header(name))
+        if column and column not in positions.values():
+            positions[position] = column
+            mapped[name.strip()] = column
+        elif name.strip():
+            ignored.append(name.strip())
+    missing = [c for c in return_type.required if c not in positions.values()]
+    if missing:
+        labels = ", ".join(f"'{return_type.columns[c].label}'" for c in missing)
+        examples = "; ".join(
+            f"{return_type.columns[c].label}: e.g. "
+            + ", ".join(f"'{a.title()}'" for a in return_type.columns[c].aliases[:3])
+            for c in missing
+        )
+        raise FileRejected(
+            f"A required column is missing: {labels}. The header row has: "
+            + ", ".join(f"'{h.strip()}'" for h in header if h.strip())
+            + ".",
+            f"Add the column or rename yours to a name we recognise ({examples}).",
+        )
+    return positions, mapped, ignored
+
+
+def build_raw_table(
+    records: list[tuple[int, list[str]]],
+    return_type: ReturnType,
+    member_column_map: dict[str, str] | None,
+    *,
+    encoding: str,
+    delimiter: str | None,
+) -> RawTable:
+    alias_index = return_type.alias_index(member_column_map)
+    header_index = find_header(records, return_type, alias_index)
+    header_line, header = records[header_index]
+    positions, mapped, ignored = map_headers(header, return_type, alias_index)
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    required_positions = [p for p, c in positions.items() if c in return_type.required]
+
+    lines: list[int] = []
+    rows: list[list[str]] = []
+    problems: list[RowProblem] = []
+    rows_read = 0
+    for line, cells in records[header_index + 1 :]:
+        if _is_blank(cells):
+            continue
+        rows_read += 1
+        if _is_totals_row(cells):
+            problems.append(
+                RowProblem(
+                    line,
+                    "supplier_name",
+                    _joined(cells),
+                    "This looks like a totals row, so it was not loaded (the network adds up your rows itself). "
+                    "You can leave it in or take it out.",
+                    counts_towards_tolerance=False,
+                )
+            )
+            continue
+        if len(cells) > width:
+            extra = cells[width:]
+            if any(cell.strip() for cell in extra):
+                problems.append(
+                    RowProblem(
+                        line,
+                        None,
+                        _joined(cells),
+                        f"This row has {len(cells)} values but the header has {width} columns, so we cannot tell "
+                        "which value belongs where. A value probably contains the delimiter: put quotes around "
+                        'names and amounts that contain commas (e.g. "1,234.56").',
+                    )
+                )
+                continue
+            cells = cells[:width]
+        elif len(cells) < width:
+            if any(p >= len(cells) for p in required_positions):
+                problems.append(
+                    RowProblem(
+                        line,
+                        None,
+                        _joined(cells),
+                        f"This row has only {len(cells)} of the {width} values the header names; the values "
+                        "seem to have run together (a missing delimiter or a stray quote). Check the row in "
+                        "your system and export it again.",
+                    )
+                )
+                continue
+            cells = cells + [""] * (width - len(cells))
+        lines.append(line)
+        rows.append([cells[p] for p in positions])
+    frame = pd.DataFrame(
+        rows, columns=list(positions.values()), index=pd.Index(lines, name="row"), dtype=object
+    )
+    return RawTable(frame, rows_read, header_line, mapped, ignored, encoding, delimiter, problems)
+
+
+def _joined(cells: list[str]) -> str:
+    return ", ".join(cell for cell in cells if cell.strip())[:200]
+
+
+def _is_totals_row(cells: list[str]) -> bool:
+    """A "Grand Total" line summarises other rows; loading it would count the spend twice."""
+    first = next((cell for cell in cells if cell.strip()), "")
+    return bool(_TOTALS_RE.match(first))
+
+
+def read_return(
+    data: bytes, file_name: str, return_type: ReturnType, member_column_map: dict[str, str] | None = None
+) -> RawTable:
+    """Parse a CSV or XLSX return into a raw table; raises ``FileRejected`` for file-level problems."""
+    suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if not data.strip():
+        raise FileRejected(
+            "The file is empty.", "Export the return again and check it has rows before sending it."
+        )
+    if suffix == "xlsx" or data[:4] == b"PK\x03\x04":
+        records = xlsx_records(data, return_type.name)
+        return _with_rows(
+            build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None)
+        )
+    if suffix not in ("csv", "txt", ""):
+        raise FileRejected(
+            f"Files of type '.{suffix}' are not accepted.",
+            "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
+        )
+    text, encoding = decode_text(data)
+    text = _normalise_newlines(text)
+    delimiter = sniff_delimiter(text)
+    records = csv_records(text, delimiter)
+    return _with_rows(
+        build_raw_table(records, return_type, member_column_map, encoding=encoding, delimiter=delimiter)
+    )
+
+
+def _with_rows(table: RawTable) -> RawTable:
+    if table.rows_read == 0:
+        raise FileRejected(
+            "The file has a header row but no data rows.",
+            "Check the export covered the right period and had rows before sending it.",
+        )
+    return table

@@ -1,0 +1,105 @@
+"""Spend facts and the supplier register as typed Arrow tables, ready for the lake and the warehouse."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from transforms.coercion import parse_bools, parse_dates, postcode_parts, supplier_name_key
+
+SPEND_FACT_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("row_number", pa.int64()),
+        ("member_id", pa.string()),
+        ("period", pa.string()),
+        ("payment_date", pa.date32()),
+        ("supplier_name", pa.string()),
+        ("supplier_name_key", pa.string()),
+        ("supplier_id", pa.string()),
+        ("supplier_postcode", pa.string()),
+        ("postcode_area", pa.string()),
+        ("postcode_district", pa.string()),
+        ("amount_gbp", pa.decimal128(14, 2)),
+        ("transaction_id", pa.string()),
+        ("category", pa.string()),
+        ("department", pa.string()),
+        ("supplier_size", pa.string()),
+        ("is_vcse", pa.bool_()),
+        ("is_diverse_owned", pa.bool_()),
+        ("spend_tier", pa.string()),
+    ]
+)
+
+SUPPLIER_SCHEMA = pa.schema(
+    [
+        ("supplier_ref", pa.int32()),
+        ("supplier_id", pa.string()),
+        ("supplier_name", pa.string()),
+        ("name_key", pa.string()),
+        ("postcode", pa.string()),
+        ("postcode_area", pa.string()),
+        ("postcode_district", pa.string()),
+        ("employees", pa.int32()),
+        ("turnover_gbp", pa.decimal128(16, 2)),
+        ("size", pa.string()),
+        ("is_vcse", pa.bool_()),
+        ("is_diverse_owned", pa.bool_()),
+        ("source", pa.string()),
+        ("as_of", pa.date32()),
+    ]
+)
+
+
+def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+    frame = frame.astype(
+        {c: object for c in frame.columns if str(frame[c].dtype) in ("string", "str", "boolean")}
+    )
+    frame = frame.where(frame.notna(), None)
+    arrays = []
+    for field in schema:
+        values = frame[field.name]
+        if pa.types.is_decimal(field.type):
+            arrays.append(pa.array(values.astype("float64"), type=pa.float64()).cast(field.type))
+        elif pa.types.is_date(field.type):
+            arrays.append(pa.array(pd.to_datetime(values), type=pa.timestamp("us")).cast(field.type))
+        else:
+            arrays.append(pa.array(values.tolist(), type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def spend_facts(accepted: pd.DataFrame, submission_id: str, member_id: str, period: str) -> pa.Table:
+    """One fact row per accepted line, with the keys the KPIs join and group on."""
+    frame = accepted.copy()
+    frame["submission_id"] = submission_id
+    frame["row_number"] = accepted.index.astype("int64")
+    frame["member_id"] = member_id
+    frame["period"] = period
+    frame["supplier_name_key"] = supplier_name_key(frame["supplier_name"])
+    frame["postcode_area"], frame["postcode_district"] = postcode_parts(frame["supplier_postcode"])
+    return _to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
+
+
+def supplier_register(raw: pd.DataFrame) -> pa.Table:
+    """The core team's register, typed; a name shared by two entries is not used for matching."""
+    frame = raw.rename(columns=str.strip).astype("string")
+    frame["supplier_ref"] = range(1, len(frame) + 1)
+    frame["supplier_id"] = frame["supplier_id"].str.strip().replace("", pd.NA)
+    frame["name_key"] = supplier_name_key(frame["supplier_name"])
+    frame.loc[frame["name_key"].duplicated(keep=False), "name_key"] = pd.NA
+    from transforms.coercion import normalise_postcodes
+
+    frame["postcode"] = normalise_postcodes(frame["postcode"])
+    frame["postcode_area"], frame["postcode_district"] = postcode_parts(frame["postcode"])
+    frame["employees"] = pd.to_numeric(frame["employees"], errors="coerce").astype("Int32")
+    frame["turnover_gbp"] = pd.to_numeric(frame["turnover_gbp"], errors="coerce")
+    frame["size"] = (
+        frame["size"].str.strip().str.lower().where(lambda s: s.isin(["micro", "small", "medium", "large"]))
+    )
+    frame["is_vcse"] = parse_bools(frame["is_vcse"])
+    frame["is_diverse_owned"] = parse_bools(frame["is_diverse_owned"])
+    frame["as_of"] = parse_dates(frame["as_of"])
+    for optional in ("source",):
+        if optional not in frame.columns:
+            frame[optional] = pd.NA
+    return _to_arrow(frame, SUPPLIER_SCHEMA)

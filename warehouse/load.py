@@ -1,0 +1,143 @@
+"""Transactional loads: a submission's facts land whole, replacing what they supersede, or not at all."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
+
+from warehouse.schema import FACT_TABLES, members, periods, reference_files, submissions, suppliers
+
+
+def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
+    """Insert an Arrow table in the caller's transaction: COPY on PostgreSQL, executemany on SQLite."""
+    if rows.num_rows == 0:
+        return
+    columns = rows.column_names
+    if conn.dialect.name == "postgresql":
+        buffer = io.BytesIO()
+        pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
+        raw = conn.connection.driver_connection
+        column_list = ", ".join(f'"{c}"' for c in columns)
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN (FORMAT csv)') as copy,
+        ):
+            copy.write(buffer.getvalue())
+        return
+    prepared = []
+    for name in columns:
+        column = rows.column(name)
+        if pa.types.is_decimal(column.type):
+            column = pc.cast(column, pa.float64())
+        elif pa.types.is_date(column.type):
+            column = pc.cast(column, pa.string())
+        prepared.append(column.to_pylist())
+    placeholders = ", ".join("?" for _ in columns)
+    statement = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({placeholders})'
+    conn.exec_driver_sql(statement, list(zip(*prepared, strict=True)))
+
+
+def _lock_return(conn: Connection, key: str) -> None:
+    """Serialise loads of the same member/return/period so two parallel tasks cannot both win."""
+    if conn.dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def record_submission(
+    engine: Engine, submission: Mapping[str, Any], facts: pa.Table | None
+) -> dict[str, Any]:
+    """Store a processed file: its audit row and, if accepted, its facts; supersede same-named earlier files.
+
+    A file with the same name as an accepted earlier one for the same member, return type and period
+    replaces it; if the earlier one was received *later* (files processed out of order), the new one
+    is recorded as already superseded and its facts are not loaded. Returns the stored audit row.
+    """
+    record = dict(submission)
+    fact_table = FACT_TABLES[record["return_type"]]
+    with engine.begin() as conn:
+        _lock_return(conn, f"{record['member_id']}/{record['return_type']}/{record['period']}")
+        same_return = (
+            (submissions.c.member_id == record["member_id"])
+            & (submissions.c.return_type == record["return_type"])
+            & (submissions.c.period == record["period"])
+            & (submissions.c.file_name == record["file_name"])
+            & (submissions.c.status == "accepted")
+        )
+        if record["status"] == "accepted":
+            newer = conn.execute(
+                select(submissions.c.submission_id)
+                .where(same_return & (submissions.c.received_at > record["received_at"]))
+                .order_by(submissions.c.received_at.desc())
+            ).first()
+            if newer is not None:
+                record.update(status="superseded", superseded_by=newer.submission_id)
+            else:
+                older = conn.execute(select(submissions.c.submission_id).where(same_return)).scalars().all()
+                if older:
+                    conn.execute(delete(fact_table).where(fact_table.c.submission_id.in_(older)))
+                    conn.execute(
+                        update(submissions)
+                        .where(submissions.c.submission_id.in_(older))
+                        .values(status="superseded", superseded_by=record["submission_id"])
+                    )
+        conn.execute(insert(submissions).values(**record))
+        if record["status"] == "accepted" and facts is not None:
+            bulk_insert(conn, fact_table, facts)
+    return record
+
+
+def find_submission(engine: Engine, content_hash: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = (
+            conn.execute(select(submissions).where(submissions.c.content_hash == content_hash))
+            .mappings()
+            .first()
+        )
+    return dict(row) if row else None
+
+
+def sync_members(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Make the members table match the config (members never carry facts, so replace freely)."""
+    rows = list(rows)
+    with engine.begin() as conn:
+        conn.execute(delete(members))
+        if rows:
+            conn.execute(insert(members), rows)
+
+
+def ensure_periods(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
+    rows = list(rows)
+    with engine.begin() as conn:
+        known = set(conn.execute(select(periods.c.period)).scalars())
+        new = [r for r in rows if r["period"] not in known]
+        if new:
+            conn.execute(insert(periods), new)
+
+
+def reference_hash(engine: Engine, name: str) -> str | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(reference_files.c.content_hash).where(reference_files.c.name == name)
+        ).scalar()
+
+
+def replace_supplier_register(engine: Engine, register: pa.Table, name: str, content_hash: str) -> None:
+    """Swap in a new supplier register in one transaction; KPIs read it at their next run."""
+    with engine.begin() as conn:
+        conn.execute(delete(suppliers))
+        bulk_insert(conn, suppliers, register)
+        conn.execute(delete(reference_files).where(reference_files.c.name == name))
+        conn.execute(
+            insert(reference_files).values(
+                name=name, content_hash=content_hash, rows=register.num_rows, loaded_at=datetime.now(UTC)
+            )
+        )

@@ -1,0 +1,135 @@
+"""Warehouse tables. Alembic migrations in ``warehouse/migrations`` create and evolve them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+members = Table(
+    "members",
+    metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("sector", String(40), nullable=False),
+    Column("contact_email", String(200)),
+)
+
+periods = Table(
+    "periods",
+    metadata,
+    Column("period", String(12), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("financial_year", String(8), nullable=False),
+)
+
+suppliers = Table(
+    "suppliers",
+    metadata,
+    Column("supplier_ref", Integer, primary_key=True, autoincrement=False),
+    Column("supplier_id", String(40), index=True),
+    Column("supplier_name", String(300), nullable=False),
+    # Normalised name; NULL when two register entries fold to the same key, so a name match is never ambiguous.
+    Column("name_key", String(300), index=True),
+    Column("postcode", String(10)),
+    Column("postcode_area", String(2)),
+    Column("postcode_district", String(4)),
+    Column("employees", Integer),
+    Column("turnover_gbp", Numeric(16, 2)),
+    Column("size", String(8)),
+    Column("is_vcse", Boolean),
+    Column("is_diverse_owned", Boolean),
+    Column("source", String(200)),
+    Column("as_of", Date),
+)
+
+reference_files = Table(
+    "reference_files",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("loaded_at", DateTime(timezone=True), nullable=False),
+)
+
+submissions = Table(
+    "submissions",
+    metadata,
+    Column("submission_id", String(16), primary_key=True),
+    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("member_id", String(64), nullable=False),
+    Column("return_type", String(20), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("file_name", String(300), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),  # accepted | quarantined | superseded
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_rejected", Integer, nullable=False),
+    Column("accepted_total_gbp", Numeric(16, 2)),
+    Column("reason", Text),
+    Column("superseded_by", String(16)),
+    Column("shape", String(20)),
+    Column("encoding", String(20)),
+    Column("archive_path", String(500)),
+    Column("lake_path", String(500)),
+    Column("feedback_path", String(500)),
+    Index("ix_submissions_return", "member_id", "return_type", "period"),
+)
+
+fact_spend = Table(
+    "fact_spend",
+    metadata,
+    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("payment_date", Date),
+    Column("supplier_name", String(300), nullable=False),
+    Column("supplier_name_key", String(300)),
+    Column("supplier_id", String(40)),
+    Column("supplier_postcode", String(10)),
+    Column("postcode_area", String(2)),
+    Column("postcode_district", String(4)),
+    Column("amount_gbp", Numeric(14, 2), nullable=False),
+    Column("transaction_id", String(100)),
+    Column("category", String(200)),
+    Column("department", String(200)),
+    Column("supplier_size", String(8)),
+    Column("is_vcse", Boolean),
+    Column("is_diverse_owned", Boolean),
+    Column("spend_tier", String(10), nullable=False),
+    Index("ix_fact_spend_period_member", "period", "member_id"),
+)
+
+kpi_value = Table(
+    "kpi_value",
+    metadata,
+    Column("kpi", String(60), primary_key=True),
+    Column("scope", String(10), primary_key=True),  # network | member | sector
+    Column("scope_id", String(64), primary_key=True),
+    Column("period", String(12), primary_key=True),
+    Column("value", Float),
+    Column("unit", String(8), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+
+FACT_TABLES = {"spend": fact_spend}
