@@ -15,7 +15,7 @@ import pandas as pd
 from pipeline.gx_suites import run_suite
 from transforms.coercion import PROBLEM_COLUMNS, coerce_return
 from transforms.periods import Period
-from transforms.reading import FileRejected, RawTable, read_return
+from transforms.reading import FileRejected, RawTable, count_rows, read_return
 from transforms.return_types import ReturnType
 
 Status = Literal["accepted", "quarantined"]
@@ -96,7 +96,15 @@ def _content_problems(
             for r, v in zip(rows, shown, strict=True)
         ]
         frames.append(
-            pd.DataFrame({"row": rows, "column": failure.column, "value": shown, "reason": reasons})
+            pd.DataFrame(
+                {
+                    "row": rows,
+                    "column": failure.column,
+                    "value": shown,
+                    "reason": reasons,
+                    "rule": f"{failure.column}:{failure.expectation}",
+                }
+            )
         )
     return pd.concat(frames, ignore_index=True) if frames else _empty_problems()
 
@@ -109,7 +117,8 @@ def check_table(raw: RawTable, return_type: ReturnType, period: Period, toleranc
         ["row", "column"], keep="first"
     )
     structural = pd.DataFrame(
-        [(p.row, p.column, p.value, p.reason) for p in raw.structural_problems], columns=PROBLEM_COLUMNS
+        [(p.row, p.column, p.value, p.reason, p.rule) for p in raw.structural_problems],
+        columns=PROBLEM_COLUMNS,
     )
     problems = (
         pd.concat([structural, cell_problems], ignore_index=True) if not structural.empty else cell_problems
@@ -160,27 +169,15 @@ def check_return(
     try:
         raw = read_return(data, file_name, return_type, member_column_map)
     except FileRejected as rejected:
+        rows_read = (
+            rejected.rows_read if rejected.rows_read is not None else count_rows(data, file_name, return_type)
+        )
         return ReturnCheck(
             "quarantined",
-            _count_records(data),
+            rows_read,
             _empty_problems(),
             _empty_problems(),
             rejected.reason,
             rejected.how_to_fix,
         )
     return check_table(raw, return_type, period, tolerance)
-
-
-def _count_records(data: bytes) -> int:
-    """Rows of a file we could not parse, so that a quarantined file still accounts for every row.
-
-    Without a recognised header we cannot know which lines are data; every non-blank line is counted,
-    which errs on the side of the member seeing a number they can recognise from their own file.
-    """
-    try:
-        text = data.decode("utf-8", errors="replace")
-    except Exception:  # pragma: no cover - decode with errors=replace does not raise
-        return 0
-    if "\x00" in text[:4096]:
-        return 0
-    return sum(1 for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if line.strip())

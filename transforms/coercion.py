@@ -31,7 +31,7 @@ DATE_FORMATS = (
 )
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
-PROBLEM_COLUMNS = ["row", "column", "value", "reason"]
+PROBLEM_COLUMNS = ["row", "column", "value", "reason", "rule"]
 
 
 def _text(raw: pd.Series) -> pd.Series:
@@ -98,6 +98,7 @@ def _unreadable(raw: pd.Series, parsed: pd.Series, column: str, reason: str) -> 
             "column": column,
             "value": values.to_numpy(),
             "reason": [reason.format(value=v) for v in values],
+            "rule": f"{column}:unreadable",
         }
     )
 

@@ -27,10 +27,13 @@ _TOTALS_RE = re.compile(r"^\s*(grand\s*total|totals?|sub-?\s*total|overall\s*tot
 class FileRejected(Exception):
     """The file as a whole cannot be used; ``reason`` and ``how_to_fix`` are written for the member."""
 
-    def __init__(self, reason: str, how_to_fix: str) -> None:
+    def __init__(self, reason: str, how_to_fix: str, rows_read: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.how_to_fix = how_to_fix
+        # Non-blank records in the file (after the header when one was found), so that a quarantined
+        # file still accounts for every row it brought.
+        self.rows_read = rows_read
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,10 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
+
+    @property
+    def rule(self) -> str:
+        return "row:totals" if not self.counts_towards_tolerance else "row:shape"
 
 
 @dataclass
@@ -230,9 +237,17 @@ def build_raw_table(
     delimiter: str | None,
 ) -> RawTable:
     alias_index = return_type.alias_index(member_column_map)
-    header_index = find_header(records, return_type, alias_index)
+    try:
+        header_index = find_header(records, return_type, alias_index)
+    except FileRejected as rejected:
+        rejected.rows_read = sum(not _is_blank(cells) for _, cells in records)
+        raise
     header_line, header = records[header_index]
-    positions, mapped, ignored = map_headers(header, return_type, alias_index)
+    try:
+        positions, mapped, ignored = map_headers(header, return_type, alias_index)
+    except FileRejected as rejected:
+        rejected.rows_read = sum(not _is_blank(cells) for _, cells in records[header_index + 1 :])
+        raise
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
@@ -338,5 +353,20 @@ def _with_rows(table: RawTable) -> RawTable:
         raise FileRejected(
             "The file has a header row but no data rows.",
             "Check the export covered the right period and had rows before sending it.",
+            rows_read=0,
         )
     return table
+
+
+def count_rows(data: bytes, file_name: str, return_type: ReturnType) -> int:
+    """Records a file brought, for the accounting of files rejected before or while being read."""
+    try:
+        return read_return(data, file_name, return_type).rows_read
+    except FileRejected as rejected:
+        if rejected.rows_read is not None:
+            return rejected.rows_read
+    try:
+        text, _ = decode_text(data)
+    except FileRejected:
+        return 0
+    return sum(1 for line in _normalise_newlines(text).split("\n") if line.strip())

@@ -85,6 +85,8 @@ def supplier_register(raw: pd.DataFrame) -> pa.Table:
     frame = raw.rename(columns=str.strip).astype("string")
     frame["supplier_ref"] = range(1, len(frame) + 1)
     frame["supplier_id"] = frame["supplier_id"].str.strip().replace("", pd.NA)
+    # An id listed twice would match one spend line to two suppliers and count it twice.
+    frame.loc[frame["supplier_id"].duplicated() & frame["supplier_id"].notna(), "supplier_id"] = pd.NA
     frame["name_key"] = supplier_name_key(frame["supplier_name"])
     frame.loc[frame["name_key"].duplicated(keep=False), "name_key"] = pd.NA
     from transforms.coercion import normalise_postcodes

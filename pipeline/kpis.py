@@ -1,0 +1,89 @@
+"""Compute the network's KPIs from the warehouse and store them in ``kpi_value`` in one transaction."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, insert, select
+
+from pipeline.runtime import Network
+from transforms.spend_kpis import SPEND_KPIS, classify_spend, spend_kpis
+from warehouse.schema import fact_spend, kpi_value, suppliers
+
+
+def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
+    """Direct spend summed per member, period and supplier profile; supplier flags from the line, else the register.
+
+    The register is matched on supplier id first, then on the normalised name.
+    """
+    f = fact_spend
+    by_id = suppliers.alias("by_id")
+    by_name = suppliers.alias("by_name")
+    profile = {
+        "size": func.coalesce(f.c.supplier_size, by_id.c.size, by_name.c.size),
+        "is_vcse": func.coalesce(f.c.is_vcse, by_id.c.is_vcse, by_name.c.is_vcse),
+        "is_diverse": func.coalesce(
+            f.c.is_diverse_owned, by_id.c.is_diverse_owned, by_name.c.is_diverse_owned
+        ),
+        "area": func.coalesce(f.c.postcode_area, by_id.c.postcode_area, by_name.c.postcode_area),
+        "district": func.coalesce(
+            f.c.postcode_district, by_id.c.postcode_district, by_name.c.postcode_district
+        ),
+    }
+    keys = [f.c.member_id, f.c.period, *(expr.label(name) for name, expr in profile.items())]
+    query = (
+        select(*keys, func.sum(f.c.amount_gbp).label("amount"))
+        .select_from(
+            f.outerjoin(by_id, by_id.c.supplier_id == f.c.supplier_id).outerjoin(
+                by_name, and_(by_id.c.supplier_ref.is_(None), by_name.c.name_key == f.c.supplier_name_key)
+            )
+        )
+        .where(f.c.spend_tier == "direct")
+        .group_by(f.c.member_id, f.c.period, *profile.values())
+    )
+    with network.engine.connect() as conn:
+        frame = pd.DataFrame(
+            conn.execute(query).mappings().all(), columns=["member_id", "period", *profile, "amount"]
+        )
+    frame["amount"] = frame["amount"].astype("float64")
+    for flag in ("is_vcse", "is_diverse"):
+        frame[flag] = frame[flag].astype("boolean")
+    sectors = {m.id: m.sector.value for m in network.cfg.members}
+    frame["sector"] = frame["member_id"].map(sectors).fillna("unknown")
+    return frame
+
+
+def compute_kpis(network: Network) -> dict[str, Any]:
+    """Recompute every spend KPI for every period and replace the stored values atomically."""
+    area = network.cfg.local_area
+    classified = classify_spend(
+        spend_by_supplier_profile(network), area.postcode_areas, area.postcode_districts
+    )
+    values = spend_kpis(classified, network.cfg.id)
+    network.register_periods(sorted(values["period"].unique()))
+    computed_at = datetime.now(UTC)
+    rows = [
+        {**row, "value": None if pd.isna(row["value"]) else float(row["value"]), "computed_at": computed_at}
+        for row in values.to_dict("records")
+    ]
+    with network.engine.begin() as conn:
+        conn.execute(delete(kpi_value).where(kpi_value.c.kpi.in_(list(SPEND_KPIS))))
+        if rows:
+            conn.execute(insert(kpi_value), rows)
+    return {"kpi_values": len(rows), "periods": sorted(values["period"].unique().tolist())}
+
+
+def read_kpis(network: Network, period: str, scopes: tuple[str, ...] = ("network", "member")) -> pd.DataFrame:
+    with network.engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(kpi_value)
+                .where((kpi_value.c.period == period) & kpi_value.c.scope.in_(scopes))
+                .order_by(kpi_value.c.scope.desc(), kpi_value.c.scope_id, kpi_value.c.kpi)
+            )
+            .mappings()
+            .all()
+        )
+    return pd.DataFrame(rows, columns=[c.name for c in kpi_value.columns])

@@ -1,0 +1,82 @@
+"""Plain data a period report is rendered from.
+
+The pipeline builds these from the warehouse; the renderer only formats them. Keeping the two apart
+means every figure in a report can be traced to one value here (and, through the ``data-*``
+attributes of the HTML, checked against the warehouse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class KpiFigure:
+    """One collective figure for the period, as shown on a headline card."""
+
+    code: str  # e.g. "spend_sme_pct"
+    label: str  # plain English, e.g. "Spend with small and medium-sized enterprises (SMEs)"
+    value: float | None  # None = no data
+    unit: str  # "GBP" | "%" | "count"
+    definition: str  # one plain-English sentence
+    previous: float | None = None  # same KPI in the previous period, for the change arrow
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    """One member's spend figures for the period (all None when it did not submit)."""
+
+    member_id: str
+    name: str
+    sector: str  # "local_government", "nhs", "higher_education", "further_education", "housing", ...
+    submitted: bool
+    spend_total: float | None
+    spend_sme_pct: float | None
+    spend_local_pct: float | None
+    spend_vcse: float | None
+    spend_diverse: float | None
+    spend_small_or_diverse_pct: float | None
+    spend_unknown_size_pct: float | None
+
+
+@dataclass(frozen=True)
+class SubmissionRow:
+    """Where one member's return of one type stands for the period."""
+
+    member_id: str
+    member_name: str
+    return_type: str
+    status: str  # "accepted" | "quarantined" | "missing"
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    last_received_at: datetime | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """Collective values of some KPIs in one period."""
+
+    period: str  # "2025-26-Q3"
+    values: Mapping[str, float | None]  # kpi code -> collective value
+
+
+@dataclass(frozen=True)
+class PeriodReport:
+    """Everything the City Hall period report shows."""
+
+    network_id: str
+    network_name: str
+    period: str  # "2026-27-Q2"
+    period_label: str  # "Quarter 2 of 2026-27 (July to September 2026)"
+    as_of: datetime  # time of the latest data in the warehouse
+    generated_at: datetime
+    headline: Sequence[KpiFigure]
+    members: Sequence[MemberRow]
+    submissions: Sequence[SubmissionRow]
+    trend: Sequence[TrendPoint]  # oldest first, includes this period
+    pledge_pct: float | None = 30.0  # network pledge for spend_small_or_diverse_pct
+    source_submission_ids: Sequence[str] = ()

@@ -1,0 +1,687 @@
+"""Render a :class:`~reports.model.PeriodReport` as one self-contained HTML page.
+
+The page carries its own CSS and inline SVG charts, loads nothing from anywhere, prints well and is
+byte-for-byte the same for the same input: all times come from the report, all ordering is explicit
+and the renderer never asks the clock.
+
+Every figure is machine-checkable: headline cards carry ``data-kpi`` and ``data-value``, member rows
+``data-member`` and each numeric cell ``data-col`` and ``data-value`` (the value rounded to 6
+decimals, or empty when there is no data), so tests can compare the page with the warehouse.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from reports.format import (
+    NO_DATA,
+    change_direction,
+    clean,
+    data_value,
+    format_change,
+    format_count,
+    format_date,
+    format_datetime,
+    format_gbp,
+    format_pct,
+    format_value,
+    format_value_exact,
+    period_short,
+    return_type_label,
+    sector_label,
+)
+from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+TEMPLATE_NAME = "period_report.html.j2"
+
+PLEDGE_KPI = "spend_small_or_diverse_pct"
+TOTAL_KPI = "spend_total"
+UNKNOWN_KPI = "spend_unknown_size_pct"
+
+# Spend-mix chart: (KPI code without "_pct", chart label). A share is taken from "<code>_pct" in the
+# headline, or worked out from "<code>" (GBP) over spend_total when only the amount is there.
+SPEND_MIX: tuple[tuple[str, str], ...] = (
+    ("spend_sme", "SMEs"),
+    ("spend_local", "Local suppliers"),
+    ("spend_local_sme", "Local SMEs"),
+    ("spend_vcse", "VCSE organisations"),
+    ("spend_diverse", "Diverse-owned businesses"),
+    ("spend_small_or_diverse", "Local MSMEs or diverse-owned"),
+    ("spend_unknown_size", "Size unknown"),
+)
+
+# Member table: (MemberRow field, column heading, unit)
+MEMBER_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("spend_total", "Total spend", "GBP"),
+    ("spend_sme_pct", "SME share", "%"),
+    ("spend_local_pct", "Local share", "%"),
+    ("spend_vcse", "VCSE spend", "GBP"),
+    ("spend_diverse", "Diverse-owned spend", "GBP"),
+    ("spend_small_or_diverse_pct", "Local small or diverse-owned share", "%"),
+    ("spend_unknown_size_pct", "Unknown size share", "%"),
+)
+
+STATUS_BADGES: dict[str, tuple[str, str]] = {
+    "accepted": ("Accepted", "accepted"),
+    "quarantined": ("Quarantined \u2013 see feedback", "quarantined"),
+    "missing": ("Missing", "missing"),
+}
+
+GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "Small and medium-sized enterprise (SME)",
+        "A business with fewer than 250 staff and a turnover of no more than £44m or a balance sheet "
+        "of no more than £38m (the Procurement Act 2023 definition).",
+    ),
+    (
+        "Micro, small and medium-sized enterprises (MSMEs)",
+        "SMEs, counting micro businesses (fewer than 10 staff) and small businesses (fewer than 50 staff) "
+        "as well as medium-sized ones (fewer than 250 staff).",
+    ),
+    (
+        "Voluntary, community and social enterprise (VCSE) organisations",
+        "Charities, community groups, social enterprises and co-operatives.",
+    ),
+    (
+        "Local",
+        "A supplier whose postcode is inside the network's area.",
+    ),
+    (
+        "Diverse-owned business",
+        "A business recorded as diverse-owned in the member's return or in the network's supplier register.",
+    ),
+    (
+        "Supplier size unknown",
+        "Spend with suppliers whose size could not be found in the member's return or the supplier "
+        "register. It is shown separately and never guessed, so the SME share is a minimum.",
+    ),
+    (
+        "Percentage points (pts)",
+        "The difference between two percentages: a share going from 32% to 34% is up 2 pts.",
+    ),
+    (
+        "Quarantined",
+        "A file held back because of a problem with it. The member has been sent feedback saying what "
+        "to fix; its figures are not included until a corrected file arrives.",
+    ),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# View model: everything the template shows, already formatted.
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Card:
+    code: str
+    label: str
+    unit: str
+    definition: str
+    text: str
+    exact: str
+    data_value: str
+    data_previous: str
+    has_value: bool
+    change: str | None
+    direction: str | None
+    previous_text: str | None
+    pledge_note: str | None
+
+
+@dataclass(frozen=True)
+class Cell:
+    col: str
+    unit: str
+    text: str
+    exact: str
+    data_value: str
+    has_value: bool
+
+
+@dataclass(frozen=True)
+class MemberView:
+    member_id: str
+    name: str
+    sector: str
+    sector_code: str
+    submitted: bool
+    cells: tuple[Cell, ...]
+
+
+@dataclass(frozen=True)
+class SubmissionView:
+    member_id: str
+    member_name: str
+    return_type: str
+    return_type_label: str
+    status: str
+    badge: str
+    badge_class: str
+    files: int
+    rows_read: int
+    rows_loaded: int
+    rows_rejected: int
+    last_received: str
+    last_received_iso: str
+
+
+@dataclass(frozen=True)
+class MixBar:
+    code: str
+    label: str
+    data_value: str
+    text: str
+    derived: bool
+    y: str
+    bar_y: str
+    text_y: str
+    width: str
+    text_x: str
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    pos: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MixChart:
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    plot_w: int
+    axis_y: int
+    bars: tuple[MixBar, ...]
+    ticks: tuple[Tick, ...]
+    pledge: Mapping[str, str] | None
+    description: str
+
+
+@dataclass(frozen=True)
+class Column:
+    period: str
+    line1: str
+    line2: str
+    data_value: str
+    text: str
+    has_value: bool
+    current: bool
+    x: str
+    y: str
+    w: str
+    h: str
+    cx: str
+    label_y: str
+
+
+@dataclass(frozen=True)
+class LinePoint:
+    period: str
+    line1: str
+    line2: str
+    data_value: str
+    text: str
+    has_value: bool
+    current: bool
+    cx: str
+    cy: str
+    label_y: str
+
+
+@dataclass(frozen=True)
+class TrendChart:
+    kind: str  # "columns" | "line"
+    code: str
+    title: str
+    description: str
+    width: int
+    height: int
+    plot_x: int
+    plot_y: int
+    plot_w: int
+    plot_h: int
+    axis_y: int
+    ticks: tuple[Tick, ...]
+    columns: tuple[Column, ...]
+    points: tuple[LinePoint, ...]
+    paths: tuple[str, ...]
+    pledge: Mapping[str, str] | None
+
+
+def _num(x: float) -> str:
+    """SVG coordinate: one decimal, never '-0.0'."""
+    text = f"{x:.1f}"
+    return "0.0" if text == "-0.0" else text
+
+
+def _pledge_text(pledge: float) -> str:
+    """``30%`` for a whole-number pledge, else ``32.5%``."""
+    return format_pct(pledge).replace(".0%", "%")
+
+
+def _headline_by_code(headline: Iterable[KpiFigure]) -> dict[str, KpiFigure]:
+    found: dict[str, KpiFigure] = {}
+    for figure in headline:
+        found.setdefault(figure.code, figure)  # first wins, like the cards' order
+    return found
+
+
+def _card(figure: KpiFigure, pledge_pct: float | None) -> Card:
+    value, previous = clean(figure.value), clean(figure.previous)
+    change = format_change(value, previous, figure.unit)
+    pledge_note = None
+    pledge = clean(pledge_pct)
+    if figure.code == PLEDGE_KPI and pledge is not None:
+        pledge_text = _pledge_text(pledge)
+        if value is None:
+            pledge_note = f"Network pledge: {pledge_text}"
+        elif value >= pledge:
+            pledge_note = f"Network pledge: {pledge_text} \u2013 met"
+        else:
+            pledge_note = f"Network pledge: {pledge_text} \u2013 not yet met"
+    return Card(
+        code=figure.code,
+        label=figure.label,
+        unit=figure.unit,
+        definition=figure.definition,
+        text=format_value(value, figure.unit),
+        exact=format_value_exact(value, figure.unit),
+        data_value=data_value(value),
+        data_previous=data_value(previous),
+        has_value=value is not None,
+        change=change,
+        direction=change_direction(value, previous, figure.unit),
+        previous_text=None if previous is None else format_value(previous, figure.unit),
+        pledge_note=pledge_note,
+    )
+
+
+def _cell(col: str, unit: str, value: float | None) -> Cell:
+    number = clean(value)
+    return Cell(
+        col=col,
+        unit=unit,
+        text=format_value(number, unit),
+        exact=format_value_exact(number, unit),
+        data_value=data_value(number),
+        has_value=number is not None,
+    )
+
+
+def _member_view(member: MemberRow) -> MemberView:
+    return MemberView(
+        member_id=member.member_id,
+        name=member.name,
+        sector=sector_label(member.sector),
+        sector_code=member.sector,
+        submitted=member.submitted,
+        cells=tuple(_cell(col, unit, getattr(member, col)) for col, _, unit in MEMBER_COLUMNS),
+    )
+
+
+def _submission_view(row: SubmissionRow) -> SubmissionView:
+    badge, badge_class = STATUS_BADGES.get(row.status, (row.status.replace("_", " ").capitalize(), "other"))
+    return SubmissionView(
+        member_id=row.member_id,
+        member_name=row.member_name,
+        return_type=row.return_type,
+        return_type_label=return_type_label(row.return_type),
+        status=row.status,
+        badge=badge,
+        badge_class=badge_class,
+        files=row.files,
+        rows_read=row.rows_read,
+        rows_loaded=row.rows_loaded,
+        rows_rejected=row.rows_rejected,
+        last_received="Not received" if row.last_received_at is None else format_date(row.last_received_at),
+        last_received_iso="" if row.last_received_at is None else row.last_received_at.isoformat(),
+    )
+
+
+def _mix_share(code: str, by_code: Mapping[str, KpiFigure]) -> tuple[float | None, bool]:
+    """(share of total spend in %, worked out from an amount?) for one spend-mix category."""
+    pct = by_code.get(f"{code}_pct")
+    if pct is not None:
+        return clean(pct.value), False
+    amount, total = by_code.get(code), by_code.get(TOTAL_KPI)
+    if amount is None or total is None or amount.unit != "GBP":
+        return None, False
+    amount_value, total_value = clean(amount.value), clean(total.value)
+    if amount_value is None or not total_value:
+        return None, False
+    return amount_value / total_value * 100, True
+
+
+def _mix_chart(by_code: Mapping[str, KpiFigure], pledge_pct: float | None) -> MixChart:
+    width, label_x, plot_x, plot_w = 760, 270, 280, 400
+    top, row_h, bar_h = 20, 44, 20
+    pledge = clean(pledge_pct)
+    bars: list[MixBar] = []
+    pledge_marks: dict[str, str] | None = None
+    described: list[str] = []
+    for index, (code, label) in enumerate(SPEND_MIX):
+        share, derived = _mix_share(code, by_code)
+        y = top + index * row_h
+        bar_y = y + (row_h - bar_h) / 2
+        shown = 0.0 if share is None else min(max(share, 0.0), 100.0)
+        bar_w = plot_w * shown / 100
+        is_pledge = code + "_pct" == PLEDGE_KPI
+        text = NO_DATA if share is None else format_pct(share)
+        described.append(f"{label}: {text}")
+        bars.append(
+            MixBar(
+                code=f"{code}_pct",
+                label=label,
+                data_value=data_value(share),
+                text=text,
+                derived=derived,
+                y=_num(y),
+                bar_y=_num(bar_y),
+                text_y=_num(bar_y + bar_h / 2 + 5),
+                width=_num(bar_w),
+                text_x=_num(plot_x + bar_w + 6),
+                css_class="bar-pledge"
+                if is_pledge
+                else "bar-unknown"
+                if code == "spend_unknown_size"
+                else "bar",
+            )
+        )
+        if is_pledge and pledge is not None and 0 <= pledge <= 100:
+            x = plot_x + plot_w * pledge / 100
+            pledge_text = _pledge_text(pledge)
+            pledge_marks = {
+                "x": _num(x),
+                "y1": _num(bar_y - 7),
+                "y2": _num(bar_y + bar_h + 7),
+                "label_y": _num(bar_y - 10),
+                "label": f"Pledge {pledge_text}",
+                "data_value": data_value(pledge),
+            }
+    axis_y = top + len(SPEND_MIX) * row_h + 4
+    ticks = tuple(Tick(pos=_num(plot_x + plot_w * t / 100), label=f"{t}%") for t in (0, 25, 50, 75, 100))
+    description = "Share of total spend: " + "; ".join(described) + "."
+    if pledge_marks is not None:
+        description += f" The network pledge is {pledge_marks['label'].removeprefix('Pledge ')}."
+    return MixChart(
+        width=width,
+        height=axis_y + 28,
+        label_x=label_x,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        axis_y=axis_y,
+        bars=tuple(bars),
+        ticks=ticks,
+        pledge=pledge_marks,
+        description=description,
+    )
+
+
+def _nice_ticks(top: float, ticks: int = 4) -> list[float]:
+    """Round axis ticks from 0 up to at least ``top``."""
+    if top <= 0:
+        top = 1.0
+    raw = top / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    count = math.ceil(top / step - 1e-9)
+    return [step * i for i in range(count + 1)]
+
+
+def _pct_tick(value: float) -> str:
+    return f"{value:g}%"
+
+
+def _trend_chart(
+    trend: Sequence[TrendPoint],
+    current_period: str,
+    code: str,
+    unit: str,
+    kind: str,
+    title: str,
+    pledge_pct: float | None,
+) -> TrendChart:
+    width, height = 420, 250
+    plot_x, plot_y, plot_h = 64, 26, 170
+    plot_w = 290 if kind == "line" else 340  # the line chart keeps a margin for the pledge label
+    axis_y = plot_y + plot_h
+    values = [clean(point.values.get(code)) for point in trend]
+    pledge = clean(pledge_pct) if kind == "line" else None
+    present = [v for v in values if v is not None]
+    top_value = max([*present, *([pledge] if pledge is not None else []), 0.0])
+    tick_values = _nice_ticks(top_value * (1.08 if kind == "line" else 1.0))
+    top = tick_values[-1]
+
+    def y_of(value: float) -> float:
+        return axis_y - plot_h * min(max(value, 0.0), top) / top
+
+    ticks = tuple(
+        Tick(pos=_num(y_of(t)), label=format_gbp(t) if unit == "GBP" else _pct_tick(t)) for t in tick_values
+    )
+    slot = plot_w / max(len(trend), 1)
+    columns: list[Column] = []
+    points: list[LinePoint] = []
+    described: list[str] = []
+    for index, (point, value) in enumerate(zip(trend, values, strict=True)):
+        line1, line2 = period_short(point.period)
+        cx = plot_x + slot * (index + 0.5)
+        text = NO_DATA if value is None else format_value(value, unit)
+        described.append(f"{point.period}: {text}")
+        current = point.period == current_period
+        if kind == "columns":
+            col_w = min(slot * 0.6, 48)
+            y = axis_y if value is None else y_of(value)
+            columns.append(
+                Column(
+                    period=point.period,
+                    line1=line1,
+                    line2=line2,
+                    data_value=data_value(value),
+                    text=text,
+                    has_value=value is not None,
+                    current=current,
+                    x=_num(cx - col_w / 2),
+                    y=_num(y),
+                    w=_num(col_w),
+                    h=_num(axis_y - y),
+                    cx=_num(cx),
+                    label_y=_num((axis_y if value is None else y) - 6),
+                )
+            )
+        else:
+            cy = axis_y if value is None else y_of(value)
+            # label above the point, or below it when that keeps it clear of the pledge line
+            below = value is not None and pledge is not None and value < pledge and cy + 20 < axis_y - 4
+            label_y = cy + 20 if below else cy - 10
+            points.append(
+                LinePoint(
+                    period=point.period,
+                    line1=line1,
+                    line2=line2,
+                    data_value=data_value(value),
+                    text=text,
+                    has_value=value is not None,
+                    current=current,
+                    cx=_num(cx),
+                    cy=_num(cy),
+                    label_y=_num(label_y),
+                )
+            )
+    # one path per run of consecutive periods with data: gaps stay gaps
+    paths: list[str] = []
+    run: list[LinePoint] = []
+    for p in [*points, None]:
+        if p is not None and p.has_value:
+            run.append(p)
+            continue
+        if len(run) > 1:
+            paths.append(" ".join(f"{'M' if i == 0 else 'L'}{q.cx} {q.cy}" for i, q in enumerate(run)))
+        run = []
+    pledge_marks = None
+    if pledge is not None:
+        pledge_text = _pledge_text(pledge)
+        pledge_marks = {
+            "y": _num(y_of(pledge)),
+            "x1": _num(plot_x),
+            "x2": _num(plot_x + plot_w),
+            "label": f"Pledge {pledge_text}",
+            "value": pledge_text,
+            "data_value": data_value(pledge),
+        }
+    description = f"{title}, by period: " + ("; ".join(described) if described else "no periods") + "."
+    return TrendChart(
+        kind=kind,
+        code=code,
+        title=title,
+        description=description,
+        width=width,
+        height=height,
+        plot_x=plot_x,
+        plot_y=plot_y,
+        plot_w=plot_w,
+        plot_h=plot_h,
+        axis_y=axis_y,
+        ticks=ticks,
+        columns=tuple(columns),
+        points=tuple(points),
+        paths=tuple(paths),
+        pledge=pledge_marks,
+    )
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{format_count(count)} {one if count == 1 else many}"
+
+
+def _join_names(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def build_context(report: PeriodReport) -> dict[str, object]:
+    """The template's variables: formatted text, chart geometry and figures for data attributes."""
+    by_code = _headline_by_code(report.headline)
+    cards = [_card(figure, report.pledge_pct) for figure in report.headline]
+
+    members = sorted(report.members, key=lambda m: (m.name.casefold(), m.name, m.member_id))
+    member_views = [_member_view(m) for m in members]
+    network_cells = tuple(
+        _cell(col, unit, by_code[col].value if col in by_code else None) for col, _, unit in MEMBER_COLUMNS
+    )
+    submitted = [m for m in members if m.submitted]
+    not_submitted = [m.name for m in members if not m.submitted]
+
+    submissions = sorted(
+        report.submissions,
+        key=lambda s: (s.member_name.casefold(), s.member_name, s.member_id, s.return_type),
+    )
+    submission_views = [_submission_view(s) for s in submissions]
+    status_counts = {status: sum(1 for s in submissions if s.status == status) for status in STATUS_BADGES}
+
+    rows_read = sum(s.rows_read for s in submissions)
+    rows_loaded = sum(s.rows_loaded for s in submissions)
+    rows_rejected = sum(s.rows_rejected for s in submissions)
+    files_quarantined = sum(s.files for s in submissions if s.status == "quarantined")
+    unknown = by_code.get(UNKNOWN_KPI)
+    unknown_share = None if unknown is None else clean(unknown.value)
+
+    total = by_code.get(TOTAL_KPI)
+    total_value = None if total is None else clean(total.value)
+    pledge_figure = by_code.get(PLEDGE_KPI)
+    pledge_value = None if pledge_figure is None else clean(pledge_figure.value)
+    pledge = clean(report.pledge_pct)
+
+    summary: list[str] = []
+    if total_value is not None:
+        summary.append(f"Members that submitted spent {format_gbp(total_value)} in total this period.")
+    if pledge_value is not None:
+        sentence = (
+            f"{format_pct(pledge_value)} of it went to local small businesses or diverse-owned businesses"
+        )
+        if pledge is not None:
+            pledge_text = _pledge_text(pledge)
+            verdict = "meeting" if pledge_value >= pledge else "below"
+            sentence += f", {verdict} the network's pledge of {pledge_text}"
+        summary.append(sentence + ".")
+
+    trend_charts = [
+        _trend_chart(report.trend, report.period, TOTAL_KPI, "GBP", "columns", "Total spend", None),
+        _trend_chart(
+            report.trend,
+            report.period,
+            PLEDGE_KPI,
+            "%",
+            "line",
+            "Share of spend with local small businesses or diverse-owned businesses",
+            report.pledge_pct,
+        ),
+    ]
+
+    glossary_terms = list(GLOSSARY)
+    source_ids = sorted(set(report.source_submission_ids))
+
+    return {
+        "report": report,
+        "as_of": format_datetime(report.as_of),
+        "as_of_iso": report.as_of.isoformat(),
+        "generated_at": format_datetime(report.generated_at),
+        "generated_at_iso": report.generated_at.isoformat(),
+        "summary": summary,
+        "cards": cards,
+        "mix": _mix_chart(by_code, report.pledge_pct),
+        "trend_charts": trend_charts,
+        "member_columns": MEMBER_COLUMNS,
+        "members": member_views,
+        "network_cells": network_cells,
+        "members_total": len(members),
+        "members_submitted": len(submitted),
+        "submitted_line": (
+            f"{format_count(len(submitted))} of {_plural(len(members), 'member', 'members')} submitted"
+        ),
+        "not_submitted_line": _join_names(not_submitted),
+        "submissions": submission_views,
+        "status_counts": status_counts,
+        "quality": {
+            "rows_read": rows_read,
+            "rows_loaded": rows_loaded,
+            "rows_rejected": rows_rejected,
+            "rows_rejected_text": _plural(rows_rejected, "row", "rows"),
+            "rows_read_text": format_count(rows_read),
+            "files_quarantined": files_quarantined,
+            "files_quarantined_text": _plural(files_quarantined, "file", "files"),
+            "unknown_share": data_value(unknown_share),
+            "unknown_share_text": format_pct(unknown_share),
+        },
+        "glossary": glossary_terms,
+        "source_ids": source_ids,
+        "source_count_text": _plural(len(source_ids), "source submission", "source submissions"),
+    }
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render_period_report_html(report: PeriodReport) -> str:
+    """The City Hall period report as one self-contained HTML page (deterministic for its input)."""
+    return _environment().get_template(TEMPLATE_NAME).render(build_context(report))
