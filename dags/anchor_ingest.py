@@ -1,0 +1,68 @@
+"""Ingest member returns from the bucket: one mapped task per new file.
+
+Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
+quarantined; the member always gets feedback. When the warehouse changed, the `anchor_warehouse`
+asset is updated, which starts `anchor_kpis`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
+
+from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_from_context
+
+
+@dag(
+    dag_id="anchor_ingest",
+    schedule="*/10 * * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=[*TAGS, "ingest"],
+    params={
+        "config": Param(
+            None, type=["null", "string"], description="Network config file (default: ANCHOR_CONFIG)"
+        )
+    },
+    doc_md=__doc__,
+)
+def anchor_ingest() -> None:
+    @task
+    def refresh_supplier_register() -> dict:
+        from pipeline.ingest import refresh_supplier_register
+
+        return refresh_supplier_register(network_from_context(get_current_context()))
+
+    @task
+    def find_new_files() -> list[dict]:
+        from pipeline.ingest import scan_incoming
+
+        return scan_incoming(network_from_context(get_current_context()))
+
+    @task(map_index_template="{{ task.op_kwargs['incoming']['path'] }}")
+    def ingest_file(incoming: dict) -> dict:
+        from pipeline.ingest import process_file
+
+        return process_file(network_from_context(get_current_context()), incoming)
+
+    @task(outlets=[Asset(WAREHOUSE_ASSET)])
+    def announce_warehouse_change(outcomes: list[dict]) -> dict:
+        changed = [o for o in outcomes if o["warehouse_changed"]]
+        if not changed:
+            raise AirflowSkipException("no file changed the warehouse")
+        return {
+            "files": len(outcomes),
+            "loaded": len(changed),
+            "periods": sorted({o["period"] for o in changed}),
+        }
+
+    files = find_new_files()
+    refresh_supplier_register() >> files
+    announce_warehouse_change(ingest_file.expand(incoming=files))
+
+
+anchor_ingest()

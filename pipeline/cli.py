@@ -1,0 +1,338 @@
+"""``anchor``: the command line of anchor-pipeline. The command forms are a public contract; keep them stable.
+
+Every command takes ``--config`` (default ``ANCHOR_CONFIG``, else the example London network); the
+config says where the bucket, lake and warehouse are, so several networks run side by side.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline.config import ConfigError, NetworkConfig, load_config
+
+app = typer.Typer(
+    name="anchor",
+    help="Anchor institution network returns: check, ingest, KPIs and reports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", envvar="ANCHOR_CONFIG", help="Network config (TOML). Default: the example London network."
+    ),
+]
+PeriodOption = Annotated[
+    str, typer.Option("--period", help="Financial year (2025-26) or quarter (2025-26-Q2).")
+]
+
+
+def _fail(message: str, code: int = 2) -> None:
+    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _config(path: Path | None) -> NetworkConfig:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable: _fail exits
+
+
+def _period(key: str) -> str:
+    from transforms.periods import Period, PeriodError
+
+    try:
+        return Period.parse(key).key
+    except PeriodError as exc:
+        _fail(str(exc))
+        raise
+
+
+def _network(path: Path | None):  # type: ignore[no-untyped-def]
+    from pipeline.runtime import Network
+
+    return Network(_config(path))
+
+
+@app.command()
+def sample(
+    config: ConfigOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same files.")] = 2025,
+    lines: Annotated[int, typer.Option(help="Spend lines per member file.")] = 120,
+) -> None:
+    """Write a realistic sample of member returns and a supplier register into the network's bucket."""
+    from pipeline.sample import generate_sample
+
+    cfg = _config(config)
+    with err.status("Writing sample returns..."):
+        manifest = generate_sample(cfg, seed=seed, lines_per_file=lines)
+    bad = sum(len(f.bad_rows) for f in manifest.files)
+    out.print(
+        f"Wrote {len(manifest.files)} member returns ({bad} deliberately bad rows) and a supplier register "
+        f"of {manifest.register_suppliers} suppliers to {cfg.bucket_url}"
+    )
+
+
+def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
+    table = Table(title="Files processed", show_lines=False)
+    for column in ("member", "file", "status", "read", "loaded", "rejected"):
+        table.add_column(column, justify="right" if column in ("read", "loaded", "rejected") else "left")
+    colours = {"accepted": "green", "quarantined": "red", "duplicate": "blue", "superseded": "yellow"}
+    for o in outcomes:
+        colour = colours.get(o["status"], "white")
+        table.add_row(
+            o["member_id"],
+            o["file_name"],
+            f"[{colour}]{o['status']}[/]",
+            str(o["rows_read"]),
+            str(o["rows_loaded"]),
+            str(o["rows_rejected"]),
+        )
+    return table
+
+
+@app.command()
+def ingest(config: ConfigOption = None) -> None:
+    """Take every file waiting in the bucket's incoming/ folder (without Airflow), then refresh the KPIs."""
+    from rich.progress import Progress
+
+    from pipeline.ingest import process_file, refresh_supplier_register, scan_incoming
+    from pipeline.kpis import compute_kpis
+
+    network = _network(config)
+    with err.status("Looking for new files..."):
+        refresh_supplier_register(network)
+        files = scan_incoming(network)
+    outcomes = []
+    with Progress(console=err, transient=True) as progress:
+        bar = progress.add_task("Ingesting", total=len(files))
+        for incoming in files:
+            progress.update(bar, description=f"Ingesting {incoming['path']}")
+            outcomes.append(process_file(network, incoming))
+            progress.advance(bar)
+    if not outcomes:
+        out.print(f"No files waiting in {network.bucket.uri('incoming')}.")
+        return
+    out.print(_outcome_table(outcomes))
+    if any(o["warehouse_changed"] for o in outcomes):
+        result = compute_kpis(network)
+        out.print(f"KPIs refreshed for {', '.join(result['periods'])}.")
+
+
+@app.command()
+def kpis(
+    period: PeriodOption,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
+    from pipeline.kpis import compute_kpis, read_kpis
+
+    key = _period(period)
+    network = _network(config)
+    compute_kpis(network)
+    frame = read_kpis(network, key)
+    records = [
+        {
+            "kpi": r["kpi"],
+            "member": None if r["scope"] == "network" else r["scope_id"],
+            "period": r["period"],
+            "value": None if r["value"] is None or r["value"] != r["value"] else r["value"],
+            "unit": r["unit"],
+        }
+        for r in frame.to_dict("records")
+    ]
+    if as_json:
+        print(json.dumps(records, indent=2))
+        return
+    if not records:
+        out.print(f"No KPIs for {key}: no accepted returns for that period yet.")
+        return
+    table = Table(title=f"{network.cfg.name}: {key}")
+    table.add_column("KPI")
+    table.add_column("member")
+    table.add_column("value", justify="right")
+    for r in records:
+        value = (
+            "-"
+            if r["value"] is None
+            else (f"£{r['value']:,.2f}" if r["unit"] == "GBP" else f"{r['value']:.1f}%")
+        )
+        table.add_row(r["kpi"], r["member"] or "[bold]network[/]", value)
+    out.print(table)
+
+
+@app.command()
+def report(period: PeriodOption, config: ConfigOption = None) -> None:
+    """Render the City Hall report for a period from the warehouse; prints where it was written."""
+    from pipeline.report import write_report
+
+    key = _period(period)
+    network = _network(config)
+    with err.status(f"Rendering the {key} report..."):
+        result = write_report(network, key)
+    err.print(
+        f"Report for {key} (from {result['submissions']} accepted submissions) also at {result['bucket_path']}"
+    )
+    print(result["html"])
+
+
+@app.command()
+def validate(
+    file: Annotated[Path, typer.Argument(help="The CSV or XLSX file to check.")],
+    return_type: Annotated[str, typer.Option("--return-type", help="Which return the file is, e.g. spend.")],
+    period: PeriodOption,
+    member: Annotated[
+        str | None, typer.Option(help="Your member id: also applies your column names.")
+    ] = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Check a return before sending it; nothing is stored. Exit 0 = would be accepted, 1 = held back."""
+    try:
+        result = _validate(file, return_type, period, member, config)
+    except typer.Exit:
+        raise
+    except Exception as exc:  # a member must never see a traceback
+        _fail(f"could not check {file}: {exc}")
+        return
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        _print_validation(file, result)
+    raise typer.Exit(0 if result["status"] == "accepted" else 1)
+
+
+def _validate(
+    file: Path, return_type: str, period: str, member_id: str | None, config: Path | None
+) -> dict[str, Any]:
+    from transforms.periods import Period
+    from transforms.return_types import RETURN_TYPES
+
+    if return_type not in RETURN_TYPES:
+        _fail(f"unknown return type '{return_type}'; use one of: {', '.join(sorted(RETURN_TYPES))}")
+    key = _period(period)
+    if not file.is_file():
+        _fail(f"no such file: {file}")
+    cfg = _config(config)
+    file_problem = None
+    column_map = None
+    if member_id is not None:
+        member = cfg.member(member_id)
+        if member is None:
+            file_problem = (
+                f"'{member_id}' is not a member of {cfg.name}; check your member id with the core team."
+            )
+        else:
+            column_map = member.column_map
+            if return_type not in cfg.expected_returns(member):
+                file_problem = f"'{return_type}' is not a return {member.name} sends to this network."
+    if return_type in cfg.returns and cfg.returns[return_type].frequency == "quarterly" and "-Q" not in key:
+        file_problem = f"{return_type} returns are quarterly: give a quarter such as {key}-Q1."
+
+    from pipeline.checking import check_return
+
+    with (
+        err.status("Checking the file...")
+        if not os.environ.get("CI") and sys.stderr.isatty()
+        else _nullcontext()
+    ):
+        check = check_return(
+            file.read_bytes(),
+            file.name,
+            RETURN_TYPES[return_type],
+            Period.parse(key),
+            member_column_map=column_map,
+            tolerance=cfg.rejected_row_tolerance,
+        )
+    problems = [
+        {
+            "row": int(p.row),
+            "column": p.column if isinstance(p.column, str) else None,
+            "value": p.value if isinstance(p.value, str) else None,
+            "reason": p.reason,
+        }
+        for p in check.problems.itertuples(index=False)
+    ]
+    status = check.status
+    file_reasons = [r for r in (file_problem, check.file_reason) if r]
+    if file_problem and status == "accepted":
+        status = "quarantined"
+    for reason in reversed(file_reasons):
+        fix = f" {check.how_to_fix}" if check.how_to_fix and reason == check.file_reason else ""
+        problems.insert(0, {"row": None, "column": None, "value": None, "reason": reason + fix})
+    accepted_rows = check.rows_accepted if status == "accepted" else 0
+    return {
+        "status": status,
+        "rows_read": check.rows_read,
+        "rows_accepted": accepted_rows,
+        "rows_rejected": check.rows_read - accepted_rows,
+        "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
+        "problems": problems,
+    }
+
+
+class _nullcontext:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def _print_validation(file: Path, result: dict[str, Any]) -> None:
+    if result["status"] == "accepted":
+        out.print(
+            f"[bold green]Would be accepted:[/] {file.name}: {result['rows_accepted']} of {result['rows_read']} "
+            f"rows would load (total £{result['accepted_total_gbp']:,.2f})."
+        )
+    else:
+        out.print(f"[bold red]Would be held back:[/] {file.name}: nothing would load.")
+    if result["problems"]:
+        table = Table(title=f"{len(result['problems'])} problem(s)")
+        for column in ("row", "column", "value", "problem"):
+            table.add_column(column, overflow="fold")
+        for p in result["problems"][:50]:
+            table.add_row(str(p["row"] or ""), p["column"] or "", p["value"] or "", p["reason"])
+        out.print(table)
+        if len(result["problems"]) > 50:
+            out.print(f"... and {len(result['problems']) - 50} more (use --json for all).")
+
+
+@app.command()
+def demo(
+    config: ConfigOption = None,
+    seed: Annotated[int, typer.Option(help="Random seed for the sample network.")] = 2025,
+) -> None:
+    """Run everything through Airflow on a fresh sample network; the last line printed is the report's path."""
+    from pipeline.demo import run_demo
+
+    cfg = _config(config)
+    try:
+        report_path = run_demo(cfg, seed=seed, console=err)
+    except RuntimeError as exc:
+        _fail(str(exc), code=1)
+        return
+    print(report_path)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
