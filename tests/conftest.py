@@ -1,0 +1,100 @@
+"""Shared fixtures. Airflow reads its settings at first import, so they are set here, before any test imports it."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+_AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="anchor-airflow-"))
+from pipeline.airflow_env import airflow_environment  # noqa: E402
+
+for _key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW_HOME"):
+    os.environ.pop(_key, None)
+os.environ.update(airflow_environment(_AIRFLOW_HOME, os.environ.get("ANCHOR_TEST_AIRFLOW_DB_URL")))
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
+
+from pipeline.config import EXAMPLE_CONFIG  # noqa: E402
+from pipeline.runtime import Network, open_network  # noqa: E402
+
+PG_SERVER_URL = os.environ.get("ANCHOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's own ANCHOR_* settings must not leak into a test's network."""
+    for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+        monkeypatch.delenv(key, raising=False)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> str:
+    """The PostgreSQL server on 127.0.0.1:5432. In CI its absence fails the run instead of skipping tests."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(PG_SERVER_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        message = (
+            f"PostgreSQL is not reachable at {PG_SERVER_URL} ({exc.__class__.__name__}); .ci/run starts it"
+        )
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return PG_SERVER_URL
+
+
+@pytest.fixture
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    name = f"anchor_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        # FORCE ends the connections still pooled by the test's engine; the URL is never used again.
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each warehouse test runs on both backends."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/warehouse.db"
+    return request.getfixturevalue("pg_database")
+
+
+def write_config(directory: Path, warehouse_url: str | None = None, source: Path = EXAMPLE_CONFIG) -> Path:
+    """A copy of a network config whose storage lives under ``directory``."""
+    text = source.read_text(encoding="utf-8")
+    lines = [f'data_dir = "{directory / "data"}"']
+    if warehouse_url:
+        lines.append(f'warehouse_url = "{warehouse_url}"')
+    text = "\n".join("\n".join(lines) if line.startswith("data_dir") else line for line in text.splitlines())
+    path = directory / source.name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def make_network(tmp_path: Path) -> Callable[..., Network]:
+    def _make(warehouse_url: str | None = None, source: Path = EXAMPLE_CONFIG) -> Network:
+        return open_network(write_config(tmp_path, warehouse_url, source))
+
+    return _make

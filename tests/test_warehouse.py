@@ -1,0 +1,163 @@
+"""The warehouse on SQLite and on PostgreSQL: migrations, bulk loads, supersession and all-or-nothing loads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pyarrow as pa
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+import warehouse.load as load
+from transforms.spend import SPEND_FACT_SCHEMA
+from warehouse.db import make_engine, migrate, table_names
+from warehouse.schema import fact_spend, metadata, submissions
+
+
+def _engine(url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    migrate(engine)
+    return engine
+
+
+def _facts(submission_id: str, amounts: list[float], names: list[str] | None = None) -> pa.Table:
+    n = len(amounts)
+    names = names or [f"Supplier {i}" for i in range(n)]
+    columns = {field.name: [None] * n for field in SPEND_FACT_SCHEMA}
+    columns.update(
+        submission_id=[submission_id] * n,
+        row_number=list(range(2, n + 2)),
+        member_id=["m1"] * n,
+        period=["2025-26-Q2"] * n,
+        payment_date=[date(2025, 8, 1)] * n,
+        supplier_name=names,
+        amount_gbp=[Decimal(str(a)).quantize(Decimal("0.01")) for a in amounts],
+        spend_tier=["direct"] * n,
+        is_vcse=[True] + [None] * (n - 1),
+    )
+    return pa.table(columns, schema=SPEND_FACT_SCHEMA)
+
+
+def _submission(
+    submission_id: str, received: datetime, status: str = "accepted", name: str = "spend_2025-26-Q2.csv"
+):  # type: ignore[no-untyped-def]
+    return {
+        "submission_id": submission_id,
+        "content_hash": submission_id * 4,
+        "member_id": "m1",
+        "return_type": "spend",
+        "period": "2025-26-Q2",
+        "file_name": name,
+        "received_at": received,
+        "processed_at": received,
+        "status": status,
+        "rows_read": 3,
+        "rows_loaded": 3 if status == "accepted" else 0,
+        "rows_rejected": 0 if status == "accepted" else 3,
+        "accepted_total_gbp": None,
+        "reason": None,
+        "superseded_by": None,
+        "shape": "payment_lines",
+        "encoding": "utf-8",
+        "archive_path": "a",
+        "lake_path": None,
+        "feedback_path": None,
+    }
+
+
+def _facts_total(engine) -> tuple[int, Decimal | None]:  # type: ignore[no-untyped-def]
+    with engine.connect() as conn:
+        count, total = conn.execute(select(func.count(), func.sum(fact_spend.c.amount_gbp))).one()
+    return count, None if total is None else Decimal(str(total)).quantize(Decimal("0.01"))
+
+
+T0 = datetime(2025, 10, 1, 9, 0, tzinfo=UTC)
+
+
+def test_migration_creates_the_schema_the_code_uses(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    migrate(engine)  # a second run is a no-op
+    assert {"members", "periods", "suppliers", "submissions", "fact_spend", "kpi_value"} <= set(
+        table_names(engine)
+    )
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == [], f"warehouse/schema.py and the Alembic migrations disagree: {diff}"
+
+
+def test_bulk_insert_round_trips_awkward_values(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    names = ['Café "Lumière", Ltd', "O’Brien & Sons\nLtd", "Plain"]
+    load.record_submission(
+        engine, _submission("a" * 16, T0), _facts("a" * 16, [1234.56, -0.01, 99999999.99], names)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(select(fact_spend).order_by(fact_spend.c.row_number)).mappings().all()
+    assert [r["supplier_name"] for r in rows] == names
+    assert [Decimal(str(r["amount_gbp"])).quantize(Decimal("0.01")) for r in rows] == [
+        Decimal("1234.56"),
+        Decimal("-0.01"),
+        Decimal("99999999.99"),
+    ]
+    assert rows[0]["payment_date"] == date(2025, 8, 1)
+    assert rows[0]["is_vcse"] is True and rows[1]["is_vcse"] is None
+    assert rows[0]["supplier_id"] is None
+
+
+def test_same_named_file_supersedes_and_replaces_the_figures(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    load.record_submission(engine, _submission("b" * 16, T0 + timedelta(days=1)), _facts("b" * 16, [50]))
+    assert _facts_total(engine) == (1, Decimal("50.00"))
+    with engine.connect() as conn:
+        old = (
+            conn.execute(select(submissions).where(submissions.c.submission_id == "a" * 16)).mappings().one()
+        )
+    assert old["status"] == "superseded" and old["superseded_by"] == "b" * 16
+
+
+def test_a_new_name_adds_a_part(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100]))
+    load.record_submission(
+        engine, _submission("b" * 16, T0, name="spend_2025-26-Q2_part2.csv"), _facts("b" * 16, [5])
+    )
+    assert _facts_total(engine) == (2, Decimal("105.00"))
+
+
+def test_an_older_file_processed_late_does_not_replace_a_newer_one(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("b" * 16, T0 + timedelta(hours=1)), _facts("b" * 16, [50]))
+    stored = load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    assert stored["status"] == "superseded" and stored["superseded_by"] == "b" * 16
+    assert _facts_total(engine) == (1, Decimal("50.00"))
+
+
+def test_a_quarantined_resubmission_keeps_the_accepted_figures(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100]))
+    load.record_submission(engine, _submission("b" * 16, T0 + timedelta(days=1), status="quarantined"), None)
+    assert _facts_total(engine) == (1, Decimal("100.00"))
+
+
+def test_a_crash_mid_load_changes_nothing(warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    real_bulk_insert = load.bulk_insert
+
+    def insert_then_die(conn, table, rows):  # type: ignore[no-untyped-def]
+        real_bulk_insert(conn, table, rows)  # the rows are written inside the transaction...
+        raise ConnectionError("server went away")  # ...and then the load dies
+
+    monkeypatch.setattr(load, "bulk_insert", insert_then_die)
+    with pytest.raises(ConnectionError):
+        load.record_submission(
+            engine, _submission("b" * 16, T0 + timedelta(days=1)), _facts("b" * 16, [1, 2, 3])
+        )
+    assert _facts_total(engine) == (2, Decimal("300.00"))
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(select(submissions.c.submission_id, submissions.c.status)).all())
+    assert statuses == {"a" * 16: "accepted"}
