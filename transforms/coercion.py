@@ -42,7 +42,10 @@ def _text(raw: pd.Series) -> pd.Series:
 def parse_money(raw: pd.Series) -> pd.Series:
     """Pounds from finance-system text: '£1,234.56', '-£250', '(250.00)', '250.00-', '1 234,56' is not."""
     text = _text(raw)
-    cleaned = text.str.replace(r"[£,\s]|GBP", "", regex=True)
+    # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
+    # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
+    decimal_comma = text.str.contains(r",(?!\d{3}(?!\d))", regex=True, na=False)
+    cleaned = text.str.replace(r"[£,\s]|GBP", "", regex=True).mask(decimal_comma)
     negative = cleaned.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
     cleaned = cleaned.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
     cleaned = cleaned.str.replace(r"^-?£", lambda m: "-" if m.group(0).startswith("-") else "", regex=True)
@@ -150,7 +153,7 @@ _LEGAL_SUFFIXES = re.compile(r"\b(limited|ltd|plc|llp|llc|inc|co|company|the|uk|
 
 def supplier_name_key(names: pd.Series) -> pd.Series:
     """Fold the ways one supplier's name is written: case, punctuation, '&'/'and', legal suffixes."""
-    folded = names.astype("string").str.normalize("NFKD").str.replace(r"[\u0300-\u036f'’`]", "", regex=True)
+    folded = names.astype("string").str.normalize("NFKD").str.replace(r"[\u0300-\u036f'’`.]", "", regex=True)
     folded = folded.str.lower().str.replace("&", " and ", regex=False)
     folded = folded.str.replace(r"[^a-z0-9 ]", " ", regex=True).str.replace(_LEGAL_SUFFIXES, " ", regex=True)
     return folded.str.replace(r"\s+", " ", regex=True).str.strip()

@@ -62,7 +62,6 @@ def record_submission(
     is recorded as already superseded and its facts are not loaded. Returns the stored audit row.
     """
     record = dict(submission)
-    fact_table = FACT_TABLES[record["return_type"]]
     with engine.begin() as conn:
         _lock_return(conn, f"{record['member_id']}/{record['return_type']}/{record['period']}")
         same_return = (
@@ -81,6 +80,7 @@ def record_submission(
             if newer is not None:
                 record.update(status="superseded", superseded_by=newer.submission_id)
             else:
+                fact_table = FACT_TABLES[record["return_type"]]
                 older = conn.execute(select(submissions.c.submission_id).where(same_return)).scalars().all()
                 if older:
                     conn.execute(delete(fact_table).where(fact_table.c.submission_id.in_(older)))
@@ -91,7 +91,7 @@ def record_submission(
                     )
         conn.execute(insert(submissions).values(**record))
         if record["status"] == "accepted" and facts is not None:
-            bulk_insert(conn, fact_table, facts)
+            bulk_insert(conn, FACT_TABLES[record["return_type"]], facts)
     return record
 
 
