@@ -93,14 +93,19 @@ NAME_HEADERS = {
     "vendorlegalname",
 }
 ID_HEADERS = {"supplierid", "creditorid", "companieshousenumber"}
-SUFFIXES = {"ltd", "limited", "plc", "llp", "llc", "inc", "co", "company", "the", "uk", "group", "cic"}
+SUFFIXES = {"ltd", "limited", "plc", "llp", "llc", "inc", "co", "company", "uk", "group", "cic"}
 
 
 def _fold(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = re.sub(r"[.'’`]", "", text).replace("&", " and ")
-    return " ".join(w for w in re.sub(r"[^a-z0-9]+", " ", text).split() if w not in SUFFIXES)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    while len(words) > 1 and words[-1] in SUFFIXES:
+        words.pop()
+    if len(words) > 1 and words[0] == "the":
+        words.pop(0)
+    return " ".join(words)
 
 
 def _key(header: str) -> str:
