@@ -51,6 +51,8 @@ def anchor_ingest() -> None:
 
     @task(outlets=[Asset(WAREHOUSE_ASSET)])
     def announce_warehouse_change(outcomes: list[dict]) -> dict:
+        # One slice request; iterating the lazy sequence would probe past its end and log a 404.
+        outcomes = list(outcomes[0 : len(outcomes)])
         changed = [o for o in outcomes if o["warehouse_changed"]]
         if not changed:
             raise AirflowSkipException("no file changed the warehouse")

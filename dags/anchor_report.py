@@ -18,10 +18,10 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
     tags=[*TAGS, "report"],
     params={
         "period": Param(
-            "2026-27-Q2",
-            type="string",
+            None,
+            type=["null", "string"],
             pattern=r"^\d{4}-\d{2}(-Q[1-4])?$",
-            description="Financial year (2025-26) or quarter (2025-26-Q2) to report on",
+            description="Financial year (2025-26) or quarter (2025-26-Q2); empty = the latest quarter with data",
         ),
         "config": Param(
             None, type=["null", "string"], description="Network config file (default: ANCHOR_CONFIG)"
@@ -35,7 +35,7 @@ def anchor_report() -> None:
         from pipeline.report import write_report
 
         context = get_current_context()
-        return write_report(network_from_context(context), context["params"]["period"])
+        return write_report(network_from_context(context), context["params"].get("period") or None)
 
     render_report()
 

@@ -18,8 +18,15 @@ from rich.console import Console
 
 from pipeline.airflow_env import airflow_environment
 from pipeline.config import NetworkConfig
+from pipeline.storage import Store
 
 SAMPLE_MARKER = ".anchor-sample"
+# One member's latest return arrives without its amount column, so the demo shows a file being held back
+# with feedback, as well as files being accepted.
+PROBLEM_FILE = (
+    "incoming/hearthstone-bs/spend_{period}.csv",
+    "Payment Date,Supplier Name,Supplier Size\n14/08/2026,Brightwater Cleaning Ltd,Small\n",
+)
 
 
 def _fresh_data_dir(cfg: NetworkConfig) -> None:
@@ -59,6 +66,9 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     started = time.monotonic()
     _fresh_data_dir(cfg)
     manifest = generate_sample(cfg, seed=seed)
+    latest = max(f.period for f in manifest.files)
+    problem_path, problem_content = PROBLEM_FILE
+    Store(cfg.bucket_url).write(problem_path.format(period=latest), problem_content.encode())
     console.print(f"[green]✓[/] Sample network: {len(manifest.files)} member returns in {cfg.bucket_url}")
 
     home = Path(cfg.data_dir) / "airflow"
@@ -70,7 +80,6 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
         ("anchor_ingest: files checked, staged and loaded", ["dags", "test", "anchor_ingest"]),
         ("anchor_kpis: KPIs computed", ["dags", "test", "anchor_kpis"]),
     ]
-    latest = max(f.period for f in manifest.files)
     steps.append(
         (
             f"anchor_report: {latest} report rendered",
@@ -85,7 +94,7 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     if not report.exists():
         raise RuntimeError(f"the report DAG ran but {report} was not written; see {log_file}")
     console.print(
-        f"Done in {time.monotonic() - started:.0f} s. Airflow log: {log_file}. Feedback for members: "
-        f"{cfg.bucket_url}/feedback/"
+        f"Done in {time.monotonic() - started:.0f} s. Airflow log: {log_file}. "
+        f"Feedback for members (one file was held back on purpose): {cfg.bucket_url}/feedback/"
     )
     return str(report)

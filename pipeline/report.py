@@ -151,9 +151,22 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     )
 
 
-def write_report(network: Network, period_key: str) -> dict[str, Any]:
+def latest_reported_period(network: Network) -> str:
+    """The latest quarter with an accepted return: what "the report" means when nobody names a period."""
+    with network.engine.connect() as conn:
+        periods = (
+            conn.execute(select(submissions.c.period).where(submissions.c.status == "accepted").distinct())
+            .scalars()
+            .all()
+        )
+    if not periods:
+        raise ValueError("no accepted returns yet, so there is nothing to report; ingest some files first")
+    return max(Period.parse(p) for p in periods).key
+
+
+def write_report(network: Network, period_key: str | None = None) -> dict[str, Any]:
     """Render the period report and put it in the bucket's ``reports/`` and in the outbox folder."""
-    report = build_period_report(network, period_key)
+    report = build_period_report(network, period_key or latest_reported_period(network))
     html = render_period_report_html(report)
     name = f"{network.cfg.id}-report-{report.period}.html"
     bucket_path = network.bucket.write(f"reports/{report.period}/{name}", html.encode("utf-8"))
