@@ -57,9 +57,18 @@ def _empty_problems() -> pd.DataFrame:
 
 
 def _format_value(value: object) -> str:
+    if value is None or pd.isna(value):
+        return ""  # a missing amount or date is shown blank, not as 'nan' or 'NaT'
     if isinstance(value, pd.Timestamp):
         return value.strftime("%d/%m/%Y")
-    return "" if value is None or value is pd.NA else str(value)
+    return str(value)
+
+
+def _shown_value(typed: object, raw: object) -> str:
+    """The value as the member wrote it (dates day first), so they can find it in their file."""
+    if isinstance(typed, pd.Timestamp):
+        return _format_value(typed)
+    return _format_value(raw).strip() or _format_value(typed)
 
 
 def _content_problems(
@@ -82,10 +91,7 @@ def _content_problems(
             rows = [r for r in rows if first_rows[r] != r]
         if not rows:
             continue
-        shown = [
-            _format_value(typed.at[r, failure.column]) or _format_value(raw.at[r, failure.column])
-            for r in rows
-        ]
+        shown = [_shown_value(typed.at[r, failure.column], raw.at[r, failure.column]) for r in rows]
         reasons = [
             failure.reason_template.format(
                 value=v,

@@ -126,20 +126,23 @@ class NetworkConfig(_Strict):
     def _members_consistent(self) -> NetworkConfig:
         from transforms.return_types import RETURN_TYPES
 
+        # Messages start with the key they are about; _format_validation_error puts it in the key column.
         seen: set[str] = set()
-        for member in self.members:
+        canonical = {c for rt in RETURN_TYPES.values() for c in rt.columns}
+        for index, member in enumerate(self.members):
             if member.id in seen:
-                raise ValueError(f"member id '{member.id}' appears twice")
+                raise ValueError(f"members.{index}.id: member id '{member.id}' appears twice")
             seen.add(member.id)
             for rt in member.returns or []:
                 if rt not in self.returns:
-                    raise ValueError(f"member '{member.id}' returns '{rt}', which is not under [returns]")
-            canonical = {c for rt in RETURN_TYPES.values() for c in rt.columns}
+                    raise ValueError(
+                        f"members.{index}.returns: member '{member.id}' returns '{rt}', which is not under [returns]"
+                    )
             for header, column in member.column_map.items():
                 if column not in canonical:
                     raise ValueError(
-                        f"member '{member.id}' maps '{header}' to unknown column '{column}'; "
-                        f"known columns: {sorted(canonical)}"
+                        f"members.{index}.column_map: member '{member.id}' maps '{header}' to unknown column "
+                        f"'{column}'; known columns: {sorted(canonical)}"
                     )
         if not self.members:
             raise ValueError("the network has no members")
@@ -193,6 +196,8 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
     for item in error.errors():
         key = ".".join(str(p) for p in item["loc"]) or "(top level)"
         reason = item["msg"].removeprefix("Value error, ")
+        if key == "(top level)" and re.match(r"^[\w.]+: ", reason):
+            key, reason = reason.split(": ", 1)
         lines.append(f"  - {key}: {reason}")
     lines.append("Fix the key(s) above and run the command again.")
     return "\n".join(lines)

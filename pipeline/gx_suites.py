@@ -88,7 +88,7 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
         failures.append(
             FailedExpectation(
                 column=outcome.expectation_config.kwargs["column"],
-            expectation=outcome.expectation_config.type,
+                expectation=outcome.expectation_config.type,
                 rows=[int(i) for i in outcome.result.get("unexpected_index_list") or []],
                 reason_template=meta.get("reason", outcome.expectation_config.type),
                 keep_first=bool(meta.get("keep_first")),

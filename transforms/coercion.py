@@ -158,7 +158,9 @@ def supplier_name_key(names: pd.Series) -> pd.Series:
     """Fold the ways one supplier's name is written: case, punctuation, '&'/'and', legal suffixes."""
     folded = names.astype("string").str.normalize("NFKD").str.replace(r"[\u0300-\u036f'’`.]", "", regex=True)
     folded = folded.str.lower().str.replace("&", " and ", regex=False)
-    folded = folded.str.replace(r"[^a-z0-9 ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    folded = (
+        folded.str.replace(r"[^a-z0-9 ]", " ", regex=True).str.replace(r"\s+", " ", regex=True).str.strip()
+    )
     stripped = folded.str.replace(_LEGAL_SUFFIXES, "", regex=True).str.replace(_LEADING_THE, "", regex=True)
     # A name that is nothing but legal words ("The Company") keeps its folded form rather than vanishing.
     return stripped.where(stripped.str.len() > 0, folded)

@@ -21,7 +21,13 @@ from transforms.return_types import ReturnType, normalise_header
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 50
-_TOTALS_RE = re.compile(r"^\s*(grand\s*total|totals?|sub-?\s*total|overall\s*total)\b", re.IGNORECASE)
+# A totals label on its own or followed by punctuation or a qualifier ("Total:", "Grand Total (net)",
+# "Total for Q2", "Total spend"), but not a supplier whose name starts with the word ("Total Gas & Power").
+_TOTALS_RE = re.compile(
+    r"^\s*(grand\s*total|totals?|sub-?\s*total|overall\s*total)"
+    r"\s*(?:$|[^\w\s&]|(?:for|of|all|spend|amount|paid|payments?|value|expenditure|net|gross)\b)",
+    re.IGNORECASE,
+)
 
 
 class FileRejected(Exception):

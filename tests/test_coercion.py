@@ -1,0 +1,252 @@
+"""Typing raw cells: amounts, day-first dates, yes/no flags, postcodes and supplier name keys."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from transforms.coercion import (
+    PROBLEM_COLUMNS,
+    coerce_return,
+    normalise_postcodes,
+    parse_bools,
+    parse_dates,
+    parse_money,
+    postcode_parts,
+    supplier_name_key,
+)
+from transforms.return_types import SPEND
+
+
+def one(parse, value):  # type: ignore[no-untyped-def]
+    result = parse(pd.Series([value], dtype=object)).iloc[0]
+    return None if pd.isna(result) else result
+
+
+# -- money -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "pounds"),
+    [
+        ("£1,234.56", 1234.56),
+        ("1234.56", 1234.56),
+        ("-£250.00", -250.0),
+        ("£-250.00", -250.0),
+        ("(10.00)", -10.0),
+        ("(£1,000.00)", -1000.0),
+        ("12.50-", -12.5),
+        ("99.99CR", -99.99),
+        ("1 234.00", 1234.0),
+        ("GBP 12", 12.0),
+        (" £7 ", 7.0),
+        ("1,234,567.891", 1234567.89),
+        ("0", 0.0),
+    ],
+)
+def test_money(text: str, pounds: float) -> None:
+    assert one(parse_money, text) == pytest.approx(pounds, abs=0.001)
+
+
+@pytest.mark.parametrize("text", ["TBC", "n/a", "1.2.3", "--5", "£", "inf", "nan"])
+def test_money_that_is_not_a_number(text: str) -> None:
+    assert one(parse_money, text) is None
+
+
+@pytest.mark.parametrize("text", ["12,50", "1 234,56", "1.234,56", "£1234,5"])
+def test_decimal_comma_amounts_are_not_read_as_thousands(text: str) -> None:
+    # A European-style decimal comma must not turn £12.50 into £1,250: better unreadable than wrong.
+    assert one(parse_money, text) is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", None])
+def test_blank_money_is_missing_not_zero(text: str | None) -> None:
+    assert one(parse_money, text) is None
+
+
+# -- dates -----------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("14/08/2025", "2025-08-14"),
+        ("1/10/2025", "2025-10-01"),  # day first: 1 October, not 10 January
+        ("01/10/2025", "2025-10-01"),
+        ("2025-08-14", "2025-08-14"),
+        ("14-Aug-2025", "2025-08-14"),
+        ("14 August 2025", "2025-08-14"),
+        ("14.08.2025", "2025-08-14"),
+        ("14/08/25", "2025-08-14"),
+        ("2025-08-14 16:45:00", "2025-08-14"),  # time of day dropped
+        ("29/02/2024", "2024-02-29"),
+    ],
+)
+def test_dates_day_first(text: str, iso: str) -> None:
+    assert one(parse_dates, text) == pd.Timestamp(iso)
+
+
+@pytest.mark.parametrize("text", ["31/02/2025", "29/02/2025", "08/14/2025", "32/01/2025", "soon", "2025"])
+def test_impossible_dates(text: str) -> None:
+    assert one(parse_dates, text) is None
+
+
+def test_dates_keep_the_index_and_blank_is_missing() -> None:
+    parsed = parse_dates(pd.Series(["14/08/2025", "", None, "1/10/2025"], index=[7, 9, 12, 30], dtype=object))
+    assert list(parsed.index) == [7, 9, 12, 30]
+    assert parsed.isna().tolist() == [False, True, True, False]
+    assert parsed[30] == pd.Timestamp("2025-10-01")
+
+
+# -- bools, postcodes, enums -----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Yes", True),
+        ("Y", True),
+        ("true", True),
+        ("1", True),
+        (" YES ", True),
+        ("No", False),
+        ("n", False),
+        ("FALSE", False),
+        ("0", False),
+        ("maybe", None),
+        ("", None),
+    ],
+)
+def test_bools(text: str, value: bool | None) -> None:
+    assert one(parse_bools, text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "postcode"),
+    [
+        ("se17pb", "SE1 7PB"),
+        ("SE1 7PB", "SE1 7PB"),
+        (" sw1a  1aa ", "SW1A 1AA"),
+        ("ec1a1bb", "EC1A 1BB"),
+        ("m11ae", "M1 1AE"),
+        ("dh1", "DH1"),  # too short to split: left for the suite to reject
+        ("", None),
+    ],
+)
+def test_postcodes_normalised(text: str, postcode: str | None) -> None:
+    assert one(normalise_postcodes, text) == postcode
+
+
+def test_enum_default_for_spend_tier_and_case_folded_sizes() -> None:
+    raw = pd.DataFrame(
+        {
+            "supplier_name": ["Acme Ltd", "Beta Ltd", "Gamma Ltd"],
+            "amount_gbp": ["1", "2", "3"],
+            "spend_tier": ["", "Indirect", " DIRECT "],
+            "supplier_size": [" Small ", "", "MEDIUM"],
+        },
+        index=[2, 3, 4],
+    )
+    typed, problems = coerce_return(raw, SPEND)
+    assert typed["spend_tier"].tolist() == ["direct", "indirect", "direct"]
+    assert typed.loc[2, "supplier_size"] == "small"
+    assert pd.isna(typed.loc[3, "supplier_size"])  # blank size stays unknown, never defaulted
+    assert typed.loc[4, "supplier_size"] == "medium"
+    assert problems.empty
+
+
+def test_spend_tier_defaults_to_direct_when_the_column_is_absent() -> None:
+    raw = pd.DataFrame({"supplier_name": ["Acme Ltd"], "amount_gbp": ["1"]}, index=[2])
+    typed, _ = coerce_return(raw, SPEND)
+    assert typed.loc[2, "spend_tier"] == "direct"
+    assert list(typed.columns) == list(SPEND.columns)  # every canonical column, absent ones null
+    assert pd.isna(typed.loc[2, "payment_date"]) and pd.isna(typed.loc[2, "supplier_postcode"])
+
+
+# -- coerce_return problems ------------------------------------------------------------------------
+def test_coerce_return_reports_each_unreadable_cell_with_its_value() -> None:
+    raw = pd.DataFrame(
+        {
+            "payment_date": ["14/08/2025", "31/02/2025", ""],
+            "supplier_name": ["Acme Ltd", "Beta Ltd", "Gamma Ltd"],
+            "amount_gbp": ["£1,234.56", "TBC", ""],
+            "is_vcse": ["Yes", "", "perhaps"],
+        },
+        index=[5, 6, 9],
+    )
+    typed, problems = coerce_return(raw, SPEND)
+    assert list(problems.columns) == PROBLEM_COLUMNS
+    by_cell = {(p["row"], p["column"]): p for p in problems.to_dict("records")}
+    assert set(by_cell) == {(6, "payment_date"), (6, "amount_gbp"), (9, "is_vcse")}
+    assert by_cell[(6, "amount_gbp")]["value"] == "TBC"
+    assert "'TBC'" in by_cell[(6, "amount_gbp")]["reason"]
+    assert "pounds" in by_cell[(6, "amount_gbp")]["reason"]
+    assert "'31/02/2025'" in by_cell[(6, "payment_date")]["reason"]
+    assert "day first" in by_cell[(6, "payment_date")]["reason"]
+    assert "'perhaps'" in by_cell[(9, "is_vcse")]["reason"]
+    # Blank cells are missing, not unreadable: the suite decides whether they are allowed.
+    assert math.isnan(typed.loc[9, "amount_gbp"])
+    assert typed.loc[5, "amount_gbp"] == 1234.56
+    assert typed.loc[5, "is_vcse"]
+
+
+# -- supplier name keys and postcode parts ---------------------------------------------------------
+@pytest.mark.parametrize(
+    "names",
+    [
+        [
+            "Brightwater Cleaning Ltd",
+            "BRIGHTWATER CLEANING LIMITED",
+            "Brightwater Cleaning Ltd.",
+            " brightwater  cleaning ",
+        ],
+        ["Café", "Cafe", "CAFÉ LTD"],
+        ["O’Brien", "O'Brien", "OBrien Limited"],
+        ["Smith & Sons PLC", "Smith and Sons", "SMITH AND SONS plc"],
+    ],
+)
+def test_supplier_name_key_folds_spellings_of_one_supplier(names: list[str]) -> None:
+    keys = supplier_name_key(pd.Series(names))
+    assert keys.nunique() == 1, keys.tolist()
+    assert keys.iloc[0]  # never folded away to nothing
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Brightwater Cleaning Ltd", "Brightwater Catering Ltd"),
+        ("Smith & Sons Ltd", "Smith Ltd"),
+        ("North Meridian Services", "North Meridian"),
+    ],
+)
+def test_supplier_name_key_keeps_different_suppliers_apart(a: str, b: str) -> None:
+    keys = supplier_name_key(pd.Series([a, b]))
+    assert keys.iloc[0] != keys.iloc[1]
+
+
+@pytest.mark.parametrize(
+    ("a", "b"), [("The Company Shop", "Shop Ltd"), ("The Co-operative Group", "Operative Ltd")]
+)
+def test_supplier_name_key_only_strips_legal_words_at_the_edges(a: str, b: str) -> None:
+    keys = supplier_name_key(pd.Series([a, b]))
+    assert keys.iloc[0] != keys.iloc[1]
+
+
+def test_supplier_name_key_of_missing_name_is_missing() -> None:
+    assert supplier_name_key(pd.Series([None, "Acme Ltd"], dtype=object)).isna().tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("postcode", "area", "district"),
+    [
+        ("SE1 7PB", "SE", "SE1"),
+        ("DA1 1AA", "DA", "DA1"),
+        ("DA14 5AB", "DA", "DA14"),
+        ("EC1A 1BB", "EC", "EC1A"),
+        ("W1A 0AX", "W", "W1A"),
+        ("M1 1AE", "M", "M1"),
+        ("DH1 3LE", "DH", "DH1"),
+        (None, None, None),
+        ("NOT A POSTCODE", None, None),
+    ],
+)
+def test_postcode_parts(postcode: str | None, area: str | None, district: str | None) -> None:
+    areas, districts = postcode_parts(pd.Series([postcode], dtype=object))
+    assert (None if pd.isna(areas.iloc[0]) else areas.iloc[0]) == area
+    assert (None if pd.isna(districts.iloc[0]) else districts.iloc[0]) == district
