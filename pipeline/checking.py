@@ -13,7 +13,7 @@ from typing import Literal
 import pandas as pd
 
 from pipeline.gx_suites import run_suite
-from transforms.coercion import PROBLEM_COLUMNS, coerce_return
+from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.periods import Period
 from transforms.reading import FileRejected, RawTable, count_rows, read_return
 from transforms.return_types import ReturnType
@@ -41,7 +41,7 @@ class ReturnCheck:
 
     @property
     def accepted_total_gbp(self) -> float:
-        if self.status != "accepted" or self.accepted.empty:
+        if self.status != "accepted" or self.accepted.empty or "amount_gbp" not in self.accepted.columns:
             return 0.0
         return round(float(self.accepted["amount_gbp"].sum()), 2)
 
@@ -91,7 +91,10 @@ def _content_problems(
             rows = [r for r in rows if first_rows[r] != r]
         if not rows:
             continue
-        shown = [_shown_value(typed.at[r, failure.column], raw.at[r, failure.column]) for r in rows]
+        if return_type.columns[failure.column].personal:
+            shown = [PERSONAL_VALUE] * len(rows)  # never echo personal data, even back to its sender
+        else:
+            shown = [_shown_value(typed.at[r, failure.column], raw.at[r, failure.column]) for r in rows]
         reasons = [
             failure.reason_template.format(
                 value=v,
@@ -122,8 +125,9 @@ def check_table(raw: RawTable, return_type: ReturnType, period: Period, toleranc
     cell_problems = pd.concat([unreadable, content], ignore_index=True).drop_duplicates(
         ["row", "column"], keep="first"
     )
+    masked = return_type.has_personal_data
     structural = pd.DataFrame(
-        [(p.row, p.column, p.value, p.reason, p.rule) for p in raw.structural_problems],
+        [(p.row, p.column, PERSONAL_VALUE if masked else p.value, p.reason, p.rule) for p in raw.structural_problems],
         columns=PROBLEM_COLUMNS,
     )
     problems = (

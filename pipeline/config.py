@@ -92,6 +92,12 @@ class Reference(_Strict):
     supplier_register: str = "reference/suppliers.csv"
 
 
+class Privacy(_Strict):
+    """Where the pseudonymisation key lives when ``ANCHOR_PSEUDONYM_KEY`` is not set (default: under data_dir)."""
+
+    key_file: str | None = None
+
+
 class Report(_Strict):
     recipients: list[str] = []
 
@@ -108,6 +114,7 @@ class NetworkConfig(_Strict):
     returns: dict[str, ReturnSchedule]
     members: list[Member]
     report: Report = Report()
+    privacy: Privacy = Privacy()
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("returns")
@@ -178,6 +185,10 @@ class NetworkConfig(_Strict):
     @property
     def outbox_dir(self) -> str:
         return self._location(self.storage.outbox, f"{self.data_dir}/outbox")
+
+    @property
+    def pseudonym_key_file(self) -> str:
+        return self._location(self.privacy.key_file, f"{self.data_dir}/secrets/pseudonym.key")
 
     @property
     def warehouse_url(self) -> str:

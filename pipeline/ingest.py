@@ -18,15 +18,18 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.checking import ReturnCheck, check_return
 from pipeline.feedback import feedback_html, problems_csv
+from pipeline.privacy import pseudonym_key
 from pipeline.runtime import Network
 from transforms.coercion import PROBLEM_COLUMNS
 from transforms.periods import Period, PeriodError
 from transforms.reading import count_rows
 from transforms.return_types import RETURN_TYPES, SPEND
 from transforms.spend import spend_facts, supplier_register
+from transforms.workforce import workforce_facts
 from warehouse.load import find_submission, record_submission, reference_hash, replace_supplier_register
 
 log = logging.getLogger(__name__)
@@ -176,6 +179,20 @@ def _file_level_problem(network: Network, incoming: IncomingFile) -> tuple[str, 
             period,
         )
     return None
+
+
+def build_facts(
+    network: Network,
+    return_type: str,
+    accepted: pd.DataFrame,
+    submission_id: str,
+    member_id: str,
+    period: str,
+) -> pa.Table:
+    """Typed fact rows for the lake and warehouse; workforce references are pseudonymised here, before any write."""
+    if return_type == "workforce":
+        return workforce_facts(accepted, submission_id, member_id, period, pseudonym_key(network.cfg))
+    return spend_facts(accepted, submission_id, member_id, period)
 
 
 def _feedback_base(incoming: IncomingFile, period: str) -> str:
@@ -358,7 +375,7 @@ def _store(
     facts = None
     if check.status == "accepted":
         network.register_periods([period])
-        facts = spend_facts(check.accepted, submission_id, incoming.member_id, period)
+        facts = build_facts(network, return_type, check.accepted, submission_id, incoming.member_id, period)
         lake_path = f"{return_type}/period={period}/member={incoming.member_id}/{submission_id}.parquet"
         network.lake.write_parquet(lake_path, facts)
         submission["lake_path"] = lake_path

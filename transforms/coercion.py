@@ -32,6 +32,7 @@ DATE_FORMATS = (
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "rule"]
+PERSONAL_VALUE = "(not shown: personal data)"
 
 
 def _text(raw: pd.Series) -> pd.Series:
@@ -86,24 +87,47 @@ def normalise_postcodes(raw: pd.Series) -> pd.Series:
 
 
 def normalise_enum(raw: pd.Series, spec: ColumnSpec) -> pd.Series:
-    values = _text(raw).str.lower()
+    values = _text(raw).str.lower().str.replace(r"[\s_-]+", " ", regex=True)
+    if spec.synonyms:
+        values = values.replace(dict(spec.synonyms))
     if spec.default is not None:
         values = values.fillna(spec.default)
     return values
 
 
-def _unreadable(raw: pd.Series, parsed: pd.Series, column: str, reason: str) -> pd.DataFrame:
+def _unreadable(
+    raw: pd.Series, parsed: pd.Series, column: str, reason: str, personal: bool = False
+) -> pd.DataFrame:
+    """Cells with text that did not parse; personal values are never echoed back (feedback is a file too)."""
     bad = _text(raw).notna() & parsed.isna()
     values = raw[bad].astype(str)
+    shown = [PERSONAL_VALUE] * len(values) if personal else values.to_list()
     return pd.DataFrame(
         {
             "row": values.index.astype(int),
             "column": column,
-            "value": values.to_numpy(),
-            "reason": [reason.format(value=v) for v in values],
+            "value": shown,
+            "reason": [
+                reason.replace("'{value}'", "This value") if personal else reason.format(value=v)
+                for v in values
+            ],
             "rule": f"{column}:unreadable",
         }
     )
+
+
+def parse_numbers(raw: pd.Series) -> pd.Series:
+    cleaned = _text(raw).str.replace(r"[,\s]", "", regex=True)
+    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return values.where(np.isfinite(values))
+
+
+_READERS = {
+    "money": (parse_money, "'{value}' is not an amount in pounds; write it as a number such as 1234.56"),
+    "number": (parse_numbers, "'{value}' is not a number; write it like 37.5"),
+    "date": (parse_dates, "'{value}' is not a date we can read; write dates day first, e.g. 14/08/2025"),
+    "bool": (parse_bools, "'{value}' should be Yes or No"),
+}
 
 
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -113,29 +137,12 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
     empty = pd.Series(pd.NA, index=raw.index, dtype=object)
     for column, spec in return_type.columns.items():
         values = raw[column] if column in raw.columns else empty
-        if spec.kind == "money":
-            typed[column] = parse_money(values)
-            problems.append(
-                _unreadable(
-                    values,
-                    typed[column],
-                    column,
-                    "'{value}' is not an amount in pounds; write it as a number such as 1234.56",
-                )
-            )
-        elif spec.kind == "date":
-            typed[column] = parse_dates(values)
-            problems.append(
-                _unreadable(
-                    values,
-                    typed[column],
-                    column,
-                    "'{value}' is not a date we can read; write dates day first, e.g. 14/08/2025",
-                )
-            )
-        elif spec.kind == "bool":
-            typed[column] = parse_bools(values)
-            problems.append(_unreadable(values, typed[column], column, "'{value}' should be Yes or No"))
+        if spec.kind in _READERS:
+            parse, reason = _READERS[spec.kind]
+            typed[column] = parse(values)
+            problems.append(_unreadable(values, typed[column], column, reason, personal=spec.personal))
+            if spec.kind == "bool" and spec.default is not None:
+                typed[column] = typed[column].fillna(spec.default in TRUE_WORDS)
         elif spec.kind == "postcode":
             typed[column] = normalise_postcodes(values)
         elif spec.kind == "enum":

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-ColumnKind = Literal["text", "date", "money", "enum", "bool", "postcode"]
+ColumnKind = Literal["text", "date", "money", "number", "enum", "bool", "postcode"]
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,10 @@ class ColumnSpec:
     allowed: tuple[str, ...] = ()
     default: str | None = None
     help: str = ""
+    # Other spellings members use for an enum value ("agency" -> "contractor").
+    synonyms: tuple[tuple[str, str], ...] = ()
+    # Personal data: its values never appear in feedback, logs or reports.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class ReturnType:
     header_anchors: tuple[str, ...] = ()
     # Columns whose presence changes the shape of the return (e.g. payment lines vs supplier totals).
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def has_personal_data(self) -> bool:
+        return any(spec.personal for spec in self.columns.values())
 
     @property
     def required(self) -> list[str]:
@@ -227,4 +235,126 @@ SPEND = ReturnType(
     },
 )
 
-RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND}
+WORKFORCE = ReturnType(
+    name="workforce",
+    label="Workforce snapshot",
+    header_anchors=("employee_ref", "hourly_rate_gbp"),
+    columns={
+        "employee_ref": ColumnSpec(
+            "text",
+            required=True,
+            label="Employee Reference",
+            aliases=(
+                "employee ref",
+                "employee id",
+                "employee number",
+                "staff id",
+                "staff number",
+                "payroll number",
+                "payroll id",
+                "person id",
+                "worker id",
+                "assignment number",
+                "emp no",
+            ),
+            personal=True,
+            help="Your payroll or staff number. It is replaced by a pseudonym as soon as the file arrives.",
+        ),
+        "snapshot_date": ColumnSpec(
+            "date",
+            required=True,
+            label="Snapshot Date",
+            aliases=("as at date", "as at", "report date", "date", "census date", "effective date"),
+            help="The date the snapshot describes, inside the return's period (e.g. 30/09/2025).",
+        ),
+        "hourly_rate_gbp": ColumnSpec(
+            "money",
+            required=True,
+            label="Hourly Rate",
+            aliases=(
+                "hourly rate gbp",
+                "basic hourly rate",
+                "hourly pay",
+                "rate per hour",
+                "base hourly rate",
+                "basic rate",
+                "hourly rate of pay",
+                "pay rate",
+            ),
+            help="Basic hourly pay in pounds, before overtime and allowances.",
+        ),
+        "weekly_hours": ColumnSpec(
+            "number",
+            required=True,
+            label="Weekly Hours",
+            aliases=(
+                "contracted hours",
+                "hours per week",
+                "weekly contracted hours",
+                "contracted weekly hours",
+                "hours",
+                "standard hours",
+            ),
+            help="Contracted hours per week (more than 0, at most 100).",
+        ),
+        "employment_basis": ColumnSpec(
+            "enum",
+            required=True,
+            label="Employment Basis",
+            aliases=(
+                "employment type",
+                "basis",
+                "contract type",
+                "worker type",
+                "staff type",
+                "employment status",
+            ),
+            allowed=("direct", "contractor"),
+            synonyms=(
+                ("employee", "direct"),
+                ("direct employee", "direct"),
+                ("staff", "direct"),
+                ("permanent", "direct"),
+                ("fixed term", "direct"),
+                ("third party", "contractor"),
+                ("agency", "contractor"),
+                ("outsourced", "contractor"),
+                ("contracted", "contractor"),
+                ("contractors", "contractor"),
+            ),
+            help="direct (on your payroll) or contractor (regular third-party contracted staff).",
+        ),
+        "is_apprentice": ColumnSpec(
+            "bool",
+            label="Apprentice",
+            aliases=("is apprentice", "apprentice flag", "apprenticeship"),
+            help="Yes for apprentices.",
+        ),
+        "apprenticeship_start_date": ColumnSpec(
+            "date",
+            label="Apprenticeship Start Date",
+            aliases=("apprentice start date", "apprenticeship start", "start date of apprenticeship"),
+        ),
+        "home_postcode_district": ColumnSpec(
+            "postcode",
+            label="Home Postcode District",
+            aliases=(
+                "home postcode",
+                "home district",
+                "postcode district",
+                "home post code",
+                "postcode",
+                "home outward code",
+                "outward code",
+            ),
+            personal=True,
+            help="Only the first half of the home postcode (e.g. SE1); full postcodes are rejected.",
+        ),
+        "age_band": ColumnSpec("text", label="Age Band", aliases=("age group", "age range")),
+        "sex": ColumnSpec("text", label="Sex", aliases=("gender",)),
+        "ethnicity_group": ColumnSpec("text", label="Ethnicity Group", aliases=("ethnicity", "ethnic group")),
+        "disability": ColumnSpec("text", label="Disability", aliases=("disabled", "disability status")),
+    },
+)
+
+RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND, WORKFORCE.name: WORKFORCE}

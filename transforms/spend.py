@@ -51,7 +51,7 @@ SUPPLIER_SCHEMA = pa.schema(
 )
 
 
-def _to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
+def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     frame = frame.astype(
         {c: object for c in frame.columns if str(frame[c].dtype) in ("string", "str", "boolean")}
     )
@@ -77,7 +77,7 @@ def spend_facts(accepted: pd.DataFrame, submission_id: str, member_id: str, peri
     frame["period"] = period
     frame["supplier_name_key"] = supplier_name_key(frame["supplier_name"])
     frame["postcode_area"], frame["postcode_district"] = postcode_parts(frame["supplier_postcode"])
-    return _to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
+    return to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
 
 
 def supplier_register(raw: pd.DataFrame) -> pa.Table:
@@ -104,4 +104,4 @@ def supplier_register(raw: pd.DataFrame) -> pa.Table:
     for optional in ("source",):
         if optional not in frame.columns:
             frame[optional] = pd.NA
-    return _to_arrow(frame, SUPPLIER_SCHEMA)
+    return to_arrow(frame, SUPPLIER_SCHEMA)

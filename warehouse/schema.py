@@ -120,6 +120,31 @@ fact_spend = Table(
     Index("ix_fact_spend_period_member", "period", "member_id"),
 )
 
+fact_workforce = Table(
+    "fact_workforce",
+    metadata,
+    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("snapshot_date", Date, nullable=False),
+    # Keyed hash (HMAC-SHA256) of member id + employee reference; the raw reference is never stored.
+    Column("person_key", String(64), nullable=False),
+    Column("hourly_rate_gbp", Numeric(8, 2), nullable=False),
+    Column("weekly_hours", Numeric(6, 2), nullable=False),
+    Column("employment_basis", String(12), nullable=False),
+    Column("is_apprentice", Boolean, nullable=False),
+    Column("apprenticeship_start_date", Date),
+    Column("home_postcode_district", String(4)),
+    Column("home_postcode_area", String(2)),
+    Column("age_band", String(40)),
+    Column("sex", String(40)),
+    Column("ethnicity_group", String(80)),
+    Column("disability", String(40)),
+    Index("ix_fact_workforce_member_person", "member_id", "person_key"),
+    Index("ix_fact_workforce_period_member", "period", "member_id"),
+)
+
 kpi_value = Table(
     "kpi_value",
     metadata,
@@ -132,4 +157,4 @@ kpi_value = Table(
     Column("computed_at", DateTime(timezone=True), nullable=False),
 )
 
-FACT_TABLES = {"spend": fact_spend}
+FACT_TABLES = {"spend": fact_spend, "workforce": fact_workforce}
