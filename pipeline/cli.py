@@ -314,6 +314,19 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
 
 
 @app.command()
+def keygen(
+    config: ConfigOption = None,
+    force: Annotated[bool, typer.Option(help="Replace an existing key (breaks matching with earlier snapshots).")] = False,
+) -> None:
+    """Create the network's pseudonymisation key file for workforce returns (keep it secret and backed up)."""
+    from pipeline.privacy import KEY_ENV, create_key_file
+
+    cfg = _config(config)
+    path = create_key_file(cfg, overwrite=force)
+    out.print(f"Pseudonymisation key: {path} (or set {KEY_ENV} instead; never commit it).")
+
+
+@app.command()
 def demo(
     config: ConfigOption = None,
     seed: Annotated[int, typer.Option(help="Random seed for the sample network.")] = 2025,

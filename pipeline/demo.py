@@ -18,6 +18,7 @@ from rich.console import Console
 
 from pipeline.airflow_env import airflow_environment
 from pipeline.config import NetworkConfig
+from pipeline.privacy import create_key_file
 from pipeline.storage import Store
 
 SAMPLE_MARKER = ".anchor-sample"
@@ -65,6 +66,7 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     console = console or Console(stderr=True)
     started = time.monotonic()
     _fresh_data_dir(cfg)
+    create_key_file(cfg)  # the pseudonymisation key for workforce returns (git-ignored, under var/)
     manifest = generate_sample(cfg, seed=seed)
     latest = max(f.period for f in manifest.files)
     problem_path, problem_content = PROBLEM_FILE

@@ -9,8 +9,9 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, insert, select
 
 from pipeline.runtime import Network
-from transforms.spend_kpis import SPEND_KPIS, classify_spend, spend_kpis
-from warehouse.schema import fact_spend, kpi_value, suppliers
+from transforms.spend_kpis import classify_spend, spend_kpis
+from transforms.workforce_kpis import workforce_kpis
+from warehouse.schema import fact_spend, fact_workforce, kpi_value, suppliers
 
 
 def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
@@ -55,13 +56,47 @@ def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
     return frame
 
 
+def staff_snapshots(network: Network) -> pd.DataFrame:
+    """Every current workforce fact (pseudonymised), typed for the KPI maths, with each member's sector."""
+    w = fact_workforce
+    columns = [
+        "member_id",
+        "snapshot_date",
+        "person_key",
+        "hourly_rate_gbp",
+        "weekly_hours",
+        "employment_basis",
+        "is_apprentice",
+        "apprenticeship_start_date",
+        "home_postcode_district",
+        "home_postcode_area",
+    ]
+    with network.engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(select(*(w.c[c] for c in columns))).all(), columns=columns)
+    for column in ("hourly_rate_gbp", "weekly_hours"):
+        frame[column] = frame[column].astype("float64")
+    for column in ("snapshot_date", "apprenticeship_start_date"):
+        frame[column] = pd.to_datetime(frame[column])
+    frame["is_apprentice"] = frame["is_apprentice"].astype("boolean")
+    sectors = {m.id: m.sector.value for m in network.cfg.members}
+    frame["sector"] = frame["member_id"].map(sectors).fillna("unknown")
+    return frame
+
+
 def compute_kpis(network: Network) -> dict[str, Any]:
-    """Recompute every spend KPI for every period and replace the stored values atomically."""
+    """Recompute every KPI for every period and replace the stored values in one transaction."""
     area = network.cfg.local_area
     classified = classify_spend(
         spend_by_supplier_profile(network), area.postcode_areas, area.postcode_districts
     )
-    values = spend_kpis(classified, network.cfg.id)
+    workforce = workforce_kpis(
+        staff_snapshots(network),
+        network.cfg.living_wage_basis,
+        area.postcode_areas,
+        area.postcode_districts,
+        network.cfg.id,
+    )
+    values = pd.concat([spend_kpis(classified, network.cfg.id), workforce], ignore_index=True)
     network.register_periods(sorted(values["period"].unique()))
     computed_at = datetime.now(UTC)
     rows = [
@@ -69,7 +104,7 @@ def compute_kpis(network: Network) -> dict[str, Any]:
         for row in values.to_dict("records")
     ]
     with network.engine.begin() as conn:
-        conn.execute(delete(kpi_value).where(kpi_value.c.kpi.in_(list(SPEND_KPIS))))
+        conn.execute(delete(kpi_value))
         if rows:
             conn.execute(insert(kpi_value), rows)
     return {"kpi_values": len(rows), "periods": sorted(values["period"].unique().tolist())}

@@ -23,6 +23,7 @@ from pipeline.runtime import Network, open_network  # noqa: E402
 
 PG_SERVER_URL = os.environ.get("ANCHOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
+TEST_PSEUDONYM_KEY = "test-only-pseudonym-key-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +31,7 @@ def _no_ambient_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own ANCHOR_* settings must not leak into a test's network."""
     for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
         monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
 
 
 @pytest.fixture(scope="session")

@@ -148,7 +148,7 @@ def expected_spend(
         names[_fold(r["supplier_name"])].append(r)
     areas, districts = set(cfg.local_area.postcode_areas), set(cfg.local_area.postcode_districts)
     totals: dict[tuple[str | None, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for sample in manifest.files:
+    for sample in (f for f in manifest.files if f.return_type == "spend"):
         records = _records((bucket / sample.path).read_bytes(), sample.path)
         header_index = next(
             i
@@ -243,7 +243,7 @@ def test_end_to_end_through_airflow(
                 100 * sums["small_or_diverse"] / total, abs=1e-3
             ), (scope, period)
     # Not everyone sent the latest return, and the report says so.
-    submitted = {s.member_id for s in manifest.files if s.period == "2026-27-Q2"}
+    submitted = {s.member_id for s in manifest.files if s.period == "2026-27-Q2" and s.return_type == "spend"}
     assert len(submitted) < len(network.cfg.members)
     report = (Path(network.cfg.outbox_dir) / "london-report-2026-27-Q2.html").read_text()
     assert f"{len(submitted)} of {len(network.cfg.members)} members submitted" in report

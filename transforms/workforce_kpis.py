@@ -1,0 +1,291 @@
+"""Living Wage and workforce KPIs (DESIGN.md section 6) from pseudonymised staff snapshots.
+
+Stock figures (headcounts, share paid the Living Wage, apprentices, local employment) come from each
+member's latest snapshot in the period; flows (uplifts, apprenticeship starts) come from every
+snapshot in it. An uplift is a person in two consecutive snapshots of the same member whose rate was
+below the Living Wage applying on the earlier date and is at least the rate applying on the later
+date; a move from contractor to direct employment (or back) does not break the match, a member's
+first snapshot can claim none. Financial-year rows are the same rules over the whole year (so stock
+comes from the latest snapshot of the year, flows add up), which is "year to date" while it runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from transforms.living_wage import rates_on
+from transforms.periods import period_containing
+from transforms.spend_kpis import KPI_COLUMNS, KpiDefinition
+
+WORKFORCE_KPIS: dict[str, KpiDefinition] = {
+    k.code: k
+    for k in [
+        KpiDefinition(
+            "staff",
+            "Staff in the snapshot",
+            "count",
+            "People in members' latest staff snapshot of the period, direct and contracted.",
+        ),
+        KpiDefinition("staff_direct", "Directly employed staff", "count", "Staff on members' own payrolls."),
+        KpiDefinition(
+            "staff_contractor",
+            "Regular contracted staff",
+            "count",
+            "Regular third-party contracted staff (such as cleaning, catering and security) who count "
+            "towards Living Wage accreditation.",
+        ),
+        KpiDefinition(
+            "lw_paid_pct",
+            "Share of staff paid at least the Living Wage",
+            "%",
+            "Staff whose basic hourly pay is at least the real Living Wage (set by the Living Wage "
+            "Foundation; the London Living Wage in London) applying on the snapshot date.",
+        ),
+        KpiDefinition(
+            "lw_paid_pct_direct",
+            "Share of direct staff paid at least the Living Wage",
+            "%",
+            "The same share for directly employed staff.",
+        ),
+        KpiDefinition(
+            "lw_paid_pct_contractor",
+            "Share of contracted staff paid at least the Living Wage",
+            "%",
+            "The same share for regular contracted staff.",
+        ),
+        KpiDefinition(
+            "lw_uplifts",
+            "Staff uplifted to the Living Wage",
+            "count",
+            "People in this and the previous snapshot of the same member whose pay rose from below the "
+            "Living Wage to at least it.",
+        ),
+        KpiDefinition(
+            "lw_uplift_annual_gbp",
+            "Yearly value of Living Wage uplifts",
+            "GBP",
+            "For uplifted staff: the rise in hourly pay times weekly hours times 52.",
+        ),
+        KpiDefinition(
+            "apprentices", "Apprentices", "count", "Apprentices in members' latest staff snapshot."
+        ),
+        KpiDefinition(
+            "apprentice_starts",
+            "Apprenticeship starts",
+            "count",
+            "Apprentices whose apprenticeship started in the period.",
+        ),
+        KpiDefinition(
+            "local_employment_pct",
+            "Share of staff living locally",
+            "%",
+            "Staff whose home postcode district is in the network's area.",
+        ),
+    ]
+}
+
+# Disclosure control: the number of people each published figure is derived from.
+PEOPLE_BASIS = {
+    "staff": "staff",
+    "staff_direct": "staff_direct",
+    "staff_contractor": "staff_contractor",
+    "lw_paid_pct": "lw_assessed",
+    "lw_paid_pct_direct": "lw_assessed_direct",
+    "lw_paid_pct_contractor": "lw_assessed_contractor",
+    "lw_uplifts": "lw_uplifts",
+    "lw_uplift_annual_gbp": "lw_uplifts",
+    "apprentices": "apprentices",
+    "apprentice_starts": "apprentice_starts",
+    "local_employment_pct": "staff",
+}
+_COUNTS = [
+    "staff",
+    "staff_direct",
+    "staff_contractor",
+    "lw_assessed",
+    "lw_assessed_direct",
+    "lw_assessed_contractor",
+    "lw_paid",
+    "lw_paid_direct",
+    "lw_paid_contractor",
+    "apprentices",
+    "local",
+    "apprentice_starts",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+]
+_SHARES = {
+    "lw_paid_pct": ("lw_paid", "lw_assessed"),
+    "lw_paid_pct_direct": ("lw_paid_direct", "lw_assessed_direct"),
+    "lw_paid_pct_contractor": ("lw_paid_contractor", "lw_assessed_contractor"),
+    "local_employment_pct": ("local", "staff"),
+}
+
+
+def with_living_wage(staff: pd.DataFrame, basis: str, rates: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each row with the Living Wage applying on its snapshot date and whether the person is paid it."""
+    out = staff.copy()
+    out["living_wage"] = rates_on(out["snapshot_date"], basis, rates).to_numpy()
+    out["paid_lw"] = (out["hourly_rate_gbp"] >= out["living_wage"]).where(out["living_wage"].notna())
+    return out
+
+
+def living_wage_uplifts(staff: pd.DataFrame) -> pd.DataFrame:
+    """One row per uplift: the person, the later snapshot it is counted in, and the yearly value."""
+    dates = (
+        staff[["member_id", "snapshot_date"]].drop_duplicates().sort_values(["member_id", "snapshot_date"])
+    )
+    dates["previous_date"] = dates.groupby("member_id")["snapshot_date"].shift()
+    current = staff.merge(dates, on=["member_id", "snapshot_date"])
+    previous = staff[["member_id", "snapshot_date", "person_key", "hourly_rate_gbp", "living_wage"]].rename(
+        columns={
+            "snapshot_date": "previous_date",
+            "hourly_rate_gbp": "previous_rate",
+            "living_wage": "previous_lw",
+        }
+    )
+    pairs = current.merge(previous, on=["member_id", "previous_date", "person_key"])
+    uplifted = pairs[
+        (pairs["previous_rate"] < pairs["previous_lw"]) & (pairs["hourly_rate_gbp"] >= pairs["living_wage"])
+    ]
+    annual = (uplifted["hourly_rate_gbp"] - uplifted["previous_rate"]) * uplifted["weekly_hours"] * 52
+    return uplifted.assign(annual_gbp=annual.round(2))[
+        ["member_id", "snapshot_date", "previous_date", "person_key", "annual_gbp"]
+    ]
+
+
+def _member_counts(
+    staff: pd.DataFrame, uplifts: pd.DataFrame, period_of, local_areas, local_districts
+) -> pd.DataFrame:
+    """Counts per member and period, where ``period_of`` maps a snapshot date to its period key."""
+    staff = staff.assign(period=staff["snapshot_date"].map(period_of))
+    latest = staff.groupby(["member_id", "period"])["snapshot_date"].transform("max")
+    stock = staff[staff["snapshot_date"] == latest]
+    direct = stock["employment_basis"] == "direct"
+    assessed = stock["paid_lw"].notna()
+    paid = stock["paid_lw"].fillna(False).astype(bool)
+    local = stock["home_postcode_area"].isin(local_areas) | stock["home_postcode_district"].isin(
+        local_districts
+    )
+    flags = pd.DataFrame(
+        {
+            "member_id": stock["member_id"],
+            "period": stock["period"],
+            "staff": 1,
+            "staff_direct": direct.astype(int),
+            "staff_contractor": (~direct).astype(int),
+            "lw_assessed": assessed.astype(int),
+            "lw_assessed_direct": (assessed & direct).astype(int),
+            "lw_assessed_contractor": (assessed & ~direct).astype(int),
+            "lw_paid": paid.astype(int),
+            "lw_paid_direct": (paid & direct).astype(int),
+            "lw_paid_contractor": (paid & ~direct).astype(int),
+            "apprentices": stock["is_apprentice"].fillna(False).astype(bool).astype(int),
+            "local": local.astype(int),
+        }
+    )
+    counts = flags.groupby(["member_id", "period"], as_index=False).sum()
+
+    starts = staff[
+        staff["is_apprentice"].fillna(False).astype(bool) & staff["apprenticeship_start_date"].notna()
+    ]
+    starts = starts[starts["apprenticeship_start_date"].map(period_of) == starts["period"]]
+    start_counts = starts.groupby(["member_id", "period"])["person_key"].nunique().rename("apprentice_starts")
+
+    uplifts = uplifts.assign(period=uplifts["snapshot_date"].map(period_of))
+    uplift_counts = uplifts.groupby(["member_id", "period"]).agg(
+        lw_uplifts=("person_key", "size"), lw_uplift_annual_gbp=("annual_gbp", "sum")
+    )
+    counts = counts.set_index(["member_id", "period"]).join(start_counts).join(uplift_counts)
+    return counts.fillna({"apprentice_starts": 0, "lw_uplifts": 0, "lw_uplift_annual_gbp": 0.0}).reset_index()
+
+
+def _kpis_from_counts(
+    counts: pd.DataFrame, scope: str, scope_column: str | None, network_id: str
+) -> pd.DataFrame:
+    scope_ids = counts[scope_column] if scope_column else pd.Series(network_id, index=counts.index)
+    frames = []
+    for code in WORKFORCE_KPIS:
+        if code in _SHARES:
+            numerator, denominator = _SHARES[code]
+            value = (counts[numerator] / counts[denominator].where(counts[denominator] > 0) * 100).round(4)
+        else:
+            value = counts[code].astype("float64")
+        frames.append(
+            pd.DataFrame({"kpi": code, "scope_id": scope_ids, "period": counts["period"], "value": value})
+        )
+    # The people behind the percentages, kept so that disclosure control can be applied when publishing.
+    for basis in ("lw_assessed", "lw_assessed_direct", "lw_assessed_contractor"):
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kpi": basis,
+                    "scope_id": scope_ids,
+                    "period": counts["period"],
+                    "value": counts[basis].astype("float64"),
+                }
+            )
+        )
+    result = pd.concat(frames, ignore_index=True)
+    result["scope"] = scope
+    result["unit"] = result["kpi"].map(lambda k: WORKFORCE_KPIS[k].unit if k in WORKFORCE_KPIS else "count")
+    result["value"] = result["value"].astype("float64").replace([np.inf, -np.inf], np.nan)
+    return result[KPI_COLUMNS]
+
+
+def workforce_kpis(
+    staff: pd.DataFrame,
+    basis: str,
+    local_areas: list[str],
+    local_districts: list[str],
+    network_id: str,
+    rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Long table of workforce KPIs for the network, each member and each sector, per quarter and year to date."""
+    if staff.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    staff = with_living_wage(staff, basis, rates)
+    uplifts = living_wage_uplifts(staff)
+    sectors = staff.drop_duplicates("member_id").set_index("member_id")["sector"]
+
+    def quarter_of(day) -> str:  # type: ignore[no-untyped-def]
+        return "" if pd.isna(day) else period_key(day, "quarter")
+
+    def year_of(day) -> str:  # type: ignore[no-untyped-def]
+        return "" if pd.isna(day) else period_key(day, "year")
+
+    counts = pd.concat(
+        [
+            _member_counts(staff, uplifts, quarter_of, local_areas, local_districts),
+            _member_counts(staff, uplifts, year_of, local_areas, local_districts),
+        ],
+        ignore_index=True,
+    )
+    counts["sector"] = counts["member_id"].map(sectors)
+    numeric = [c for c in _COUNTS if c in counts.columns]
+    network = counts.groupby("period", as_index=False)[numeric].sum()
+    sector = counts.groupby(["sector", "period"], as_index=False)[numeric].sum()
+    result = pd.concat(
+        [
+            _kpis_from_counts(network, "network", None, network_id),
+            _kpis_from_counts(counts, "member", "member_id", network_id),
+            _kpis_from_counts(sector, "sector", "sector", network_id),
+        ],
+        ignore_index=True,
+    )
+    return result.sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+
+
+def period_key(day, kind: str) -> str:  # type: ignore[no-untyped-def]
+    return period_containing(pd.Timestamp(day).date(), kind).key
+
+
+def suppressed(values: pd.DataFrame, threshold: int) -> pd.Series:
+    """True for figures derived from between 1 and ``threshold - 1`` people (0 people discloses nobody)."""
+    basis = values["kpi"].map(PEOPLE_BASIS)
+    lookup = values.set_index(["kpi", "scope", "scope_id", "period"])["value"]
+    keys = pd.MultiIndex.from_arrays([basis, values["scope"], values["scope_id"], values["period"]])
+    people = pd.Series(lookup.reindex(keys).to_numpy(), index=values.index)
+    return basis.notna() & people.gt(0) & people.lt(threshold)
+
