@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.gx_suites import run_suite
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
+from transforms.living_wage import rates_on
 from transforms.periods import Period
 from transforms.reading import FileRejected, RawTable, count_rows, read_return
 from transforms.return_types import ReturnType
@@ -30,6 +31,8 @@ class ReturnCheck:
     file_reason: str | None = None
     how_to_fix: str | None = None
     raw: RawTable | None = field(default=None, repr=False)
+    # Rows that load but deserve a second look (row, column, value, reason), e.g. pay below the legal minimum.
+    warnings: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
 
     @property
     def rows_accepted(self) -> int:
@@ -127,7 +130,10 @@ def check_table(raw: RawTable, return_type: ReturnType, period: Period, toleranc
     )
     masked = return_type.has_personal_data
     structural = pd.DataFrame(
-        [(p.row, p.column, PERSONAL_VALUE if masked else p.value, p.reason, p.rule) for p in raw.structural_problems],
+        [
+            (p.row, p.column, PERSONAL_VALUE if masked else p.value, p.reason, p.rule)
+            for p in raw.structural_problems
+        ],
         columns=PROBLEM_COLUMNS,
     )
     problems = (
@@ -163,7 +169,31 @@ def check_table(raw: RawTable, return_type: ReturnType, period: Period, toleranc
             "Fix the rows listed below and send the whole file again with the same file name.",
             raw,
         )
-    return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw)
+    return ReturnCheck(
+        "accepted", raw.rows_read, accepted, problems, raw=raw, warnings=row_warnings(accepted, return_type)
+    )
+
+
+def row_warnings(accepted: pd.DataFrame, return_type: ReturnType) -> pd.DataFrame:
+    """Warnings keep the row: a rate below the statutory National Living Wage may be a typo or a breach."""
+    if return_type.name != "workforce" or accepted.empty:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    minimum = rates_on(accepted["snapshot_date"], "national")
+    low = accepted.index[(accepted["hourly_rate_gbp"] < minimum).to_numpy()]
+    return pd.DataFrame(
+        {
+            "row": low.astype(int),
+            "column": "hourly_rate_gbp",
+            "value": [f"£{accepted.at[r, 'hourly_rate_gbp']:.2f}" for r in low],
+            "reason": [
+                f"£{accepted.at[r, 'hourly_rate_gbp']:.2f} an hour is below the statutory National Living Wage "
+                f"(£{minimum[r]:.2f} on the snapshot date) for workers aged 21 and over: check the rate (apprentices and "
+                "younger workers have lower legal minimums). The row was loaded."
+                for r in low
+            ],
+            "rule": "hourly_rate_gbp:below_national_living_wage",
+        }
+    )
 
 
 def check_return(

@@ -62,6 +62,7 @@ def feedback_html(
     problems: pd.DataFrame,
     how_to_fix: str | None,
     generated_at: datetime,
+    warnings: pd.DataFrame | None = None,
 ) -> str:
     return_type = RETURN_TYPES.get(submission["return_type"])
     return _TEMPLATES.get_template("feedback.html.j2").render(
@@ -70,6 +71,7 @@ def feedback_html(
         s=submission,
         return_label=return_type.label if return_type else submission["return_type"],
         groups=problem_groups(problems),
+        warning_groups=problem_groups(warnings) if warnings is not None else [],
         how_to_fix=how_to_fix,
         generated_at=generated_at,
     )

@@ -206,6 +206,7 @@ def _write_feedback(
     submission: dict[str, Any],
     problems: pd.DataFrame,
     how_to_fix: str | None,
+    warnings: pd.DataFrame | None = None,
 ) -> str:
     member = network.cfg.member(incoming.member_id)
     labels = {
@@ -227,6 +228,7 @@ def _write_feedback(
         problems=problems,
         how_to_fix=how_to_fix,
         generated_at=datetime.now(UTC),
+        warnings=warnings,
     )
     network.bucket.write(f"{base}.html", html.encode("utf-8"))
     network.bucket.write(f"{base}.csv", problems_csv(problems))
@@ -389,7 +391,7 @@ def _store(
             f"A newer file with the same name was received on "
             f"{pd.Timestamp(stored['received_at']).strftime('%d %B %Y')}; its figures are used instead."
         )
-    feedback = _write_feedback(network, incoming, stored, check.problems, check.how_to_fix)
+    feedback = _write_feedback(network, incoming, stored, check.problems, check.how_to_fix, check.warnings)
     network.bucket.remove(incoming.path)
     log.info(
         "%s %s: %s (%s read, %s loaded, %s rejected)",
