@@ -873,14 +873,23 @@ def generate_sample(
     seed: int = 2025,
     lines_per_file: int = 120,
     skip: Collection[tuple[str, str]] = (("hearthstone-bs", "2026-27-Q2"),),
+    staff_per_member: int = 40,
+    skip_workforce: Collection[tuple[str, str]] | None = None,
 ) -> SampleManifest:
     """Write the supplier register and every member's spend returns into the network's bucket.
 
     ``skip`` lists (member, period) pairs that get no file, so reports and chasers show a missing
     return. Files already in the bucket at the same paths are overwritten; nothing else is removed.
+
+    When the network has ``[returns.workforce]``, each member's staff snapshots are written too
+    (``incoming/<member>/workforce_<period>.csv``, see ``pipeline.sample_workforce``), after the spend
+    files in the manifest; the spend files are the same either way. ``skip_workforce`` lists the
+    (member, period) pairs with no snapshot; ``None`` (the default) means the same pairs as ``skip``.
     """
     if lines_per_file < 1:
         raise ValueError(f"lines_per_file must be at least 1, not {lines_per_file}")
+    if staff_per_member < 1:
+        raise ValueError(f"staff_per_member must be at least 1, not {staff_per_member}")
     fs, root = fsspec.core.url_to_fs(cfg.bucket_url)
     root = root.rstrip("/")
 
@@ -907,6 +916,15 @@ def generate_sample(
             data, entry = _render_file(member, style, ledger, period, lines_per_file, seed)
             write(entry.path, data)
             files.append(entry)
+    if "workforce" in cfg.returns:
+        from pipeline.sample_workforce import workforce_files  # imported here: it imports this module
+
+        if skip_workforce is not None:
+            skipped = {(m, Period.parse(p).key) for m, p in skip_workforce}
+        for path, data, entry in workforce_files(cfg, periods, seed, staff_per_member):
+            if (entry.member_id, entry.period) not in skipped:
+                write(path, data)
+                files.append(entry)
     return SampleManifest(
         files=tuple(files),
         supplier_register=cfg.reference.supplier_register,

@@ -13,7 +13,7 @@ import warehouse.load as load
 from pipeline.ingest import ingest, process_file, scan_incoming
 from pipeline.kpis import compute_kpis, read_kpis
 from pipeline.sample import generate_sample
-from warehouse.schema import fact_spend, submissions
+from warehouse.schema import fact_spend, fact_workforce, submissions
 
 GOOD = (
     "Payment Date,Supplier Name,Amount,Transaction ID,Postcode\n"
@@ -60,10 +60,13 @@ def test_sample_network_every_row_accounted_for(make_network, warehouse_url: str
         assert network.bucket.exists(outcome["feedback_path"].replace(".html", ".csv"))
     stored = _submissions(network)
     assert all(s["rows_read"] == s["rows_loaded"] + s["rows_rejected"] for s in stored)
-    assert _warehouse_facts(network)[0] == sum(s["rows_loaded"] for s in stored)
+    for return_type, table in (("spend", fact_spend), ("workforce", fact_workforce)):
+        with network.engine.connect() as conn:
+            facts = conn.execute(select(func.count()).select_from(table)).scalar()
+        assert facts == sum(s["rows_loaded"] for s in stored if s["return_type"] == return_type) > 0
+        assert len(network.lake.list_files(return_type)) == sum(f.return_type == return_type for f in manifest.files)
     assert network.bucket.list_files("incoming") == []
     assert len(network.bucket.list_files("archive")) == len(manifest.files)
-    assert len(network.lake.list_files("spend")) == len(manifest.files)
 
 
 def test_same_file_twice_changes_nothing(make_network, warehouse_url: str) -> None:  # type: ignore[no-untyped-def]
