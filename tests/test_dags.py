@@ -192,6 +192,36 @@ def expected_spend(
     return totals
 
 
+CONTRACTOR_WORDS = {"agency", "third party", "outsourced", "contracted", "contractor", "contractors"}
+
+
+def _london_living_wage(day: str) -> float:
+    rows = [
+        r
+        for r in csv.reader(Path("config/living_wage_rates.csv").read_text().splitlines())
+        if r and not r[0].startswith("#") and r[0] == "london"
+    ]
+    return max((r[2], float(r[1])) for r in rows if r[2] <= day)[1]
+
+
+def expected_workforce(bucket: Path, manifest: SampleManifest, periods: tuple[str, ...]) -> dict:  # type: ignore[type-arg]
+    """Per member and period: {ref: (rate, is_contractor)} from each snapshot file, bad rows left out."""
+    snapshots: dict[tuple[str, str], dict[str, tuple[float, bool]]] = {}
+    for sample in (f for f in manifest.files if f.return_type == "workforce" and f.period in periods):
+        records = _records((bucket / sample.path).read_bytes(), sample.path)
+        header_index = next(
+            i for i, (_, row) in enumerate(records) if any("hour" in _key(c) for c in row) and len(row) >= 8
+        )
+        bad = {line for line, _ in sample.bad_rows}
+        people = {}
+        for line, row in records[header_index + 1 :]:
+            if line in bad or not any(c.strip() for c in row):
+                continue
+            people[row[0].strip()] = (_amount(row[2]), row[4].strip().lower() in CONTRACTOR_WORDS)
+        snapshots[(sample.member_id, sample.period)] = people
+    return snapshots
+
+
 @pytest.mark.airflow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_end_to_end_through_airflow(
@@ -216,6 +246,7 @@ def test_end_to_end_through_airflow(
 
     # The members' raw files, read independently before the pipeline moves them out of incoming/.
     expected = expected_spend(Path(network.cfg.bucket_url), manifest, network.cfg)
+    staff = expected_workforce(Path(network.cfg.bucket_url), manifest, periods)
     conf = {"config": str(config)}
     assert dag_bag.dags["anchor_ingest"].test(run_conf=conf).state == DagRunState.SUCCESS
     assert dag_bag.dags["anchor_kpis"].test(run_conf=conf).state == DagRunState.SUCCESS
@@ -242,6 +273,28 @@ def test_end_to_end_through_airflow(
             assert values[(scope, "spend_small_or_diverse_pct")] == pytest.approx(
                 100 * sums["small_or_diverse"] / total, abs=1e-3
             ), (scope, period)
+    # Workforce: Living Wage uplifts between the two snapshots, and who is paid it now (£14.80 from May 2026).
+    stored = read_kpis(network, "2026-27-Q2")
+    values = {(None if r.scope == "network" else r.scope_id, r.kpi): r.value for r in stored.itertuples()}
+    rate = _london_living_wage("2026-09-30")
+    assert rate == 14.80 and _london_living_wage("2026-06-30") == 14.80
+    uplifts = {}
+    for (member, period), people in staff.items():
+        if period != "2026-27-Q2":
+            continue
+        before = staff.get((member, "2026-27-Q1"), {})
+        uplifts[member] = sum(
+            1 for ref, (pay, _) in people.items() if ref in before and before[ref][0] < rate <= pay
+        )
+        assert values[(member, "lw_uplifts")] == uplifts[member], member
+    assert sum(uplifts.values()) > 0, "the sample should contain Living Wage uplifts"
+    assert values[(None, "lw_uplifts")] == sum(uplifts.values())
+    latest = [p for (m, period), people in staff.items() if period == "2026-27-Q2" for p in people.values()]
+    assert values[(None, "staff_contractor")] == sum(1 for _, contractor in latest if contractor)
+    assert values[(None, "lw_paid_pct")] == pytest.approx(
+        100 * sum(1 for pay, _ in latest if pay >= rate) / len(latest), abs=1e-3
+    )
+
     # Not everyone sent the latest return, and the report says so.
     submitted = {s.member_id for s in manifest.files if s.period == "2026-27-Q2" and s.return_type == "spend"}
     assert len(submitted) < len(network.cfg.members)
