@@ -12,16 +12,40 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from pipeline.runtime import Network
-from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint
+from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint, WorkforceMemberRow
 from reports.render import render_period_report_html
 from transforms.periods import Period
-from transforms.spend_kpis import SPEND_KPIS
+from transforms.spend_kpis import SPEND_KPIS, KpiDefinition
+from transforms.workforce_kpis import WORKFORCE_KPIS, suppressed
 from warehouse.schema import kpi_value, submissions
 
 TREND_PERIODS = 6
+WORKFORCE_HEADLINE = (
+    "lw_paid_pct",
+    "lw_paid_pct_direct",
+    "lw_paid_pct_contractor",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+    "apprentices",
+    "apprentice_starts",
+    "local_employment_pct",
+    "staff_direct",
+    "staff_contractor",
+)
+WORKFORCE_MEMBER_COLUMNS = (
+    "staff_direct",
+    "staff_contractor",
+    "lw_paid_pct_direct",
+    "lw_paid_pct_contractor",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+    "apprentices",
+    "apprentice_starts",
+    "local_employment_pct",
+)
 MEMBER_COLUMNS = (
     "spend_total",
     "spend_sme_pct",
@@ -54,13 +78,32 @@ def _kpi_frame(network: Network, periods: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in kpi_value.columns])
 
 
-def _value(frame: pd.DataFrame, kpi: str, scope: str, scope_id: str, period: str) -> float | None:
-    hit = frame[
-        (frame.kpi == kpi) & (frame.scope == scope) & (frame.scope_id == scope_id) & (frame.period == period)
-    ]
-    if hit.empty or pd.isna(hit.iloc[0]["value"]):
-        return None
-    return float(hit.iloc[0]["value"])
+class _Figures:
+    """KPI values and disclosure flags of the report's periods, looked up by (kpi, scope, scope id, period)."""
+
+    def __init__(self, frame: pd.DataFrame, threshold: int) -> None:
+        frame = frame.assign(suppressed=suppressed(frame, threshold) if not frame.empty else False)
+        keys = list(zip(frame.kpi, frame.scope, frame.scope_id, frame.period, strict=True))
+        self._values = dict(zip(keys, frame.value, strict=True))
+        self._suppressed = dict(zip(keys, frame.suppressed, strict=True))
+
+    def value(self, kpi: str, scope: str, scope_id: str, period: str) -> float | None:
+        value = self._values.get((kpi, scope, scope_id, period))
+        return None if value is None or pd.isna(value) else float(value)
+
+    def suppressed(self, kpi: str, scope: str, scope_id: str, period: str) -> bool:
+        return bool(self._suppressed.get((kpi, scope, scope_id, period), False))
+
+    def figure(self, definition: KpiDefinition, network_id: str, period: str, previous: str) -> KpiFigure:
+        return KpiFigure(
+            code=definition.code,
+            label=definition.label,
+            unit=definition.unit,
+            definition=definition.definition,
+            value=self.value(definition.code, "network", network_id, period),
+            previous=self.value(definition.code, "network", network_id, previous),
+            suppressed=self.suppressed(definition.code, "network", network_id, period),
+        )
 
 
 def _submissions(network: Network, period: Period) -> pd.DataFrame:
@@ -102,53 +145,85 @@ def _submission_rows(network: Network, subs: pd.DataFrame) -> list[SubmissionRow
 def build_period_report(network: Network, period_key: str) -> PeriodReport:
     period = Period.parse(period_key)
     trend_periods = _trend_periods(period)
-    frame = _kpi_frame(network, [p.key for p in trend_periods])
-    network_id = network.cfg.id
-    previous = period.previous().key
-    headline = [
-        KpiFigure(
-            code=d.code,
-            label=d.label,
-            value=_value(frame, d.code, "network", network_id, period.key),
-            unit=d.unit,
-            definition=d.definition,
-            previous=_value(frame, d.code, "network", network_id, previous),
-        )
-        for d in SPEND_KPIS.values()
-    ]
+    threshold = network.cfg.suppression_threshold
+    figures = _Figures(_kpi_frame(network, [p.key for p in trend_periods]), threshold)
+    network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
     accepted = subs[subs.status == "accepted"]
+
+    def sent(member_id: str, return_type: str) -> bool:
+        return bool(((accepted.member_id == member_id) & (accepted.return_type == return_type)).any())
+
     members = [
         MemberRow(
             member_id=m.id,
             name=m.name,
             sector=m.sector.value,
-            submitted=bool((accepted.member_id == m.id).any()),
-            **{c: _value(frame, c, "member", m.id, period.key) for c in MEMBER_COLUMNS},
+            submitted=sent(m.id, "spend"),
+            **{c: figures.value(c, "member", m.id, key) for c in MEMBER_COLUMNS},
         )
         for m in network.cfg.members
     ]
+    workforce_members = [
+        WorkforceMemberRow(
+            member_id=m.id,
+            name=m.name,
+            sector=m.sector.value,
+            submitted=sent(m.id, "workforce"),
+            **{c: figures.value(c, "member", m.id, key) for c in WORKFORCE_MEMBER_COLUMNS},
+            suppressed=frozenset(
+                c for c in WORKFORCE_MEMBER_COLUMNS if figures.suppressed(c, "member", m.id, key)
+            ),
+        )
+        for m in network.cfg.members
+        if "workforce" in network.cfg.expected_returns(m)
+    ]
+    trend_codes = [*SPEND_KPIS, *WORKFORCE_HEADLINE]
     trend = [
-        TrendPoint(p.key, {c: _value(frame, c, "network", network_id, p.key) for c in SPEND_KPIS})
+        TrendPoint(
+            p.key,
+            {c: figures.value(c, "network", network_id, p.key) for c in trend_codes},
+            frozenset(c for c in trend_codes if figures.suppressed(c, "network", network_id, p.key)),
+        )
         for p in trend_periods
     ]
+    has_workforce = "workforce" in network.cfg.returns
     as_of = pd.to_datetime(subs["processed_at"], utc=True).max() if not subs.empty else None
-    computed = pd.to_datetime(frame["computed_at"], utc=True).max() if not frame.empty else None
+    computed_at = _computed_at(network, [p.key for p in trend_periods])
     # Times come from the warehouse, so the same warehouse state renders the same report.
     as_of_time = as_of.to_pydatetime() if as_of is not None else datetime(1970, 1, 1, tzinfo=UTC)
     return PeriodReport(
         network_id=network_id,
         network_name=network.cfg.name,
-        period=period.key,
+        period=key,
         period_label=period_label(period),
         as_of=as_of_time,
-        generated_at=computed.to_pydatetime() if computed is not None else as_of_time,
-        headline=headline,
+        generated_at=computed_at or as_of_time,
+        headline=[figures.figure(d, network_id, key, previous) for d in SPEND_KPIS.values()],
         members=members,
         submissions=_submission_rows(network, subs),
         trend=trend,
         source_submission_ids=sorted(accepted.submission_id.tolist()),
+        workforce_headline=[
+            figures.figure(WORKFORCE_KPIS[c], network_id, key, previous) for c in WORKFORCE_HEADLINE
+        ]
+        if has_workforce
+        else [],
+        workforce_members=workforce_members if has_workforce else [],
+        suppression_threshold=threshold,
     )
+
+
+def _computed_at(network: Network, periods: list[str]) -> datetime | None:
+    """When the report's figures were computed (SQLite returns naive UTC times, PostgreSQL aware ones)."""
+    with network.engine.connect() as conn:
+        value = conn.execute(
+            select(func.max(kpi_value.c.computed_at)).where(kpi_value.c.period.in_(periods))
+        ).scalar()
+    if value is None:
+        return None
+    stamp = pd.Timestamp(value)
+    return (stamp if stamp.tzinfo else stamp.tz_localize(UTC)).to_pydatetime()
 
 
 def latest_reported_period(network: Network) -> str:

@@ -5,7 +5,14 @@ The pipeline builds a :class:`PeriodReport` (plain data, from the warehouse) and
 figures can be parsed back from ``data-*`` attributes and checked against the warehouse.
 """
 
-from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint
+from reports.model import (
+    KpiFigure,
+    MemberRow,
+    PeriodReport,
+    SubmissionRow,
+    TrendPoint,
+    WorkforceMemberRow,
+)
 from reports.render import render_period_report_html
 
 __all__ = [
@@ -14,5 +21,6 @@ __all__ = [
     "PeriodReport",
     "SubmissionRow",
     "TrendPoint",
+    "WorkforceMemberRow",
     "render_period_report_html",
 ]

@@ -22,6 +22,9 @@ class KpiFigure:
     unit: str  # "GBP" | "%" | "count"
     definition: str  # one plain-English sentence
     previous: float | None = None  # same KPI in the previous period, for the change arrow
+    # Disclosure control: derived from fewer than ``PeriodReport.suppression_threshold`` people, so the
+    # page shows "<N" and never the value (nor a change against the previous period).
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,30 @@ class MemberRow:
     spend_diverse: float | None
     spend_small_or_diverse_pct: float | None
     spend_unknown_size_pct: float | None
+
+
+@dataclass(frozen=True)
+class WorkforceMemberRow:
+    """One member's workforce figures for the period (all None when it did not submit).
+
+    ``suppressed`` names the fields derived from fewer than ``PeriodReport.suppression_threshold``
+    people: the page shows them as "<N" and their values appear nowhere in it.
+    """
+
+    member_id: str
+    name: str
+    sector: str
+    submitted: bool  # sent an accepted workforce return for the period
+    staff_direct: float | None
+    staff_contractor: float | None
+    lw_paid_pct_direct: float | None
+    lw_paid_pct_contractor: float | None
+    lw_uplifts: float | None
+    lw_uplift_annual_gbp: float | None
+    apprentices: float | None
+    apprentice_starts: float | None
+    local_employment_pct: float | None
+    suppressed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -62,6 +89,8 @@ class TrendPoint:
 
     period: str  # "2025-26-Q3"
     values: Mapping[str, float | None]  # kpi code -> collective value
+    # KPI codes whose value in this period is derived from too few people: shown as "<N", never the value
+    suppressed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -80,3 +109,7 @@ class PeriodReport:
     trend: Sequence[TrendPoint]  # oldest first, includes this period
     pledge_pct: float | None = 30.0  # network pledge for spend_small_or_diverse_pct
     source_submission_ids: Sequence[str] = ()
+    # Living Wage and workforce (section shown only when one of these is non-empty)
+    workforce_headline: Sequence[KpiFigure] = ()  # network-level workforce KPIs: lw_paid_pct, lw_uplifts, ...
+    workforce_members: Sequence[WorkforceMemberRow] = ()
+    suppression_threshold: int = 5  # figures from fewer people than this show as "<N"

@@ -7,15 +7,25 @@ and the renderer never asks the clock.
 Every figure is machine-checkable: headline cards carry ``data-kpi`` and ``data-value``, member rows
 ``data-member`` and each numeric cell ``data-col`` and ``data-value`` (the value rounded to 6
 decimals, or empty when there is no data), so tests can compare the page with the warehouse.
+The Living Wage and workforce section (only when the report has workforce data) does the same with
+its own cards (``data-kpi`` inside ``data-section="workforce"``), rows (``data-workforce-member``,
+``data-workforce-network-total``), chart bars (``data-basis``) and trend points (``data-period``).
+
+Disclosure control: a figure flagged as derived from too few people (``KpiFigure.suppressed``, a
+name in ``WorkforceMemberRow.suppressed`` or in ``TrendPoint.suppressed``) is shown as "<N" and its
+value never reaches the view model, so it cannot leak into text, tooltips, chart geometry or data
+attributes; such elements carry ``data-value=""`` and ``data-suppressed="true"``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -36,7 +46,14 @@ from reports.format import (
     return_type_label,
     sector_label,
 )
-from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint
+from reports.model import (
+    KpiFigure,
+    MemberRow,
+    PeriodReport,
+    SubmissionRow,
+    TrendPoint,
+    WorkforceMemberRow,
+)
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 TEMPLATE_NAME = "period_report.html.j2"
@@ -66,6 +83,44 @@ MEMBER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("spend_diverse", "Diverse-owned spend", "GBP"),
     ("spend_small_or_diverse_pct", "Local small or diverse-owned share", "%"),
     ("spend_unknown_size_pct", "Unknown size share", "%"),
+)
+
+# Workforce member table: (WorkforceMemberRow field, full heading, unit); the page heads the columns
+# with WORKFORCE_HEADINGS. The network row takes the workforce headline figure with the same code.
+WORKFORCE_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("staff_direct", "Direct staff", "count"),
+    ("staff_contractor", "Contractors", "count"),
+    ("lw_paid_pct_direct", "Paid the Living Wage: direct staff", "%"),
+    ("lw_paid_pct_contractor", "Paid the Living Wage: contractors", "%"),
+    ("lw_uplifts", "Uplifts", "count"),
+    ("lw_uplift_annual_gbp", "Yearly value of uplifts", "GBP"),
+    ("apprentices", "Apprentices", "count"),
+    ("apprentice_starts", "Apprentice starts", "count"),
+    ("local_employment_pct", "Living locally", "%"),
+)
+
+# The workforce table's two header rows: (group heading, its columns' headings), in WORKFORCE_COLUMNS
+# order; a group without sub-headings is one column headed by the group heading.
+WORKFORCE_HEADINGS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Staff", ("Direct", "Contractors")),
+    ("Paid at least the Living Wage", ("Direct", "Contractors")),
+    ("Uplifts to the Living Wage", ("People", "Yearly value")),
+    ("Apprentices", ("In post", "Started")),
+    ("Living locally", ()),
+)
+
+# Living Wage chart series: (KPI / row field, legend label, data-basis, CSS class)
+LW_SERIES: tuple[tuple[str, str, str, str], ...] = (
+    ("lw_paid_pct_direct", "Direct staff", "direct", "bar-direct"),
+    ("lw_paid_pct_contractor", "Contractors", "contractor", "bar-contractor"),
+)
+
+# Workforce trend charts, each drawn only when the trend carries its code:
+# (code, unit, kind, title)
+WORKFORCE_TREND: tuple[tuple[str, str, str, str], ...] = (
+    ("lw_uplifts", "count", "columns", "Staff uplifted to the Living Wage"),
+    ("lw_paid_pct_direct", "%", "line", "Share of directly employed staff paid the Living Wage"),
+    ("lw_paid_pct_contractor", "%", "line", "Share of contractors paid the Living Wage"),
 )
 
 STATUS_BADGES: dict[str, tuple[str, str]] = {
@@ -113,6 +168,42 @@ GLOSSARY: tuple[tuple[str, str], ...] = (
     ),
 )
 
+WORKFORCE_GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "Living Wage",
+        "The real Living Wage: an hourly rate set each year by the Living Wage Foundation from what "
+        "people need to live on. It is higher than the legal minimum (the National Living Wage). In "
+        "London the higher London Living Wage applies. Each person's basic hourly pay is compared with "
+        "the rate that applied on the date of the staff snapshot.",
+    ),
+    (
+        "Directly employed staff",
+        "People on the member's own payroll.",
+    ),
+    (
+        "Contractors",
+        "People employed by another company who regularly work for the member under a contract, for "
+        "example in cleaning, catering or security. The Living Wage Foundation counts them when it "
+        "accredits a Living Wage employer.",
+    ),
+    (
+        "Uplift",
+        "A person whose pay went from below the Living Wage to at least the Living Wage between the "
+        "member's previous staff snapshot and this one. Only people in both snapshots count. The yearly "
+        "value is each person's rise in hourly pay times their weekly hours times 52, added up.",
+    ),
+)
+
+
+def suppression_title(threshold: int) -> str:
+    """The tooltip on a suppressed figure."""
+    return f"Fewer than {threshold} people: not shown, to protect privacy"
+
+
+def suppression_note(threshold: int) -> str:
+    """The rule, as printed under the workforce section."""
+    return f"Figures based on fewer than {threshold} people are shown as <{threshold}; totals include them."
+
 
 # ---------------------------------------------------------------------------------------------
 # View model: everything the template shows, already formatted.
@@ -134,6 +225,7 @@ class Card:
     direction: str | None
     previous_text: str | None
     pledge_note: str | None
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +236,7 @@ class Cell:
     exact: str
     data_value: str
     has_value: bool
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,6 +316,7 @@ class Column:
     h: str
     cx: str
     label_y: str
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -237,6 +331,7 @@ class LinePoint:
     cx: str
     cy: str
     label_y: str
+    suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,6 +352,48 @@ class TrendChart:
     points: tuple[LinePoint, ...]
     paths: tuple[str, ...]
     pledge: Mapping[str, str] | None
+    dom_id: str = ""  # prefix for the SVG's title/desc ids; "" = "trend-<n>" as numbered by the template
+
+
+@dataclass(frozen=True)
+class LwBar:
+    basis: str  # "direct" | "contractor"
+    label: str
+    data_value: str
+    text: str
+    has_value: bool
+    suppressed: bool
+    y: str
+    text_y: str
+    width: str
+    text_x: str
+    css_class: str
+
+
+@dataclass(frozen=True)
+class LwGroup:
+    member_id: str  # "" for the network
+    name: str
+    network: bool
+    name_y: str
+    grid_y1: str  # grid lines run past the bars only, clear of the name above them
+    grid_y2: str
+    bars: tuple[LwBar, ...]
+
+
+@dataclass(frozen=True)
+class LwChart:
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    plot_w: int
+    top: int
+    axis_y: int
+    bar_h: int
+    groups: tuple[LwGroup, ...]
+    ticks: tuple[Tick, ...]
+    description: str
 
 
 def _num(x: float) -> str:
@@ -277,8 +414,37 @@ def _headline_by_code(headline: Iterable[KpiFigure]) -> dict[str, KpiFigure]:
     return found
 
 
-def _card(figure: KpiFigure, pledge_pct: float | None) -> Card:
-    value, previous = clean(figure.value), clean(figure.previous)
+def _suppressed_card(figure: KpiFigure, threshold: int) -> Card:
+    """A card for a figure from too few people: "<N", and neither its value nor a change line."""
+    return Card(
+        code=figure.code,
+        label=figure.label,
+        unit=figure.unit,
+        definition=figure.definition,
+        text=f"<{threshold}",
+        exact=suppression_title(threshold),
+        data_value="",
+        data_previous="",
+        has_value=False,
+        change=None,
+        direction=None,
+        previous_text=None,
+        pledge_note=None,
+        suppressed=True,
+    )
+
+
+def _card(
+    figure: KpiFigure,
+    pledge_pct: float | None,
+    threshold: int = 5,
+    previous_suppressed: bool = False,
+) -> Card:
+    if figure.suppressed:
+        return _suppressed_card(figure, threshold)
+    value = clean(figure.value)
+    # a previous value that was itself suppressed is neither shown nor used for a change
+    previous = None if previous_suppressed else clean(figure.previous)
     change = format_change(value, previous, figure.unit)
     pledge_note = None
     pledge = clean(pledge_pct)
@@ -307,6 +473,18 @@ def _card(figure: KpiFigure, pledge_pct: float | None) -> Card:
     )
 
 
+def _suppressed_cell(col: str, unit: str, threshold: int) -> Cell:
+    return Cell(
+        col=col,
+        unit=unit,
+        text=f"<{threshold}",
+        exact=suppression_title(threshold),
+        data_value="",
+        has_value=False,
+        suppressed=True,
+    )
+
+
 def _cell(col: str, unit: str, value: float | None) -> Cell:
     number = clean(value)
     return Cell(
@@ -328,6 +506,30 @@ def _member_view(member: MemberRow) -> MemberView:
         submitted=member.submitted,
         cells=tuple(_cell(col, unit, getattr(member, col)) for col, _, unit in MEMBER_COLUMNS),
     )
+
+
+def _workforce_member_view(member: WorkforceMemberRow, threshold: int) -> MemberView:
+    cells = []
+    for col, _, unit in WORKFORCE_COLUMNS:
+        if member.submitted and col in member.suppressed:
+            cells.append(_suppressed_cell(col, unit, threshold))
+        else:
+            cells.append(_cell(col, unit, getattr(member, col)))
+    return MemberView(
+        member_id=member.member_id,
+        name=member.name,
+        sector=sector_label(member.sector),
+        sector_code=member.sector,
+        submitted=member.submitted,
+        cells=tuple(cells),
+    )
+
+
+def _figure_cell(col: str, unit: str, figure: KpiFigure | None, threshold: int) -> Cell:
+    """A network-total cell from a headline figure (suppressed when the figure is)."""
+    if figure is not None and figure.suppressed:
+        return _suppressed_cell(col, unit, threshold)
+    return _cell(col, unit, None if figure is None else figure.value)
 
 
 def _submission_view(row: SubmissionRow) -> SubmissionView:
@@ -428,19 +630,32 @@ def _mix_chart(by_code: Mapping[str, KpiFigure], pledge_pct: float | None) -> Mi
     )
 
 
-def _nice_ticks(top: float, ticks: int = 4) -> list[float]:
-    """Round axis ticks from 0 up to at least ``top``."""
+def _nice_ticks(top: float, ticks: int = 4, whole: bool = False) -> list[float]:
+    """Round axis ticks from 0 up to at least ``top`` (whole numbers only when ``whole``)."""
     if top <= 0:
         top = 1.0
     raw = top / ticks
+    if whole:
+        raw = max(raw, 1.0)
     magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    steps = [m * magnitude for m in (1, 2, 2.5, 5, 10)]
+    if whole:
+        steps = [m for m in steps if float(m).is_integer()]
+    step = next(m for m in steps if m >= raw * (1 - 1e-9))
     count = math.ceil(top / step - 1e-9)
     return [step * i for i in range(count + 1)]
 
 
 def _pct_tick(value: float) -> str:
     return f"{value:g}%"
+
+
+def _tick_label(value: float, unit: str) -> str:
+    if unit == "GBP":
+        return format_gbp(value)
+    if unit == "count":
+        return format_count(value)
+    return _pct_tick(value)
 
 
 def _trend_chart(
@@ -451,32 +666,39 @@ def _trend_chart(
     kind: str,
     title: str,
     pledge_pct: float | None,
+    threshold: int = 5,
+    dom_id: str = "",
 ) -> TrendChart:
+    """A trend chart. A period whose point lists ``code`` as suppressed shows "<N" and takes no part in
+    the scale, so the axis cannot hint at its value."""
     width, height = 420, 250
     plot_x, plot_y, plot_h = 64, 26, 170
     plot_w = 290 if kind == "line" else 340  # the line chart keeps a margin for the pledge label
     axis_y = plot_y + plot_h
-    values = [clean(point.values.get(code)) for point in trend]
+    hidden = [code in point.suppressed for point in trend]
+    values = [
+        None if hide else clean(point.values.get(code)) for point, hide in zip(trend, hidden, strict=True)
+    ]
     pledge = clean(pledge_pct) if kind == "line" else None
     present = [v for v in values if v is not None]
     top_value = max([*present, *([pledge] if pledge is not None else []), 0.0])
-    tick_values = _nice_ticks(top_value * (1.08 if kind == "line" else 1.0))
+    tick_values = _nice_ticks(top_value * (1.08 if kind == "line" else 1.0), whole=unit == "count")
+    if unit == "%" and tick_values[-1] > 100 >= top_value:
+        tick_values = [0.0, 25.0, 50.0, 75.0, 100.0]  # a share never needs an axis past 100%
     top = tick_values[-1]
 
     def y_of(value: float) -> float:
         return axis_y - plot_h * min(max(value, 0.0), top) / top
 
-    ticks = tuple(
-        Tick(pos=_num(y_of(t)), label=format_gbp(t) if unit == "GBP" else _pct_tick(t)) for t in tick_values
-    )
+    ticks = tuple(Tick(pos=_num(y_of(t)), label=_tick_label(t, unit)) for t in tick_values)
     slot = plot_w / max(len(trend), 1)
     columns: list[Column] = []
     points: list[LinePoint] = []
     described: list[str] = []
-    for index, (point, value) in enumerate(zip(trend, values, strict=True)):
+    for index, (point, value, hide) in enumerate(zip(trend, values, hidden, strict=True)):
         line1, line2 = period_short(point.period)
         cx = plot_x + slot * (index + 0.5)
-        text = NO_DATA if value is None else format_value(value, unit)
+        text = f"<{threshold}" if hide else NO_DATA if value is None else format_value(value, unit)
         described.append(f"{point.period}: {text}")
         current = point.period == current_period
         if kind == "columns":
@@ -497,6 +719,7 @@ def _trend_chart(
                     h=_num(axis_y - y),
                     cx=_num(cx),
                     label_y=_num((axis_y if value is None else y) - 6),
+                    suppressed=hide,
                 )
             )
         else:
@@ -516,6 +739,7 @@ def _trend_chart(
                     cx=_num(cx),
                     cy=_num(cy),
                     label_y=_num(label_y),
+                    suppressed=hide,
                 )
             )
     # one path per run of consecutive periods with data: gaps stay gaps
@@ -557,7 +781,150 @@ def _trend_chart(
         points=tuple(points),
         paths=tuple(paths),
         pledge=pledge_marks,
+        dom_id=dom_id,
     )
+
+
+def _lw_chart(
+    by_code: Mapping[str, KpiFigure], members: Sequence[WorkforceMemberRow], threshold: int
+) -> LwChart:
+    """Share paid the Living Wage, direct staff against contractors: the network, then each member
+    that sent a workforce return. Suppressed shares get no bar, only "<N"."""
+    width, label_x, plot_x, plot_w = 760, 110, 120, 520
+    top, name_h, bar_h, bar_gap, group_gap = 16, 22, 18, 4, 14
+    groups: list[LwGroup] = []
+    described: list[str] = []
+    sources: list[tuple[str, str, bool, dict[str, tuple[float | None, bool]]]] = [
+        (
+            "",
+            "All members (network)",
+            True,
+            {
+                code: (
+                    None if code not in by_code or by_code[code].suppressed else clean(by_code[code].value),
+                    code in by_code and by_code[code].suppressed,
+                )
+                for code, _, _, _ in LW_SERIES
+            },
+        )
+    ]
+    for member in members:
+        if not member.submitted:
+            continue
+        sources.append(
+            (
+                member.member_id,
+                member.name,
+                False,
+                {
+                    code: (
+                        None if code in member.suppressed else clean(getattr(member, code)),
+                        code in member.suppressed,
+                    )
+                    for code, _, _, _ in LW_SERIES
+                },
+            )
+        )
+    y = float(top)
+    for member_id, name, network, shares in sources:
+        name_y = y + 15
+        bars: list[LwBar] = []
+        parts: list[str] = []
+        for index, (code, label, basis, css_class) in enumerate(LW_SERIES):
+            share, hide = shares[code]
+            bar_y = y + name_h + index * (bar_h + bar_gap)
+            shown = 0.0 if share is None else min(max(share, 0.0), 100.0)
+            bar_w = plot_w * shown / 100
+            text = f"<{threshold}" if hide else NO_DATA if share is None else format_pct(share)
+            parts.append(f"{label.lower()} {text}")
+            bars.append(
+                LwBar(
+                    basis=basis,
+                    label=label,
+                    data_value=data_value(share),
+                    text=text,
+                    has_value=share is not None,
+                    suppressed=hide,
+                    y=_num(bar_y),
+                    text_y=_num(bar_y + bar_h / 2 + 5),
+                    width=_num(bar_w),
+                    text_x=_num(plot_x + bar_w + 6),
+                    css_class=css_class,
+                )
+            )
+        described.append(f"{name}: " + ", ".join(parts))
+        bars_h = len(LW_SERIES) * bar_h + (len(LW_SERIES) - 1) * bar_gap
+        groups.append(
+            LwGroup(
+                member_id=member_id,
+                name=name,
+                network=network,
+                name_y=_num(name_y),
+                grid_y1=_num(y + name_h - 4),
+                grid_y2=_num(y + name_h + bars_h + 4),
+                bars=tuple(bars),
+            )
+        )
+        y += name_h + bars_h + group_gap
+    axis_y = int(y - group_gap + 4)
+    ticks = tuple(Tick(pos=_num(plot_x + plot_w * t / 100), label=f"{t}%") for t in (0, 25, 50, 75, 100))
+    return LwChart(
+        width=width,
+        height=axis_y + 28,
+        label_x=label_x,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        top=top,
+        axis_y=axis_y,
+        bar_h=bar_h,
+        groups=tuple(groups),
+        ticks=ticks,
+        description="Share paid at least the Living Wage: " + "; ".join(described) + ".",
+    )
+
+
+def _public(figure: KpiFigure) -> KpiFigure:
+    """The figure as it may be published: a suppressed one loses its value and previous value."""
+    if not figure.suppressed:
+        return figure
+    return dataclasses.replace(figure, value=None, previous=None)
+
+
+def _public_member(member: WorkforceMemberRow) -> WorkforceMemberRow:
+    """The row as it may be published: suppressed fields lose their values."""
+    if not member.suppressed:
+        return member
+    names = {f.name for f in dataclasses.fields(member)} - {
+        "member_id",
+        "name",
+        "sector",
+        "submitted",
+        "suppressed",
+    }
+    return dataclasses.replace(member, **dict.fromkeys(sorted(frozenset(member.suppressed) & names)))
+
+
+def _public_trend(trend: Sequence[TrendPoint], period: str, hidden_now: frozenset[str]) -> list[TrendPoint]:
+    """The trend as it may be published: suppressed values dropped. A code suppressed on this period's
+    headline is suppressed in this period's point too, even if the point does not say so."""
+    public = []
+    for point in trend:
+        hidden = frozenset(point.suppressed) | (hidden_now if point.period == period else frozenset())
+        if not hidden:
+            public.append(point)
+            continue
+        values = {code: None if code in hidden else value for code, value in point.values.items()}
+        public.append(TrendPoint(point.period, values, hidden))
+    return public
+
+
+def _previous_hidden(trend: Sequence[TrendPoint], period: str) -> frozenset[str]:
+    """Codes suppressed in the period before this one (the point before this period's in the trend)."""
+    periods = [point.period for point in trend]
+    if period not in periods:
+        return frozenset()
+    index = periods.index(period)
+    return frozenset(trend[index - 1].suppressed) if index > 0 else frozenset()
 
 
 def _plural(count: int, one: str, many: str) -> str:
@@ -570,15 +937,105 @@ def _join_names(names: Sequence[str]) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+_Row = TypeVar("_Row", MemberRow, WorkforceMemberRow)
+
+
+def _sorted_by_name(members: Iterable[_Row]) -> list[_Row]:
+    return sorted(members, key=lambda m: (m.name.casefold(), m.name, m.member_id))
+
+
+def _workforce_context(
+    report: PeriodReport,
+    headline: Sequence[KpiFigure],
+    trend: Sequence[TrendPoint],
+    previous_hidden: frozenset[str],
+) -> dict[str, object] | None:
+    """The Living Wage and workforce section, or None when the report has no workforce data."""
+    if not report.workforce_headline and not report.workforce_members:
+        return None
+    threshold = report.suppression_threshold
+    by_code = _headline_by_code(headline)
+    members = _sorted_by_name(_public_member(m) for m in report.workforce_members)
+    submitted = [m for m in members if m.submitted]
+    not_submitted = [m.name for m in members if not m.submitted]
+
+    def shown(code: str) -> float | None:
+        figure = by_code.get(code)
+        return None if figure is None or figure.suppressed else clean(figure.value)
+
+    summary: list[str] = []
+    paid = shown("lw_paid_pct")
+    if paid is not None:
+        summary.append(
+            f"{format_pct(paid)} of staff (directly employed and contractors) were paid at least the "
+            "Living Wage."
+        )
+    uplifts, uplift_value = shown("lw_uplifts"), shown("lw_uplift_annual_gbp")
+    if uplifts is not None:
+        people = "person" if uplifts == 1 else "people"
+        sentence = f"{format_count(uplifts)} {people} had their pay raised to the Living Wage"
+        if uplift_value is not None and uplifts > 0:
+            sentence += f", worth {format_gbp(uplift_value)} a year to them"
+        summary.append(sentence + ".")
+
+    trend_charts = [
+        _trend_chart(trend, report.period, code, unit, kind, title, None, threshold, f"wf-trend-{code}")
+        for code, unit, kind, title in WORKFORCE_TREND
+        if any(code in point.values or code in point.suppressed for point in trend)
+    ]
+    lw_chart = _lw_chart(by_code, members, threshold)
+    lw_has_figures = any(bar.has_value or bar.suppressed for group in lw_chart.groups for bar in group.bars)
+    return {
+        "cards": [_card(figure, None, threshold, figure.code in previous_hidden) for figure in headline],
+        "summary": summary,
+        "lw_chart": lw_chart if lw_has_figures else None,
+        "trend_charts": trend_charts,
+        "columns": WORKFORCE_COLUMNS,
+        "headings": WORKFORCE_HEADINGS,
+        "members": [_workforce_member_view(m, threshold) for m in members],
+        "network_cells": tuple(
+            _figure_cell(col, unit, by_code.get(col), threshold) for col, _, unit in WORKFORCE_COLUMNS
+        ),
+        "members_total": len(members),
+        "members_submitted": len(submitted),
+        "submitted_line": (
+            f"{format_count(len(submitted))} of {_plural(len(members), 'member', 'members')} "
+            "sent a workforce return"
+        ),
+        "not_submitted_line": _join_names(not_submitted),
+        "threshold": threshold,
+        "suppressed_title": suppression_title(threshold),
+        "suppression_note": suppression_note(threshold),
+        "glossary": [
+            *WORKFORCE_GLOSSARY,
+            (
+                f"<{threshold} (figure not shown)",
+                f"A figure based on fewer than {threshold} people is shown as <{threshold}, so that nobody "
+                "can be identified from it. Network totals still include those people, exactly.",
+            ),
+        ],
+    }
+
+
 def build_context(report: PeriodReport) -> dict[str, object]:
     """The template's variables: formatted text, chart geometry and figures for data attributes."""
-    by_code = _headline_by_code(report.headline)
-    cards = [_card(figure, report.pledge_pct) for figure in report.headline]
+    threshold = report.suppression_threshold
+    # Suppressed values are dropped here, before anything is formatted, so none can leak.
+    headline = [_public(figure) for figure in report.headline]
+    workforce_headline = [_public(figure) for figure in report.workforce_headline]
+    hidden_now = frozenset(f.code for f in [*headline, *workforce_headline] if f.suppressed)
+    trend = _public_trend(report.trend, report.period, hidden_now)
+    previous_hidden = _previous_hidden(trend, report.period)
 
-    members = sorted(report.members, key=lambda m: (m.name.casefold(), m.name, m.member_id))
+    by_code = _headline_by_code(headline)
+    cards = [
+        _card(figure, report.pledge_pct, threshold, figure.code in previous_hidden) for figure in headline
+    ]
+
+    members = _sorted_by_name(report.members)
     member_views = [_member_view(m) for m in members]
     network_cells = tuple(
-        _cell(col, unit, by_code[col].value if col in by_code else None) for col, _, unit in MEMBER_COLUMNS
+        _figure_cell(col, unit, by_code.get(col), threshold) for col, _, unit in MEMBER_COLUMNS
     )
     submitted = [m for m in members if m.submitted]
     not_submitted = [m.name for m in members if not m.submitted]
@@ -617,17 +1074,19 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         summary.append(sentence + ".")
 
     trend_charts = [
-        _trend_chart(report.trend, report.period, TOTAL_KPI, "GBP", "columns", "Total spend", None),
+        _trend_chart(trend, report.period, TOTAL_KPI, "GBP", "columns", "Total spend", None, threshold),
         _trend_chart(
-            report.trend,
+            trend,
             report.period,
             PLEDGE_KPI,
             "%",
             "line",
             "Share of spend with local small businesses or diverse-owned businesses",
             report.pledge_pct,
+            threshold,
         ),
     ]
+    workforce = _workforce_context(report, workforce_headline, trend, previous_hidden)
 
     glossary_terms = list(GLOSSARY)
     source_ids = sorted(set(report.source_submission_ids))
@@ -665,6 +1124,8 @@ def build_context(report: PeriodReport) -> dict[str, object]:
             "unknown_share_text": format_pct(unknown_share),
         },
         "glossary": glossary_terms,
+        "workforce": workforce,
+        "suppressed_title": suppression_title(threshold),
         "source_ids": source_ids,
         "source_count_text": _plural(len(source_ids), "source submission", "source submissions"),
     }

@@ -143,3 +143,18 @@ def test_suppression_hides_small_figures_but_totals_stay_exact() -> None:
     assert q2.loc[("lw_paid_pct", "nhs-a"), "suppressed"]  # a share of 3 people
     assert q2.loc[("lw_uplifts", "net"), "value"] == 7 and not q2.loc[("lw_uplifts", "net"), "suppressed"]
     assert not q2.loc[("apprentices", "nhs-a"), "suppressed"]  # zero people: nobody to disclose
+
+
+def test_a_single_hidden_figure_cannot_be_recovered_from_the_exact_total() -> None:
+    rows = []
+    for member, uplifted in (("nhs-a", 3), ("council-b", 48), ("council-c", 212)):
+        rows += [person(member, Q1, f"{member}{i}", 12.0) for i in range(uplifted)]
+        rows += [person(member, Q2, f"{member}{i}", 14.0) for i in range(uplifted)]
+    result = kpis(rows)
+    result["suppressed"] = suppressed(result, 5)
+    q2 = result[(result.period == "2025-26-Q2") & (result.kpi.isin(["lw_uplifts", "lw_uplift_annual_gbp"]))]
+    flags = q2.set_index(["kpi", "scope_id"])["suppressed"]
+    assert flags[("lw_uplifts", "nhs-a")] and flags[("lw_uplifts", "council-b")]  # 3, and 48 to protect it
+    assert flags[("lw_uplift_annual_gbp", "council-b")]  # the money follows the people
+    assert not flags[("lw_uplifts", "council-c")] and not flags[("lw_uplifts", "net")]
+    assert q2.set_index(["kpi", "scope_id"]).loc[("lw_uplifts", "net"), "value"] == 263

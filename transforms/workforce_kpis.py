@@ -282,10 +282,25 @@ def period_key(day, kind: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def suppressed(values: pd.DataFrame, threshold: int) -> pd.Series:
-    """True for figures derived from between 1 and ``threshold - 1`` people (0 people discloses nobody)."""
-    basis = values["kpi"].map(PEOPLE_BASIS)
-    lookup = values.set_index(["kpi", "scope", "scope_id", "period"])["value"]
-    keys = pd.MultiIndex.from_arrays([basis, values["scope"], values["scope_id"], values["period"]])
-    people = pd.Series(lookup.reindex(keys).to_numpy(), index=values.index)
-    return basis.notna() & people.gt(0) & people.lt(threshold)
+    """True for figures to publish as "<N": derived from 1 to N-1 people (0 people discloses nobody).
 
+    Totals stay exact, so one hidden member figure in a column could be recovered by subtracting the
+    others from the total; where a column (a KPI for one period, across members or across sectors)
+    has exactly one hidden figure, the next smallest is hidden too (complementary suppression). A
+    figure is hidden when the people it is derived from are, so a hidden uplift count also hides
+    its money value.
+    """
+    people = values[values["kpi"].isin(set(PEOPLE_BASIS.values()))].copy()
+    people["hidden"] = people["value"].gt(0) & people["value"].lt(threshold)
+    parts = people[people["scope"].isin(("member", "sector"))]
+    for _, column in parts.groupby(["kpi", "scope", "period"]):
+        if column["hidden"].sum() == 1:
+            others = column[~column["hidden"] & column["value"].gt(0)]
+            if not others.empty:
+                people.loc[others["value"].idxmin(), "hidden"] = True
+    hidden = set(
+        zip(*(people.loc[people["hidden"], c] for c in ("kpi", "scope", "scope_id", "period")), strict=True)
+    )
+    basis = values["kpi"].map(PEOPLE_BASIS)
+    keys = zip(basis, values["scope"], values["scope_id"], values["period"], strict=True)
+    return pd.Series([key in hidden for key in keys], index=values.index, dtype=bool)
