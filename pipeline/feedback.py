@@ -70,8 +70,18 @@ def feedback_html(
         member_name=member_name,
         s=submission,
         return_label=return_type.label if return_type else submission["return_type"],
-        groups=problem_groups(problems),
-        warning_groups=problem_groups(warnings) if warnings is not None else [],
+        groups=_with_labels(problem_groups(problems), return_type),
+        warning_groups=_with_labels(problem_groups(warnings), return_type) if warnings is not None else [],
         how_to_fix=how_to_fix,
         generated_at=generated_at,
     )
+
+
+def _with_labels(groups: list[dict[str, Any]], return_type: Any) -> list[dict[str, Any]]:
+    """Name columns as the template and the notes do ("Amount"), not by their internal code ("amount_gbp")."""
+    columns = return_type.columns if return_type is not None else {}
+    for group in groups:
+        spec = columns.get(group["column"])
+        if spec is not None and spec.label:
+            group["column"] = spec.label
+    return groups

@@ -12,19 +12,23 @@ import hashlib
 import logging
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+from sqlalchemy.exc import IntegrityError
 
-from pipeline.checking import ReturnCheck, check_return
+from pipeline.checking import ReturnCheck, check_return, network_rules
 from pipeline.feedback import feedback_html, problems_csv
+from pipeline.feedback_email import email_feedback
 from pipeline.privacy import pseudonym_key
 from pipeline.runtime import Network
 from transforms.coercion import PROBLEM_COLUMNS
+from transforms.measures import measure_facts
 from transforms.periods import Period, PeriodError
 from transforms.reading import count_rows
 from transforms.return_types import RETURN_TYPES, SPEND
@@ -71,6 +75,7 @@ class FileOutcome:
     feedback_path: str | None
     warehouse_changed: bool
     message: str = ""
+    email: str = ""  # the feedback e-mail: sent | failed | already sent | disabled | no recipient
 
 
 def _no_problems() -> pd.DataFrame:
@@ -81,15 +86,48 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def scan_incoming(network: Network) -> list[dict[str, Any]]:
-    """Every file waiting in ``incoming/``, hashed, oldest first."""
+class BucketUnreachable(OSError):
+    """The bucket cannot be listed or read; nothing was moved, and the task should be retried."""
+
+
+@contextmanager
+def bucket_errors(network: Network, doing: str) -> Iterator[None]:
+    """Turn a storage client's error into one line an engineer can act on (which bucket, what failed)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except Exception as exc:
+        raise BucketUnreachable(
+            f"Could not {doing} the ingest bucket {network.cfg.bucket_url}: {exc.__class__.__name__}: {exc}. "
+            "Nothing was moved; the task will be retried."
+        ) from exc
+
+
+def scan_incoming(network: Network, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every stable file waiting in ``incoming/``, hashed, oldest first.
+
+    A file modified within the network's settle time may still be being written, so it is left for the
+    next run (``process_file`` also skips a file whose content changed since this scan).
+    """
+    now = now or datetime.now(UTC)
+    settle = timedelta(seconds=network.cfg.settle_seconds)
     found = []
-    for entry in network.bucket.list_files(INCOMING):
+    with bucket_errors(network, "list"):
+        entries = network.bucket.list_files(INCOMING)
+    for entry in entries:
         parts = entry["path"].split("/")
         if posixpath.basename(entry["path"]).startswith(".") or ".tmp-" in entry["path"]:
             continue
+        if settle and now - entry["modified"] < settle:
+            log.info("%s was modified less than %s ago; leaving it for the next run", entry["path"], settle)
+            continue
         member_id = parts[1] if len(parts) >= 3 else ""
-        data = network.bucket.read(entry["path"])
+        try:
+            with bucket_errors(network, "read"):
+                data = network.bucket.read(entry["path"])
+        except FileNotFoundError:  # taken by a parallel run since the listing
+            continue
         found.append(
             IncomingFile(
                 path=entry["path"],
@@ -107,9 +145,10 @@ def scan_incoming(network: Network) -> list[dict[str, Any]]:
 def refresh_supplier_register(network: Network) -> dict[str, Any]:
     """Load the core team's supplier register into the warehouse when its content has changed."""
     path = network.cfg.reference.supplier_register
-    if not network.bucket.exists(path):
-        return {"path": path, "status": "missing", "rows": 0}
-    data = network.bucket.read(path)
+    with bucket_errors(network, "read"):
+        if not network.bucket.exists(path):
+            return {"path": path, "status": "missing", "rows": 0}
+        data = network.bucket.read(path)
     digest = content_hash(data)
     if reference_hash(network.engine, path) == digest:
         return {"path": path, "status": "unchanged", "rows": None}
@@ -172,9 +211,13 @@ def _file_level_problem(network: Network, incoming: IncomingFile) -> tuple[str, 
         )
     suffix = match["ext"].lower()
     if suffix not in ("csv", "xlsx", "txt"):
+        spreadsheet = suffix in ("xls", "xlsm", "xlsb", "ods", "numbers")
         return (
-            f"Files of type '.{suffix}' are not accepted.",
-            "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
+            f"Files of type '.{suffix}' are not accepted"
+            + (" (an older or other spreadsheet format we cannot read)." if spreadsheet else "."),
+            "Open the file and use File > Save As > 'Excel Workbook (*.xlsx)' or 'CSV UTF-8', then send it again."
+            if spreadsheet
+            else "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
             return_type,
             period,
         )
@@ -192,6 +235,9 @@ def build_facts(
     """Typed fact rows for the lake and warehouse; workforce references are pseudonymised here, before any write."""
     if return_type == "workforce":
         return workforce_facts(accepted, submission_id, member_id, period, pseudonym_key(network.cfg))
+    if return_type == "measures":
+        units = {m.code: m.unit for m in network.cfg.measures}
+        return measure_facts(accepted, submission_id, member_id, period, units)
     return spend_facts(accepted, submission_id, member_id, period)
 
 
@@ -211,7 +257,7 @@ def _write_feedback(
     member = network.cfg.member(incoming.member_id)
     labels = {
         "accepted": "Accepted",
-        "quarantined": "Held back - not loaded",
+        "quarantined": "Held back",
         "superseded": "Accepted, but a newer file with the same name replaces it",
         "duplicate": "Already received",
     }
@@ -244,7 +290,7 @@ def _archive(network: Network, incoming: IncomingFile, data: bytes) -> str:
 
 def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]) -> FileOutcome:
     """The same bytes again: nothing changes, but the member is told rather than left wondering."""
-    feedback = None
+    feedback, email = None, ""
     if earlier["file_name"] != incoming.file_name or earlier["member_id"] != incoming.member_id:
         when = pd.Timestamp(earlier["received_at"]).strftime("%d %B %Y")
         submission = {
@@ -259,6 +305,7 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
             f"(status: {earlier['status']}).",
         }
         feedback = _write_feedback(network, incoming, submission, _no_problems(), None)
+        email = email_feedback(network, {**submission, "member_id": incoming.member_id}, feedback)
     network.bucket.remove(incoming.path)
     return FileOutcome(
         earlier["submission_id"],
@@ -273,6 +320,7 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
         feedback,
         False,
         f"same content as {earlier['file_name']} ({earlier['submission_id']})",
+        email,
     )
 
 
@@ -337,8 +385,16 @@ def process_file(network: Network, incoming_dict: dict[str, Any]) -> dict[str, A
             Period.parse(period),
             member_column_map=member.column_map if member else None,
             tolerance=network.cfg.rejected_row_tolerance,
+            rules=network_rules(network.cfg, return_type),
         )
-    return asdict(_store(network, incoming, data, archive_path, return_type, period, check))
+    try:
+        return asdict(_store(network, incoming, data, archive_path, return_type, period, check))
+    except IntegrityError:
+        # The same content under another name, taken by a parallel task a moment ago: a duplicate.
+        earlier = find_submission(network.engine, incoming.content_hash)
+        if earlier is None:
+            raise
+        return asdict(_duplicate(network, incoming, earlier))
 
 
 def _store(
@@ -392,6 +448,8 @@ def _store(
             f"{pd.Timestamp(stored['received_at']).strftime('%d %B %Y')}; its figures are used instead."
         )
     feedback = _write_feedback(network, incoming, stored, check.problems, check.how_to_fix, check.warnings)
+    # Before the file leaves incoming/: a crash here means the re-run finds the submission and does not re-send.
+    email = email_feedback(network, stored, feedback)
     network.bucket.remove(incoming.path)
     log.info(
         "%s %s: %s (%s read, %s loaded, %s rejected)",
@@ -415,6 +473,7 @@ def _store(
         feedback,
         stored["status"] == "accepted",
         check.file_reason or "",
+        email,
     )
 
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from pipeline.config import NetworkConfig, load_config
+from pipeline.credentials import storage_options
 from pipeline.storage import Store
 from transforms.periods import Period
 from warehouse.db import warehouse_engine
@@ -21,11 +23,11 @@ class Network:
 
     @cached_property
     def bucket(self) -> Store:
-        return Store(self.cfg.bucket_url)
+        return Store(self.cfg.bucket_url, storage_options(self.cfg.bucket_url, self.cfg.storage.conn_id))
 
     @cached_property
     def lake(self) -> Store:
-        return Store(self.cfg.lake_url)
+        return Store(self.cfg.lake_url, storage_options(self.cfg.lake_url, self.cfg.storage.conn_id))
 
     @cached_property
     def engine(self) -> Engine:
@@ -58,7 +60,10 @@ class Network:
                         "financial_year": p.financial_year.key,
                     }
                 )
-        ensure_periods(self.engine, rows)
+        try:
+            ensure_periods(self.engine, rows)
+        except IntegrityError:  # a parallel task registered the same period a moment ago
+            ensure_periods(self.engine, rows)
 
 
 def open_network(config_path: str | os.PathLike[str] | None = None) -> Network:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,17 +18,24 @@ from fsspec.implementations.local import LocalFileSystem
 
 @dataclass(frozen=True)
 class Store:
-    """A folder or bucket prefix; every path given to it is relative (``incoming/x/spend_2025-26-Q1.csv``)."""
+    """A folder or bucket prefix; every path given to it is relative (``incoming/x/spend_2025-26-Q1.csv``).
+
+    ``options`` are fsspec storage options (e.g. s3fs ``key``/``secret``/``endpoint_url`` taken from an
+    Airflow connection); without them s3fs/botocore read the standard ``AWS_*`` environment variables.
+    """
 
     url: str
+    options: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def fs(self) -> fsspec.AbstractFileSystem:
-        return fsspec.core.url_to_fs(self.url)[0]
+        # No listings cache: members (and other tasks) change the bucket behind this process's back, and a
+        # stale s3fs listing makes ``exists`` lie, so a processed file would never leave incoming/.
+        return fsspec.core.url_to_fs(self.url, use_listings_cache=False, **self.options)[0]
 
     @property
     def root(self) -> str:
-        return fsspec.core.url_to_fs(self.url)[1].rstrip("/")
+        return fsspec.core.url_to_fs(self.url, use_listings_cache=False, **self.options)[1].rstrip("/")
 
     def full(self, path: str) -> str:
         return posixpath.join(self.root, path)
@@ -45,17 +53,19 @@ class Store:
     def write(self, path: str, data: bytes) -> str:
         """Write atomically: readers see the old object or the whole new one, never a partial file."""
         full = self.full(path)
-        self.fs.makedirs(posixpath.dirname(full), exist_ok=True)
-        if isinstance(self.fs, LocalFileSystem):
+        fs = self.fs
+        if isinstance(fs, LocalFileSystem):
+            fs.makedirs(posixpath.dirname(full), exist_ok=True)
             temporary = f"{full}.tmp-{uuid.uuid4().hex}"
-            self.fs.pipe_file(temporary, data)
-            self.fs.mv(temporary, full)
-        else:  # object stores replace an object atomically on PUT
-            self.fs.pipe_file(full, data)
+            fs.pipe_file(temporary, data)
+            fs.mv(temporary, full)
+        else:  # object stores have no folders, and replace an object atomically on PUT
+            fs.pipe_file(full, data)
         return path
 
     def remove(self, path: str) -> None:
-        if self.exists(path):
+        """Delete a file; deleting one that is already gone is not an error (a retried task does it twice)."""
+        with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.full(path))
 
     def list_files(self, prefix: str) -> list[dict[str, Any]]:
@@ -80,7 +90,8 @@ class Store:
 def _modified(info: dict[str, Any]) -> datetime:
     value = info.get("mtime") or info.get("LastModified") or info.get("last_modified") or info.get("created")
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
+        # s3fs gives botocore's ``tzlocal()`` times: normalise so received times compare and serialise alike.
+        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)
     return datetime.now(UTC)

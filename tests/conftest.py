@@ -21,6 +21,9 @@ os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 from pipeline.config import EXAMPLE_CONFIG  # noqa: E402
 from pipeline.runtime import Network, open_network  # noqa: E402
 
+# Loopback S3 (moto) and SMTP (aiosmtpd) servers for the members'-side tests.
+from tests.servers import mailbox, s3_bucket, s3_endpoint, smtp_server  # noqa: E402, F401
+
 PG_SERVER_URL = os.environ.get("ANCHOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
 TEST_PSEUDONYM_KEY = "test-only-pseudonym-key-0123456789abcdef"
@@ -29,9 +32,17 @@ TEST_PSEUDONYM_KEY = "test-only-pseudonym-key-0123456789abcdef"
 @pytest.fixture(autouse=True)
 def _no_ambient_network(monkeypatch: pytest.MonkeyPatch) -> None:
     """A developer's own ANCHOR_* settings must not leak into a test's network."""
-    for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+    for key in (
+        "ANCHOR_CONFIG",
+        "ANCHOR_WAREHOUSE_URL",
+        "ANCHOR_BUCKET_URL",
+        "ANCHOR_LAKE_URL",
+        "ANCHOR_EMAIL_ENABLED",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+    # Tests drop a file and ingest it at once; tests of the settle time set their own.
+    monkeypatch.setenv("ANCHOR_SETTLE_SECONDS", "0")
 
 
 @pytest.fixture(scope="session")

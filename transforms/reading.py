@@ -111,9 +111,12 @@ def sniff_delimiter(text: str) -> str:
     best, best_score = ",", 0
     for delimiter in DELIMITERS:
         counts: dict[int, int] = {}
-        for record in csv.reader(io.StringIO(sample), delimiter=delimiter):
-            if len(record) > 1:
-                counts[len(record)] = counts.get(len(record), 0) + 1
+        try:
+            for record in csv.reader(io.StringIO(sample), delimiter=delimiter):
+                if len(record) > 1:
+                    counts[len(record)] = counts.get(len(record), 0) + 1
+        except csv.Error:  # e.g. a stray quote swallowing a huge field: judge on the lines read so far
+            pass
         score = max(counts.values(), default=0)
         if score > best_score:
             best, best_score = delimiter, score
@@ -168,12 +171,22 @@ def xlsx_records(data: bytes, return_type: str) -> list[tuple[int, list[str]]]:
                 for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
             ]
             if any(any(cell.strip() for cell in cells) for _, cells in records):
-                return records
+                return _with_merged_cells(workbook, sheet, records)
     finally:
         workbook.close()
     raise FileRejected(
         "The workbook has no values in any sheet.", "Put the return on the first sheet and send it again."
     )
+
+
+def _with_merged_cells(workbook, sheet, records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:  # type: ignore[no-untyped-def]
+    """Read-only mode leaves merged cells blank but their top-left one; give them its value."""
+    from transforms.xlsx_layout import fill_merged, merged_ranges
+
+    archive, path = getattr(workbook, "_archive", None), getattr(sheet, "_worksheet_path", None)
+    if archive is None or path is None:
+        return records
+    return fill_merged(records, merged_ranges(archive, path))
 
 
 # -- records to a raw table ------------------------------------------------------------------------
@@ -234,6 +247,49 @@ def map_headers(
     return positions, mapped, ignored
 
 
+def take_record(
+    line: int, cells: list[str], width: int, required_positions: list[int]
+) -> tuple[list[str], None] | tuple[None, RowProblem]:
+    """A non-blank data record: its cells fitted to the header's width, or the problem that sets it aside.
+
+    Shared by the csv-module path below and the pyarrow fast path (``transforms.fast_reading``), so both
+    decide every record the same way.
+    """
+    if _is_totals_row(cells):
+        return None, RowProblem(
+            line,
+            "supplier_name",
+            _joined(cells),
+            "This looks like a totals row, so it was not loaded (the network adds up your rows itself). "
+            "You can leave it in or take it out.",
+            counts_towards_tolerance=False,
+        )
+    if len(cells) > width:
+        extra = cells[width:]
+        if any(cell.strip() for cell in extra):
+            return None, RowProblem(
+                line,
+                None,
+                _joined(cells),
+                f"This row has {len(cells)} values but the header has {width} columns, so we cannot tell "
+                "which value belongs where. A value probably contains the delimiter: put quotes around "
+                'names and amounts that contain commas (e.g. "1,234.56").',
+            )
+        cells = cells[:width]
+    elif len(cells) < width:
+        if any(p >= len(cells) for p in required_positions):
+            return None, RowProblem(
+                line,
+                None,
+                _joined(cells),
+                f"This row has only {len(cells)} of the {width} values the header names; the values "
+                "seem to have run together (a missing delimiter or a stray quote). Check the row in "
+                "your system and export it again.",
+            )
+        cells = cells + [""] * (width - len(cells))
+    return cells, None
+
+
 def build_raw_table(
     records: list[tuple[int, list[str]]],
     return_type: ReturnType,
@@ -267,49 +323,12 @@ def build_raw_table(
         if _is_blank(cells):
             continue
         rows_read += 1
-        if _is_totals_row(cells):
-            problems.append(
-                RowProblem(
-                    line,
-                    "supplier_name",
-                    _joined(cells),
-                    "This looks like a totals row, so it was not loaded (the network adds up your rows itself). "
-                    "You can leave it in or take it out.",
-                    counts_towards_tolerance=False,
-                )
-            )
+        kept, problem = take_record(line, cells, width, required_positions)
+        if problem is not None:
+            problems.append(problem)
             continue
-        if len(cells) > width:
-            extra = cells[width:]
-            if any(cell.strip() for cell in extra):
-                problems.append(
-                    RowProblem(
-                        line,
-                        None,
-                        _joined(cells),
-                        f"This row has {len(cells)} values but the header has {width} columns, so we cannot tell "
-                        "which value belongs where. A value probably contains the delimiter: put quotes around "
-                        'names and amounts that contain commas (e.g. "1,234.56").',
-                    )
-                )
-                continue
-            cells = cells[:width]
-        elif len(cells) < width:
-            if any(p >= len(cells) for p in required_positions):
-                problems.append(
-                    RowProblem(
-                        line,
-                        None,
-                        _joined(cells),
-                        f"This row has only {len(cells)} of the {width} values the header names; the values "
-                        "seem to have run together (a missing delimiter or a stray quote). Check the row in "
-                        "your system and export it again.",
-                    )
-                )
-                continue
-            cells = cells + [""] * (width - len(cells))
         lines.append(line)
-        rows.append([cells[p] for p in positions])
+        rows.append([kept[p] for p in positions])
     frame = pd.DataFrame(
         rows, columns=list(positions.values()), index=pd.Index(lines, name="row"), dtype=object
     )
@@ -336,7 +355,9 @@ def read_return(
             "The file is empty.", "Export the return again and check it has rows before sending it."
         )
     if suffix == "xlsx" or data[:4] == b"PK\x03\x04":
-        records = xlsx_records(data, return_type.name)
+        from transforms.xlsx_layout import join_split_header
+
+        records = join_split_header(xlsx_records(data, return_type.name), return_type, member_column_map)
         return _with_rows(
             build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None)
         )
@@ -348,6 +369,11 @@ def read_return(
     text, encoding = decode_text(data)
     text = _normalise_newlines(text)
     delimiter = sniff_delimiter(text)
+    from transforms.fast_reading import read_clean_csv  # imports this module
+
+    fast = read_clean_csv(text, delimiter, return_type, member_column_map, encoding=encoding)
+    if fast is not None:
+        return _with_rows(fast)
     records = csv_records(text, delimiter)
     return _with_rows(
         build_raw_table(records, return_type, member_column_map, encoding=encoding, delimiter=delimiter)

@@ -1,0 +1,49 @@
+"""Chase members' returns daily: a reminder before the due date, an overdue notice after it.
+
+At most one e-mail per member per day, listing everything that member still owes; sent chasers are
+recorded in the warehouse (`member_emails`), so re-running a day's run sends nothing new. Runs only
+when the network config has `[email] enabled = true`; the `as_of` param replays a given day.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
+
+
+@dag(
+    dag_id="anchor_chasers",
+    schedule="0 8 * * *",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    tags=[*TAGS, "chasers"],
+    params={
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Chase as on this day (YYYY-MM-DD); empty = the run's date",
+        ),
+        "config": Param(
+            None, type=["null", "string"], description="Network config file (default: ANCHOR_CONFIG)"
+        ),
+    },
+    doc_md=__doc__,
+)
+def anchor_chasers() -> None:
+    @task
+    def send_chasers() -> list[dict]:
+        from pipeline.chasers import chase_day, send_chasers
+
+        context = get_current_context()
+        return send_chasers(network_from_context(context), chase_day(context))
+
+    send_chasers()
+
+
+anchor_chasers()
