@@ -1,4 +1,4 @@
-"""Ingest member returns from the bucket: one mapped task per new file.
+"""Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.batches``).
 
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
 quarantined; the member always gets feedback. When the warehouse changed, the `anchor_warehouse`
@@ -38,21 +38,26 @@ def anchor_ingest() -> None:
         return refresh_supplier_register(network_from_context(get_current_context()))
 
     @task
-    def find_new_files() -> list[dict]:
+    def find_new_files() -> list[list[dict]]:
+        """The new files, in a few batches: a task process costs seconds to start (bench/README.md)."""
+        from pipeline.batches import plan_batches
         from pipeline.ingest import scan_incoming
 
-        return scan_incoming(network_from_context(get_current_context()))
+        return plan_batches(scan_incoming(network_from_context(get_current_context())))
 
-    @task(map_index_template="{{ task.op_kwargs['incoming']['path'] }}")
-    def ingest_file(incoming: dict) -> dict:
-        from pipeline.ingest import process_file
+    @task(
+        map_index_template="{{ task.op_kwargs['incoming'] | length }} files from "
+        "{{ task.op_kwargs['incoming'][0]['path'] }}"
+    )
+    def ingest_file(incoming: list[dict]) -> list[dict]:
+        from pipeline.batches import ingest_batch
 
-        return process_file(network_from_context(get_current_context()), incoming)
+        return ingest_batch(network_from_context(get_current_context()), incoming)
 
     @task(outlets=[Asset(WAREHOUSE_ASSET)])
     def announce_warehouse_change(outcomes: list[dict]) -> dict:
         # One slice request; iterating the lazy sequence would probe past its end and log a 404.
-        outcomes = list(outcomes[0 : len(outcomes)])
+        outcomes = [o for batch in outcomes[0 : len(outcomes)] for o in batch]
         changed = [o for o in outcomes if o["warehouse_changed"]]
         if not changed:
             raise AirflowSkipException("no file changed the warehouse")

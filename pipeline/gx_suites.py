@@ -30,6 +30,12 @@ class FailedExpectation:
     keep_first: bool
 
 
+def columns_of(expectation: dict[str, Any]) -> set[str]:
+    """The columns an expectation reads (one column, or a pair)."""
+    kwargs = expectation["kwargs"]
+    return {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs}
+
+
 def suite_definition(return_type: str) -> dict[str, Any]:
     path: Path = EXPECTATIONS_DIR / f"{return_type}.json"
     return json.loads(path.read_text(encoding="utf-8"))
@@ -56,7 +62,7 @@ def _validation(return_type: str, columns: tuple[str, ...]) -> Any:
     expectations = [
         e
         for e in definition["expectations"]
-        if e["kwargs"].get("column") in columns or not e.get("meta", {}).get("only_if_column_sent")
+        if columns_of(e) <= set(columns) or not e.get("meta", {}).get("only_if_column_sent")
     ]
     name = f"{return_type}:{','.join(columns)}"
     suite = context.suites.add(
@@ -67,11 +73,32 @@ def _validation(return_type: str, columns: tuple[str, ...]) -> Any:
     return context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
 
 
+# Timestamps GX compares column-wise (its "between" metric loops in Python over any other unit).
+_NS_MIN, _NS_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+
+
+def _suite_frame(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.DataFrame:
+    """Only the columns the expectations look at, dates as nanosecond timestamps, index kept (file lines).
+
+    GX hashes and filters the whole batch for every failing-row query, so unused columns cost time.
+    A date outside the nanosecond range (year 1 from a typo) is clipped to the range's edge: it is still
+    outside any period, and the value shown to the member comes from the typed frame, not from here.
+    """
+    used = set().union(*(columns_of(e) for e in expectations)) if expectations else set()
+    suite_frame = frame[[c for c in frame.columns if c in used]].rename_axis(None)
+    for column in suite_frame.columns:
+        values = suite_frame[column]
+        if pd.api.types.is_datetime64_dtype(values.dtype) and values.dtype != "datetime64[ns]":
+            suite_frame[column] = values.clip(_NS_MIN, _NS_MAX).astype("datetime64[ns]")
+    return suite_frame
+
+
 def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[FailedExpectation]:
     """Failed expectations with the frame index values (file line numbers) of their failing rows."""
     validation = _validation(return_type, tuple(frame.columns))
+    expectations = [e.configuration.to_json_dict() for e in validation.suite.expectations]
     result = validation.run(
-        batch_parameters={"dataframe": frame.rename_axis(None)},
+        batch_parameters={"dataframe": _suite_frame(frame, expectations)},
         expectation_parameters=parameters,
         result_format={"result_format": "COMPLETE"},
     )
@@ -87,7 +114,9 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
         meta = outcome.expectation_config.meta or {}
         failures.append(
             FailedExpectation(
-                column=outcome.expectation_config.kwargs["column"],
+                # A pair rule (code and unit) is reported on its second column, the one to correct.
+                column=outcome.expectation_config.kwargs.get("column")
+                or outcome.expectation_config.kwargs["column_B"],
                 expectation=outcome.expectation_config.type,
                 rows=[int(i) for i in outcome.result.get("unexpected_index_list") or []],
                 reason_template=meta.get("reason", outcome.expectation_config.type),

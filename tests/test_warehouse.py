@@ -161,3 +161,50 @@ def test_a_crash_mid_load_changes_nothing(warehouse_url: str, monkeypatch: pytes
     with engine.connect() as conn:
         statuses = dict(conn.execute(select(submissions.c.submission_id, submissions.c.status)).all())
     assert statuses == {"a" * 16: "accepted"}
+
+
+def _member(member_id: str, name: str) -> dict[str, str | None]:
+    return {"member_id": member_id, "name": name, "sector": "council", "contact_email": None}
+
+
+def test_member_sync_follows_the_config(warehouse_url: str) -> None:
+    from warehouse.schema import members
+
+    engine = _engine(warehouse_url)
+    load.sync_members(engine, [_member("m1", "Old name"), _member("m2", "Leaving")])
+    load.sync_members(engine, [_member("m1", "New name"), _member("m3", "Joining")])
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(members.c.member_id, members.c.name)).all())
+    assert rows == {"m1": "New name", "m3": "Joining"}
+
+
+def test_tasks_starting_together_can_all_sync_members_and_periods(warehouse_url: str) -> None:
+    """Every task process syncs on start-up; mapped tasks start together and must not collide."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from warehouse.schema import members, periods
+
+    engine = _engine(warehouse_url)
+    roster = [_member(f"m{i}", f"Member {i}") for i in range(20)]
+    period = {
+        "period": "2025-26-Q2",
+        "kind": "quarter",
+        "start_date": date(2025, 7, 1),
+        "end_date": date(2025, 9, 30),
+        "financial_year": "2025-26",
+    }
+
+    def start_up(_: int) -> None:
+        other = make_engine(warehouse_url)  # a separate pool, as a separate process would have
+        try:
+            for _ in range(5):
+                load.sync_members(other, roster)
+                load.ensure_periods(other, [period])
+        finally:
+            other.dispose()
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(start_up, range(4)))
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(members)).scalar() == 20
+        assert conn.execute(select(func.count()).select_from(periods)).scalar() == 1

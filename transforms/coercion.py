@@ -8,6 +8,7 @@ and lives in the Great Expectations suite, so the two kinds of problem never hid
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -40,17 +41,39 @@ def _text(raw: pd.Series) -> pd.Series:
     return cleaned.mask(cleaned == "")
 
 
+# r",(?!\d{3}(?!\d))" spelled without lookaheads, so pyarrow's RE2 runs it instead of Python per value.
+_DIGIT, _NOT_DIGIT = r"\p{Nd}", r"[^\p{Nd}]"
+_DECIMAL_COMMA = rf",(?:$|{_NOT_DIGIT}|{_DIGIT}$|{_DIGIT}{_NOT_DIGIT}|{_DIGIT}{{2}}$|{_DIGIT}{{2}}{_NOT_DIGIT}|{_DIGIT}{{4}})"
+# Every ',' before exactly three digits and then ',', '.' or the end: thousands separators, nothing else.
+_SIMPLE_AMOUNT = r"-?£?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]{1,2})?"
+
+
+def _to_float(cleaned: pd.Series) -> pd.Series:
+    """``pd.to_numeric(errors="coerce")`` as float64; short plain decimals are cast by pyarrow (same values
+    once rounded to pence), anything else goes through pandas."""
+    plain = cleaned.str.fullmatch(r"-?[0-9]{1,11}(?:\.[0-9]{1,2})?", na=False)
+    if not plain.all():
+        return pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    return pd.Series(cleaned.astype("float64").to_numpy(), index=cleaned.index)
+
+
 def parse_money(raw: pd.Series) -> pd.Series:
     """Pounds from finance-system text: '£1,234.56', '-£250', '(250.00)', '250.00-', '1 234,56' is not."""
     text = _text(raw)
-    # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
-    # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
-    decimal_comma = text.str.contains(r",(?!\d{3}(?!\d))", regex=True, na=False)
-    cleaned = text.str.replace(r"[£,\s]|GBP", "", regex=True).mask(decimal_comma)
-    negative = cleaned.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
-    cleaned = cleaned.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
-    cleaned = cleaned.str.replace(r"^-?£", lambda m: "-" if m.group(0).startswith("-") else "", regex=True)
-    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    # Most amounts look like '1234.56' or '-£1,234.56': for those the rules below come down to dropping
+    # '£' and ','. Only the others go through them (the same result, a fraction of the regex work).
+    simple = text.str.fullmatch(_SIMPLE_AMOUNT, na=False)
+    cleaned = text.str.replace("£", "", regex=False).str.replace(",", "", regex=False)
+    negative = pd.Series(False, index=text.index)
+    if not simple.all():
+        rest = text[~simple]
+        # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
+        # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
+        decimal_comma = rest.str.contains(_DECIMAL_COMMA, regex=True, na=False)
+        rest = rest.str.replace(r"[£,\s]|GBP", "", regex=True).mask(decimal_comma)
+        negative[~simple] = rest.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
+        cleaned[~simple] = rest.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
+    values = _to_float(cleaned)
     values = values.where(~negative, -values.abs())
     values = values.where(np.isfinite(values))
     return values.round(2)
@@ -130,6 +153,24 @@ _READERS = {
 }
 
 
+def by_value(parse: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Series:
+    """``parse(raw)``, computed once per distinct value: exports repeat dates, names, postcodes and sizes.
+
+    Every parser here works value by value, so this changes the cost, never the result.
+    """
+    if len(raw) < 4096 or raw.iloc[:: len(raw) // 2000].nunique(dropna=False) > 1000:
+        return parse(raw)  # small, or mostly distinct values (amounts, references): nothing to gain
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    if len(uniques) > len(raw) // 4:
+        return parse(raw)
+    values = pd.Series(uniques, dtype=raw.dtype)
+    distinct = parse(pd.concat([values, pd.Series([None], dtype=raw.dtype)], ignore_index=True))
+    codes[codes < 0] = len(uniques)  # missing values take the parse of a missing value
+    result = distinct.iloc[codes]
+    result.index = raw.index
+    return result
+
+
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame (all canonical columns, absent ones null) and the cells that could not be read."""
     typed: dict[str, pd.Series] = {}
@@ -139,16 +180,16 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
         values = raw[column] if column in raw.columns else empty
         if spec.kind in _READERS:
             parse, reason = _READERS[spec.kind]
-            typed[column] = parse(values)
+            typed[column] = by_value(parse, values)
             problems.append(_unreadable(values, typed[column], column, reason, personal=spec.personal))
             if spec.kind == "bool" and spec.default is not None:
                 typed[column] = typed[column].fillna(spec.default in TRUE_WORDS)
         elif spec.kind == "postcode":
-            typed[column] = normalise_postcodes(values)
+            typed[column] = by_value(normalise_postcodes, values)
         elif spec.kind == "enum":
-            typed[column] = normalise_enum(values, spec)
+            typed[column] = by_value(lambda v, spec=spec: normalise_enum(v, spec), values)
         else:
-            typed[column] = _text(values)
+            typed[column] = by_value(_text, values)
     frame = pd.DataFrame(typed, index=raw.index)
     found = [p for p in problems if not p.empty]
     problem_frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pyarrow as pa
 
-from transforms.coercion import parse_bools, parse_dates, postcode_parts, supplier_name_key
+from transforms.coercion import by_value, parse_bools, parse_dates, postcode_parts, supplier_name_key
 
 SPEND_FACT_SCHEMA = pa.schema(
     [
@@ -52,10 +52,7 @@ SUPPLIER_SCHEMA = pa.schema(
 
 
 def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
-    frame = frame.astype(
-        {c: object for c in frame.columns if str(frame[c].dtype) in ("string", "str", "boolean")}
-    )
-    frame = frame.where(frame.notna(), None)
+    """Columns converted whole (Arrow-backed strings and booleans pass straight through); missing -> null."""
     arrays = []
     for field in schema:
         values = frame[field.name]
@@ -63,8 +60,10 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
             arrays.append(pa.array(values.astype("float64"), type=pa.float64()).cast(field.type))
         elif pa.types.is_date(field.type):
             arrays.append(pa.array(pd.to_datetime(values), type=pa.timestamp("us")).cast(field.type))
+        elif values.dtype == object:
+            arrays.append(pa.array(values.where(values.notna(), None).tolist(), type=field.type))
         else:
-            arrays.append(pa.array(values.tolist(), type=field.type))
+            arrays.append(pa.array(values, type=field.type, from_pandas=True))
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
@@ -75,8 +74,11 @@ def spend_facts(accepted: pd.DataFrame, submission_id: str, member_id: str, peri
     frame["row_number"] = accepted.index.astype("int64")
     frame["member_id"] = member_id
     frame["period"] = period
-    frame["supplier_name_key"] = supplier_name_key(frame["supplier_name"])
-    frame["postcode_area"], frame["postcode_district"] = postcode_parts(frame["supplier_postcode"])
+    # Names and postcodes repeat from line to line: fold each distinct one once.
+    frame["supplier_name_key"] = by_value(supplier_name_key, frame["supplier_name"])
+    postcodes = frame["supplier_postcode"]
+    frame["postcode_area"] = by_value(lambda p: postcode_parts(p)[0], postcodes)
+    frame["postcode_district"] = by_value(lambda p: postcode_parts(p)[1], postcodes)
     return to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -33,16 +34,33 @@ def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
             copy.write(buffer.getvalue())
         return
     prepared = []
+    values = []
     for name in columns:
         column = rows.column(name)
+        constant = _constant_text(column)
+        if constant is not None:
+            # The same id on every row (submission, member, period): written once in the statement,
+            # not bound 250,000 times; binding values is most of executemany's cost.
+            values.append(constant)
+            continue
         if pa.types.is_decimal(column.type):
             column = pc.cast(column, pa.float64())
         elif pa.types.is_date(column.type):
             column = pc.cast(column, pa.string())
         prepared.append(column.to_pylist())
-    placeholders = ", ".join("?" for _ in columns)
-    statement = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({placeholders})'
+        values.append("?")
+    statement = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join(values)})'
     conn.exec_driver_sql(statement, list(zip(*prepared, strict=True)))
+
+
+def _constant_text(column: pa.ChunkedArray) -> str | None:
+    """A SQL literal for a text column holding one plain value on every row, else None."""
+    if len(column) < 2 or column.null_count or not pa.types.is_string(column.type):
+        return None
+    first = column[0].as_py()
+    if not re.fullmatch(r"[\w\-.:/ ]{1,100}", first) or not pc.all(pc.equal(column, first)).as_py():
+        return None
+    return "'" + first.replace("'", "''") + "'"
 
 
 def _lock_return(conn: Connection, key: str) -> None:
@@ -50,6 +68,10 @@ def _lock_return(conn: Connection, key: str) -> None:
     if conn.dialect.name == "postgresql":
         lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big", signed=True)
         conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+    elif conn.dialect.name == "sqlite":
+        # pysqlite only opens the transaction at the first write, so the checks below would read outside
+        # it: a no-op write first takes SQLite's single write lock and makes parallel loads take turns.
+        conn.exec_driver_sql("UPDATE submissions SET status = status WHERE 0")
 
 
 def record_submission(
@@ -105,22 +127,39 @@ def find_submission(engine: Engine, content_hash: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def _insert_on_conflict(conn: Connection, table: Table):
+    """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL share the clause)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    return dialect_insert(table)
+
+
 def sync_members(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Make the members table match the config (members never carry facts, so replace freely)."""
+    """Make the members table match the config.
+
+    An upsert, not delete-then-insert: every task process syncs on start-up, and two doing it at once
+    with delete-then-insert collide on the primary key on PostgreSQL (each delete misses the other's
+    uncommitted rows).
+    """
     rows = list(rows)
     with engine.begin() as conn:
-        conn.execute(delete(members))
         if rows:
-            conn.execute(insert(members), rows)
+            statement = _insert_on_conflict(conn, members)
+            updates = {c: statement.excluded[c] for c in rows[0] if c != "member_id"}
+            conn.execute(statement.on_conflict_do_update(index_elements=["member_id"], set_=updates), rows)
+        conn.execute(delete(members).where(members.c.member_id.not_in([r["member_id"] for r in rows])))
 
 
 def ensure_periods(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Register periods; concurrent tasks registering the same period both succeed."""
     rows = list(rows)
+    if not rows:
+        return
     with engine.begin() as conn:
-        known = set(conn.execute(select(periods.c.period)).scalars())
-        new = [r for r in rows if r["period"] not in known]
-        if new:
-            conn.execute(insert(periods), new)
+        statement = _insert_on_conflict(conn, periods)
+        conn.execute(statement.on_conflict_do_nothing(index_elements=["period"]), rows)
 
 
 def reference_hash(engine: Engine, name: str) -> str | None:

@@ -1,0 +1,225 @@
+"""One pipeline run over a generated network, timed by stage: ``python -m bench.pipeline_run SPEC.json``.
+
+Runs in its own process (the runner starts one per scale and backend) so its peak memory is its own.
+It calls the pipeline exactly as the CLI and the DAG do (``refresh_supplier_register``, ``scan_incoming``,
+``process_file`` per file, ``compute_kpis``), in ``workers`` forked processes sharing the files the way
+Airflow's parallel mapped tasks would. Stages are measured by wrapping the pipeline's own functions:
+
+- parse: ``read_return`` (bytes to raw cells),
+- validate: ``check_table`` (typing, the GX suite, the rejection rules),
+- stage: building the fact table and writing it to the Parquet lake,
+- load: ``record_submission`` (one warehouse transaction: audit row, facts, supersession),
+- other: the rest of ``process_file`` (hashing, archive copy, feedback files, clearing incoming/),
+- kpis: ``compute_kpis`` once at the end.
+
+Memory: the peak RSS of each process (``ru_maxrss``) and, per stage, the highest RSS a 10 ms sampler saw.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import resource
+import sys
+import threading
+import time
+from collections import defaultdict
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_STAGE = ["other"]
+_TIMES: dict[tuple[str, str], float] = defaultdict(float)  # (return type, stage) -> seconds
+_PEAKS: dict[str, int] = defaultdict(int)  # stage -> highest RSS seen (bytes)
+_RETURN_TYPE = ["-"]
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
+
+def _sampler() -> None:
+    while True:
+        rss = _rss()
+        stage = _STAGE[0]
+        if rss > _PEAKS[stage]:
+            _PEAKS[stage] = rss
+        time.sleep(0.01)
+
+
+@contextmanager
+def _stage(name: str):  # type: ignore[no-untyped-def]
+    outer = _STAGE[0]
+    _STAGE[0] = name
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        elapsed = time.perf_counter() - started
+        _TIMES[(_RETURN_TYPE[0], name)] += elapsed
+        if outer != "other":  # nested stage: do not count the time twice
+            _TIMES[(_RETURN_TYPE[0], outer)] -= elapsed
+        _STAGE[0] = outer
+
+
+def _wrap(module: Any, name: str, stage: str) -> None:
+    original = getattr(module, name, None)
+    if original is None:
+        return
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        with _stage(stage):
+            return original(*args, **kwargs)
+
+    setattr(module, name, timed)
+
+
+def instrument() -> None:
+    import pipeline.checking as checking
+    import pipeline.ingest as ingest
+    import pipeline.kpis as kpis
+    import pipeline.storage as storage
+
+    _wrap(checking, "read_return", "parse")
+    _wrap(checking, "check_table", "validate")
+    _wrap(ingest, "build_facts", "stage")
+    _wrap(ingest, "spend_facts", "stage")
+    _wrap(storage.Store, "write_parquet", "stage")
+    _wrap(ingest, "record_submission", "load")
+    _wrap(kpis, "compute_kpis", "kpis")
+    threading.Thread(target=_sampler, daemon=True).start()
+
+
+# -- worker processes ------------------------------------------------------------------------------
+_NETWORK: Any = None
+
+
+def _worker_init(config: str) -> None:
+    global _NETWORK
+    from pipeline.runtime import open_network
+    from warehouse.db import warehouse_engine
+
+    # Connections inherited through fork belong to the parent: drop them without closing them.
+    for engine in _inherited_engines():
+        engine.dispose(close=False)
+    warehouse_engine.cache_clear()
+    _TIMES.clear()
+    _PEAKS.clear()
+    threading.Thread(target=_sampler, daemon=True).start()  # threads do not survive fork
+    _NETWORK = open_network(config)
+    # The parent has migrated the warehouse and synced the members; a worker only needs an engine.
+    # (Network.engine re-syncs the members table, delete-then-insert, which two processes starting at
+    # the same moment on PostgreSQL can race on: a duplicate-key error in one of them.)
+    _NETWORK.__dict__["engine"] = warehouse_engine(os.environ["BENCH_WAREHOUSE_URL"])
+
+
+def _inherited_engines() -> list[Any]:
+    from warehouse.db import warehouse_engine
+
+    info = warehouse_engine.cache_info()
+    if not info.currsize:
+        return []
+    # functools.cache keeps no public view of its values; the parent passes its engine's URL instead.
+    return [warehouse_engine(os.environ["BENCH_WAREHOUSE_URL"])]
+
+
+def _process(incoming: dict[str, Any]) -> dict[str, Any]:
+    from pipeline.ingest import process_file
+
+    name = incoming["file_name"]
+    _RETURN_TYPE[0] = name.split("_", 1)[0]
+    started = time.perf_counter()
+    cpu = time.process_time()
+    outcome = process_file(_NETWORK, incoming)
+    _TIMES[(_RETURN_TYPE[0], "file")] += time.perf_counter() - started
+    _TIMES[(_RETURN_TYPE[0], "cpu")] += time.process_time() - cpu
+    _RETURN_TYPE[0] = "-"
+    return outcome
+
+
+def _report(_: int) -> dict[str, Any]:
+    return {
+        "times": [[rt, stage, seconds] for (rt, stage), seconds in _TIMES.items()],
+        "peaks": dict(_PEAKS),
+        "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    }
+
+
+def main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    os.environ.update(spec.get("env", {}))
+    os.environ["BENCH_WAREHOUSE_URL"] = spec["warehouse_url"]
+    instrument()
+    from pipeline.ingest import refresh_supplier_register, scan_incoming
+    from pipeline.kpis import compute_kpis
+    from pipeline.runtime import open_network
+
+    result: dict[str, Any] = {"loadavg_before": os.getloadavg()}
+    t0 = time.perf_counter()
+    network = open_network(spec["config"])
+    with _stage("setup"):
+        network.engine  # noqa: B018 - migrate and sync members before the clock for files starts
+        from pipeline.gx_suites import _context
+
+        _context()  # GX import: paid once per process, reported apart from the per-file work
+    result["setup_s"] = time.perf_counter() - t0
+
+    t_ingest = time.perf_counter()
+    with _stage("scan"):
+        refresh_supplier_register(network)
+        files = scan_incoming(network)
+    workers = spec.get("workers", 1)
+    # Biggest first, so the last file a worker takes is a small one.
+    files.sort(key=lambda f: -f["size"])
+    if workers > 1:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, _worker_init, (spec["config"],), maxtasksperchild=None) as pool:
+            outcomes = pool.map(_process, files, chunksize=1)
+            reports = pool.map(_report, range(workers), chunksize=1)
+    else:
+        global _NETWORK
+        _NETWORK = network
+        outcomes = [_process(f) for f in files]
+        reports = []
+    result["ingest_s"] = time.perf_counter() - t_ingest
+    t_kpis = time.perf_counter()
+    kpis = compute_kpis(network)
+    result["kpis_s"] = time.perf_counter() - t_kpis
+    result["total_s"] = time.perf_counter() - t_ingest
+    result["loadavg_after"] = os.getloadavg()
+
+    own = _report(0)
+    times: dict[tuple[str, str], float] = defaultdict(float)
+    peaks: dict[str, int] = defaultdict(int)
+    for report in [own, *reports]:
+        for rt, stage, seconds in report["times"]:
+            times[(rt, stage)] += seconds
+        for stage, peak in report["peaks"].items():
+            peaks[stage] = max(peaks[stage], peak)
+    result["times"] = [[rt, stage, seconds] for (rt, stage), seconds in sorted(times.items())]
+    result["peaks"] = dict(peaks)
+    result["maxrss_main"] = own["maxrss"]
+    result["maxrss_workers"] = [r["maxrss"] for r in reports]
+    result["outcomes"] = outcomes
+    result["kpi_values"] = kpis.get("kpi_values")
+
+    from sqlalchemy import func, select, text
+
+    from warehouse.schema import kpi_value
+
+    with network.engine.connect() as conn:
+        result["network_spend_total"] = conn.execute(
+            select(kpi_value.c.value).where(
+                (kpi_value.c.kpi == "spend_total") & (kpi_value.c.scope == "network")
+            )
+        ).scalar()
+        result["fact_spend_rows"] = conn.execute(text("select count(*) from fact_spend")).scalar()
+        result["submissions"] = conn.execute(select(func.count()).select_from(text("submissions"))).scalar()
+    Path(spec["out"]).write_text(json.dumps(result, default=str))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,282 @@
+"""anchor-pipeline benchmark: ``.venv/bin/python -m bench.run [options]`` (not a test; see bench/README.md).
+
+For each scale (default 1x, 2x and 4x of the base: 50 members x 25,000 spend lines + 1,000 staff, sized so
+the default run stays near 15 minutes on a 2-core machine; ``--lines 250000 --staff 10000 --scale 1`` is the
+design scale of DESIGN.md section 9) it generates a synthetic network, measures the
+I/O floor on its files, runs the whole pipeline on each backend in a fresh process, checks the accounting
+and the network total against what was generated, and prints per stage: seconds, rows/s, peak memory,
+and the ratio to the floor. ``--airflow`` also runs a realistic quarter through Airflow itself and
+reports the orchestration overhead per file (``bench/airflow_overhead.py``).
+
+Data goes under ``var/bench/`` (git-ignored) and is deleted after each scale unless ``--keep``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench import floor
+from bench.synth import Network, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_SERVER = os.environ.get("ANCHOR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+STAGES = ("parse", "validate", "stage", "load", "other")
+
+
+def _fresh_pg_database() -> str:
+    import psycopg
+
+    name = f"anchor_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_SERVER.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(PG_SERVER.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _copy_bucket(network: Network, bucket: Path) -> None:
+    """Hard links: free, and the pipeline only ever removes files from incoming/."""
+    shutil.copytree(network.pristine, bucket, copy_function=os.link, dirs_exist_ok=True)
+
+
+def run_pipeline(network: Network, backend: str, workers: int, work: Path) -> dict[str, Any]:
+    data_dir = work / f"run-{backend}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    _copy_bucket(network, data_dir / "bucket")
+    url = f"sqlite:///{data_dir}/warehouse.db" if backend == "sqlite" else _fresh_pg_database()
+    spec = {
+        "config": network.config,
+        "warehouse_url": url,
+        "workers": workers,
+        "out": str(data_dir / "result.json"),
+        "env": {
+            "ANCHOR_WAREHOUSE_URL": url,
+            "ANCHOR_BUCKET_URL": str(data_dir / "bucket"),
+            "ANCHOR_LAKE_URL": str(data_dir / "lake"),
+            "ANCHOR_SETTLE_SECONDS": "0",
+            "ANCHOR_PSEUDONYM_KEY": "bench-pseudonym-key-not-a-secret",
+        },
+    }
+    (data_dir / "spec.json").write_text(json.dumps(spec))
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "bench.pipeline_run", str(data_dir / "spec.json")], cwd=ROOT, check=True
+        )
+        result = json.loads((data_dir / "result.json").read_text())
+    finally:
+        if backend != "sqlite":
+            _drop_pg_database(url)
+    _check(network, result)
+    return result
+
+
+def _check(network: Network, result: dict[str, Any]) -> None:
+    """Every row accounted for, the planted bad rows rejected, and the network total as generated."""
+    outcomes = {(o["member_id"], o["return_type"]): o for o in result["outcomes"]}
+    assert len(outcomes) == len(result["outcomes"]) == len(network.files)
+    for f in network.files:
+        o = outcomes[(f.member_id, f.return_type)]
+        assert o["status"] == "accepted", o
+        assert o["rows_read"] == f.rows == o["rows_loaded"] + o["rows_rejected"], (o, f)
+        assert o["rows_rejected"] == f.bad_rows, (o, f)
+    expected = sum(f.direct_total_pence for f in network.files) / 100
+    assert abs(result["network_spend_total"] - expected) < 0.01 * max(1, len(network.files)), (
+        result["network_spend_total"],
+        expected,
+    )
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:,.0f} MB"
+
+
+def summarise(label: str, network: Network, result: dict[str, Any], floor_s: float) -> dict[str, Any]:
+    times: dict[tuple[str, str], float] = {(rt, st): s for rt, st, s in result["times"]}
+    rows = {"spend": network.spend_rows, "workforce": network.staff_rows}
+    lines = []
+    summary: dict[str, Any] = {"label": label, "stages": {}}
+    for rt in ("spend", "workforce"):
+        if not rows[rt]:
+            continue
+        file_s = times.get((rt, "file"), 0.0)
+        parts = {st: times.get((rt, st), 0.0) for st in STAGES[:-1]}
+        parts["other"] = file_s - sum(parts.values())
+        for st, seconds in parts.items():
+            rate = rows[rt] / seconds if seconds > 0 else float("inf")
+            lines.append(f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s")
+            summary["stages"][f"{rt}.{st}"] = seconds
+        lines.append(
+            f"    {rt:9s} {'per file':9s} {file_s:8.1f} s  {rows[rt] / file_s:>12,.0f} rows/s  "
+            f"(CPU {times.get((rt, 'cpu'), 0):.1f} s; worker-seconds, summed over workers)"
+        )
+    kpis = result["kpis_s"]
+    lines.append(f"    {'kpis':9s} {'':9s} {kpis:8.1f} s")
+    total_rows = rows["spend"] + rows["workforce"]
+    wall = result["total_s"]
+    ingest = result["ingest_s"]
+    peaks = result["peaks"]
+    biggest = max(f.size for f in network.files)
+    period = sum(f.size for f in network.files)
+    summary.update(
+        wall_s=wall,
+        ingest_s=ingest,
+        kpis_s=kpis,
+        rows=total_rows,
+        spend_rows=rows["spend"],
+        rows_per_s=total_rows / wall,
+        ingest_rows_per_s=total_rows / ingest,
+        floor_ratio=wall / floor_s,
+        ingest_floor_ratio=ingest / floor_s,
+        peak_rss=max([result["maxrss_main"], *result["maxrss_workers"]]),
+        peak_by_stage=peaks,
+        largest_file=biggest,
+        period_bytes=period,
+        setup_s=result["setup_s"],
+        loadavg=[result["loadavg_before"], result["loadavg_after"]],
+    )
+    print(f"  {label}")
+    print("\n".join(lines))
+    print(
+        f"    total (ingest + KPIs) {wall:.1f} s for {total_rows:,} rows = {total_rows / wall:,.0f} rows/s "
+        f"(ingest alone {total_rows / ingest:,.0f} rows/s); x{wall / floor_s:.2f} the floor "
+        f"(ingest alone x{ingest / floor_s:.2f})"
+    )
+    print(
+        f"    peak memory: {_mb(summary['peak_rss'])} per process (largest file {_mb(biggest)}, period "
+        f"{_mb(period)}); by stage: "
+        + ", ".join(f"{k} {_mb(v)}" for k, v in sorted(peaks.items(), key=lambda kv: -kv[1]))
+    )
+    print(
+        f"    load average before/after: {result['loadavg_before'][0]:.1f} / {result['loadavg_after'][0]:.1f}"
+    )
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--members", type=int, default=50)
+    parser.add_argument("--lines", type=int, default=25_000, help="spend lines per member file at 1x")
+    parser.add_argument(
+        "--staff", type=int, default=1_000, help="staff per workforce snapshot at 1x (0: none)"
+    )
+    parser.add_argument("--scale", type=float, nargs="+", default=[1, 2, 4], help="multiples of the base")
+    parser.add_argument(
+        "--grow",
+        choices=["lines", "members"],
+        default="lines",
+        help="what the scale multiplies (default lines)",
+    )
+    parser.add_argument(
+        "--backends", nargs="+", default=["postgresql", "sqlite"], choices=["postgresql", "sqlite"]
+    )
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel file workers")
+    parser.add_argument("--airflow", action="store_true", help="also measure the orchestration overhead")
+    parser.add_argument("--airflow-only", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep generated data under var/bench/")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench" / "results", help="where results.json goes"
+    )
+    args = parser.parse_args(argv)
+
+    work = ROOT / "var" / "bench"
+    started = datetime.now(UTC)
+    print(
+        f"anchor-pipeline benchmark, {started:%Y-%m-%d %H:%M} UTC, {platform.node()}: "
+        f"{os.cpu_count()} CPUs, {os.sysconf('SC_PHYS_PAGES') * os.sysconf('SC_PAGE_SIZE') / 2**30:.0f} GiB, "
+        f"Python {platform.python_version()}, workers={args.workers}"
+    )
+    results: dict[str, Any] = {
+        "started": started.isoformat(),
+        "args": {k: str(v) for k, v in vars(args).items()},
+    }
+    runs = []
+    if not args.airflow_only:
+        for scale in args.scale:
+            members = round(args.members * scale) if args.grow == "members" else args.members
+            lines = args.lines if args.grow == "members" else round(args.lines * scale)
+            staff = args.staff if args.grow == "members" else round(args.staff * scale)
+            root = work / f"scale-{scale:g}x"
+            shutil.rmtree(root, ignore_errors=True)
+            t = time.perf_counter()
+            network = generate(root, members, lines, staff)
+            print(
+                f"\n{scale:g}x: {members} members x {lines:,} spend lines"
+                + (f" + {network.staff:,} staff" if network.staff else "")
+                + f" = {network.spend_rows + network.staff_rows:,} rows, "
+                f"{sum(f.size for f in network.files) / 2**20:,.0f} MB (generated in {time.perf_counter() - t:.0f} s)"
+            )
+            paths = [Path(network.pristine) / f.path for f in network.files]
+            fl = floor.measure(paths, PG_SERVER)
+            print(
+                f"  floor: read {fl['read']:.1f} s + parquet {fl['parquet']:.1f} s + COPY {fl['copy']:.1f} s = "
+                f"{fl['total']:.1f} s ({fl['rows'] / fl['total']:,.0f} rows/s; read+parquet "
+                f"{fl['rows'] / (fl['read'] + fl['parquet']):,.0f} rows/s, COPY {fl['rows'] / fl['copy']:,.0f} rows/s)"
+            )
+            entry: dict[str, Any] = {
+                "scale": scale,
+                "members": members,
+                "lines": lines,
+                "staff": network.staff,
+            }
+            entry["floor"] = fl
+            for backend in args.backends:
+                result = run_pipeline(network, backend, args.workers, root)
+                entry[backend] = summarise(backend, network, result, fl["total"])
+            runs.append(entry)
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
+        _growth(runs, args.backends)
+    results["runs"] = runs
+    if args.airflow or args.airflow_only:
+        from bench.airflow_overhead import measure as airflow_measure
+
+        results["airflow"] = airflow_measure(work / "airflow", members=args.members)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=1, default=str))
+    print(f"\nresults: {args.out / 'results.json'}")
+    return 0
+
+
+def _growth(runs: list[dict[str, Any]], backends: list[str]) -> None:
+    if len(runs) < 2:
+        return
+    print("\nhow time grows (time per row relative to the first scale; 1.00 = linear):")
+    base = runs[0]
+    for backend in backends:
+        cells = []
+        for run in runs:
+            r, b = run[backend], base[backend]
+            per_row = (r["wall_s"] / r["rows"]) / (b["wall_s"] / b["rows"])
+            cells.append(f"{run['scale']:g}x {r['wall_s']:.0f} s ({per_row:.2f})")
+        print(f"  {backend:10s} " + ", ".join(cells))
+    cells = []
+    for run in runs:
+        per_row = (run["floor"]["total"] / run["floor"]["rows"]) / (
+            base["floor"]["total"] / base["floor"]["rows"]
+        )
+        cells.append(f"{run['scale']:g}x {run['floor']['total']:.0f} s ({per_row:.2f})")
+    print(f"  {'floor':10s} " + ", ".join(cells))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""The fast path for big, well-formed CSV exports: pyarrow's C parser instead of the csv module.
+
+``read_clean_csv`` returns exactly the ``RawTable`` that the csv-module path in ``transforms.reading``
+would build (same cells, same file line numbers, same row problems and counts), or ``None`` when it
+cannot be sure of that; the caller then takes the csv-module path. It is sure when every physical line
+after the header is one record: no value spans two lines and every quote sits where CSV allows it
+(checked with a regular expression on the lines that have quotes). Within that, anything unusual is
+left to the csv-module code, record by record: lines with too many or too few values, blank lines,
+possible totals rows and values beyond the header's width go through ``reading.take_record``; only the
+plain records, the overwhelming majority, are decided column at a time.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+
+from transforms.reading import (
+    HEADER_SEARCH_ROWS,
+    FileRejected,
+    RawTable,
+    RowProblem,
+    _is_blank,
+    csv_records,
+    find_header,
+    map_headers,
+    take_record,
+)
+from transforms.return_types import ReturnType
+
+# Below this size the csv-module path is fast anyway, and it is the reference behaviour.
+MIN_CHARS = 256 * 1024
+_HEAD_LINES = 4 * HEADER_SEARCH_ROWS
+# The csv module refuses longer fields (csv.field_size_limit()); leave such lines to it.
+_MAX_LINE = 131_072
+# More irregular lines than this and the record-by-record part would dominate: not worth it.
+_MAX_IRREGULAR_SHARE = 0.01
+# Python's str.strip()/\s whitespace, as a superset RE2 understands (RE2's \s is ASCII only).
+_WS = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
+# A line with a value that could start a totals label ("Grand Total", "Totals:", "Sub-total", "Overall
+# total") is looked at record by record: every label _TOTALS_RE accepts starts with one of these letters
+# (ſ folds to s) and contains "tal". A line without a visible character may be a blank record.
+_QUOTED_VALUE = r'"(?:[^"]|"")*"'
+
+
+def _well_formed_line(d: str) -> str:
+    """A whole line of values, each unquoted without quotes, or quoted with quotes doubled inside."""
+    field = f'(?:[^"{d}\\n]*|{_QUOTED_VALUE})'
+    return f"^{field}(?:{d}{field})*\\n?$"
+
+
+def _line_array(data: bytes, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The lines of ``data`` as an Arrow string array, without copying (each line keeps its newline)."""
+    offsets = np.append(starts, ends[-1]).astype(np.int64)
+    return pa.LargeStringArray.from_buffers(len(starts), pa.py_buffer(offsets), pa.py_buffer(data))
+
+
+def read_clean_csv(
+    text: str,
+    delimiter: str,
+    return_type: ReturnType,
+    member_column_map: dict[str, str] | None,
+    *,
+    encoding: str,
+) -> RawTable | None:
+    """The raw table of a CSV export (newlines already normalised to ``\\n``), or None to use the csv module."""
+    if len(text) < MIN_CHARS or len(delimiter) != 1 or not delimiter.isascii():
+        return None
+    # -- the header, found exactly as the csv-module path finds it -----------------------------------
+    head_end = -1
+    for _ in range(_HEAD_LINES):
+        head_end = text.find("\n", head_end + 1)
+        if head_end < 0:
+            head_end = len(text)
+            break
+    try:
+        head = csv_records(text[: head_end + 1], delimiter)
+    except FileRejected:
+        return None
+    if head_end < len(text):
+        # Only the records before the cut are certainly whole; the header search needs the first 50.
+        if len(head) <= HEADER_SEARCH_ROWS:
+            return None  # values spanning lines in the first lines: leave it to the csv module
+        head = head[:HEADER_SEARCH_ROWS]
+    alias_index = return_type.alias_index(member_column_map)
+    try:
+        header_index = find_header(head, return_type, alias_index)
+        header_line, header = head[header_index]
+        positions, mapped, ignored = map_headers(header, return_type, alias_index)
+    except FileRejected:
+        return None  # the csv-module path words the rejection and counts the rows
+    if header_index + 1 >= len(head) or head[header_index + 1][0] != header_line + 1:
+        return None  # the header spans lines, or nothing follows it in the lines read
+    width = len(header)
+    while width and not header[width - 1].strip():
+        width -= 1
+    required_positions = [p for p, c in positions.items() if c in return_type.required]
+
+    # -- the body: one record per physical line? ----------------------------------------------------
+    offset = 0
+    for _ in range(header_line):
+        offset = text.index("\n", offset) + 1
+    data = text[offset:].encode("utf-8")
+    if b"\x00" in data or not data.strip():
+        return None
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buffer == 10)
+    n_lines = len(newlines) + (0 if data.endswith(b"\n") else 1)
+    starts = np.concatenate(([0], newlines + 1))[:n_lines]
+    ends = np.concatenate((newlines, [len(data)]))[:n_lines]
+    lengths = ends - starts
+    if lengths.max() > _MAX_LINE:
+        return None
+    bounds = np.append(starts, len(data))
+    lines = _line_array(data, starts, bounds[1:])
+    d = re.escape(delimiter)
+    delimiters = np.flatnonzero(buffer == ord(delimiter))
+    if b'"' in data:
+        has_quotes = pc.match_substring(lines, '"')
+        if not pc.all(
+            pc.or_(pc.invert(has_quotes), pc.match_substring_regex(lines, _well_formed_line(d)))
+        ).as_py():
+            return None
+        # In well-formed lines a delimiter is inside a quoted value when an odd number of quotes precede it.
+        quotes = np.flatnonzero(buffer == 34)
+        delimiters = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
+    fields = np.diff(np.searchsorted(delimiters, bounds)) + 1
+    counts = np.bincount(fields[lengths > 0])
+    n_fields = int(counts.argmax()) if len(counts) else 0
+    if n_fields < max(width, 2):
+        return None
+    # pyarrow reads an empty line as a record of empty values; every other line of another width is irregular.
+    irregular = np.flatnonzero((fields != n_fields) & (lengths > 0))
+    if len(irregular) > max(20, _MAX_IRREGULAR_SHARE * n_lines):
+        return None
+    # Lines that may hold a blank record or a totals label: decided record by record below.
+    visible = "".join(re.escape(c) for c in map(chr, range(33, 127)) if c not in ('"', delimiter))
+    candidates = pc.or_(
+        pc.invert(pc.match_substring_regex(lines, f"[{visible}]")),
+        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{_WS}*[gtsoſ].*tal'),
+    )
+    candidate_lines = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
+    del lines, candidates
+
+    skipped: list[str] = []
+
+    def _skip(row: Any) -> str:
+        skipped.append(row.text)
+        return "skip"
+
+    names = [f"f{i}" for i in range(n_fields)]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=8 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+                invalid_row_handler=_skip,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError):
+        return None
+    irregular_text = [data[starts[i] : ends[i]].decode("utf-8") for i in irregular]
+    if table.num_rows != n_lines - len(irregular) or sorted(skipped) != sorted(irregular_text):
+        return None  # pyarrow and the line scan disagree: trust neither
+    regular = np.delete(np.arange(n_lines), irregular)
+    first_line = header_line + 1
+
+    # -- records that need the record-by-record rules -----------------------------------------------
+    columns = table.columns
+    special = np.zeros(table.num_rows, dtype=bool)
+    in_table = np.searchsorted(regular, candidate_lines)
+    found = in_table < len(regular)
+    found[found] = regular[in_table[found]] == candidate_lines[found]
+    special[in_table[found]] = True
+    for column in columns[width:]:  # values beyond the header's width
+        special |= pc.greater(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False)
+    special_rows = np.flatnonzero(special)
+
+    keep = np.ones(table.num_rows, dtype=bool)
+    decided: list[tuple[int, list[str] | None, RowProblem | None]] = []
+    for i in special_rows:
+        line = first_line + int(regular[i])
+        kept, problem = _decide(
+            line, [column[int(i)].as_py() for column in columns], width, required_positions
+        )
+        if kept is None:
+            keep[i] = False
+            decided.append((line, None, problem))
+        # A kept record of the header's width keeps its values: the header maps no position past ``width``.
+    for i, line_text in zip(irregular, irregular_text, strict=True):
+        line = first_line + int(i)
+        cells = next(csv.reader([line_text], delimiter=delimiter), [])
+        decided.append((line, *_decide(line, cells, width, required_positions)))
+    decided.sort(key=lambda d: d[0])
+
+    blank = sum(1 for _, kept, problem in decided if kept is None and problem is None)
+    rows_read = table.num_rows + len(irregular) - blank
+    problems = [problem for _, _, problem in decided if problem is not None]
+    mask = pa.array(keep)
+    frame = pd.DataFrame(
+        {canonical: _as_str(columns[position].filter(mask)) for position, canonical in positions.items()},
+        index=pd.Index(first_line + regular[keep], name="row"),
+    )
+    extra = [(line, kept) for line, kept, _ in decided if kept is not None]
+    if extra:
+        added = pd.DataFrame(
+            [[kept[p] for p in positions] for _, kept in extra],
+            columns=list(positions.values()),
+            index=pd.Index([line for line, _ in extra], name="row"),
+            dtype="str",
+        )
+        frame = pd.concat([frame, added]).sort_index(kind="stable")
+    return RawTable(frame, rows_read, header_line, mapped, ignored, encoding, delimiter, problems)
+
+
+def _decide(
+    line: int, cells: list[str], width: int, required_positions: list[int]
+) -> tuple[list[str] | None, RowProblem | None]:
+    """(cells, None) to keep, (None, problem) to set aside, (None, None) for a blank line."""
+    if _is_blank(cells):
+        return None, None
+    kept, problem = take_record(line, cells, width, required_positions)
+    return kept, problem
+
+
+def _as_str(values: pa.ChunkedArray) -> Any:
+    """pandas' own string array over the Arrow data (no Python objects)."""
+    return pd.array(values.combine_chunks(), dtype="str")
