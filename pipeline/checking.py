@@ -7,14 +7,17 @@ accounting rows read = rows accepted + rows rejected is guaranteed by constructi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
+from pipeline.config import NetworkConfig
 from pipeline.gx_suites import run_suite
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.living_wage import rates_on
+from transforms.measures import measure_range_problems
 from transforms.periods import Period
 from transforms.reading import FileRejected, RawTable, count_rows, read_return
 from transforms.return_types import ReturnType
@@ -75,13 +78,20 @@ def _shown_value(typed: object, raw: object) -> str:
 
 
 def _content_problems(
-    typed: pd.DataFrame, raw: pd.DataFrame, return_type: ReturnType, period: Period
+    typed: pd.DataFrame,
+    raw: pd.DataFrame,
+    return_type: ReturnType,
+    period: Period,
+    suite_parameters: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     sent = [c for c in typed.columns if c in raw.columns]
     parameters = {
         "period_start": pd.Timestamp(period.start),
         "period_end": pd.Timestamp(period.end),
+        **(suite_parameters or {}),
     }
+    # Parameters a reason can quote ("valid codes: ..."), as text.
+    quoted = {k: ", ".join(map(str, v)) for k, v in (suite_parameters or {}).items() if isinstance(v, list)}
     failures = run_suite(return_type.name, typed[sent], parameters)
     frames = []
     for failure in failures:
@@ -104,6 +114,7 @@ def _content_problems(
                 first_row=first_rows.get(r, ""),
                 period_start=period.start.strftime("%d/%m/%Y"),
                 period_end=period.end.strftime("%d/%m/%Y"),
+                **quoted,
             )
             for r, v in zip(rows, shown, strict=True)
         ]
@@ -121,9 +132,41 @@ def _content_problems(
     return pd.concat(frames, ignore_index=True) if frames else _empty_problems()
 
 
-def check_table(raw: RawTable, return_type: ReturnType, period: Period, tolerance: float) -> ReturnCheck:
+@dataclass(frozen=True)
+class NetworkRules:
+    """What a network adds to a return type's own rules: its measure catalogue, for instance."""
+
+    suite_parameters: dict[str, Any] = field(default_factory=dict)
+    # Further row checks on the typed frame, returning problems (row, column, value, reason, rule).
+    extra_checks: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+
+
+def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
+    if return_type != "measures" or cfg is None:
+        return NetworkRules()
+    catalogue = {m.code: m for m in cfg.measures}
+    return NetworkRules(
+        suite_parameters={
+            "measure_codes": sorted(catalogue),
+            "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
+            "measure_unit_list": [f"{m.code}: {m.unit}" for m in sorted(cfg.measures, key=lambda m: m.code)],
+        },
+        extra_checks=lambda typed: measure_range_problems(typed, cfg.measures),
+    )
+
+
+def check_table(
+    raw: RawTable,
+    return_type: ReturnType,
+    period: Period,
+    tolerance: float,
+    rules: NetworkRules | None = None,
+) -> ReturnCheck:
+    rules = rules or NetworkRules()
     typed, unreadable = coerce_return(raw.frame, return_type)
-    content = _content_problems(typed, raw.frame, return_type, period)
+    content = _content_problems(typed, raw.frame, return_type, period, rules.suite_parameters)
+    if rules.extra_checks is not None:
+        content = pd.concat([content, rules.extra_checks(typed)], ignore_index=True)
     # One problem per cell: a value that could not be read is not also reported as "missing".
     cell_problems = pd.concat([unreadable, content], ignore_index=True).drop_duplicates(
         ["row", "column"], keep="first"
@@ -204,6 +247,7 @@ def check_return(
     *,
     member_column_map: dict[str, str] | None = None,
     tolerance: float = 0.05,
+    rules: NetworkRules | None = None,
 ) -> ReturnCheck:
     """Everything the pipeline would decide about a file, without storing anything."""
     try:
@@ -220,4 +264,4 @@ def check_return(
             rejected.reason,
             rejected.how_to_fix,
         )
-    return check_table(raw, return_type, period, tolerance)
+    return check_table(raw, return_type, period, tolerance, rules)

@@ -9,9 +9,11 @@ import pandas as pd
 from sqlalchemy import and_, delete, func, insert, select
 
 from pipeline.runtime import Network
+from transforms.measures import measure_kpis
+from transforms.periods import Period
 from transforms.spend_kpis import classify_spend, spend_kpis
 from transforms.workforce_kpis import workforce_kpis
-from warehouse.schema import fact_spend, fact_workforce, kpi_value, suppliers
+from warehouse.schema import fact_measure, fact_spend, fact_workforce, kpi_value, suppliers, target
 
 
 def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
@@ -83,6 +85,66 @@ def staff_snapshots(network: Network) -> pd.DataFrame:
     return frame
 
 
+def measure_rows(network: Network) -> pd.DataFrame:
+    m = fact_measure
+    with network.engine.connect() as conn:
+        frame = pd.DataFrame(
+            conn.execute(select(m.c.member_id, m.c.period, m.c.measure_code, m.c.value)).all(),
+            columns=["member_id", "period", "measure_code", "value"],
+        )
+    frame["value"] = frame["value"].astype("float64")
+    sectors = {m.id: m.sector.value for m in network.cfg.members}
+    frame["sector"] = frame["member_id"].map(sectors).fillna("unknown")
+    return frame
+
+
+def catalogue_frame(network: Network) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(m.code, m.unit, m.theme, m.proxy_gbp_per_unit) for m in network.cfg.measures],
+        columns=["code", "unit", "theme", "proxy_gbp_per_unit"],
+    ).astype({"proxy_gbp_per_unit": "float64"})
+
+
+TARGETS_FILE = "reference/targets.csv"
+
+
+def network_targets(network: Network) -> pd.DataFrame:
+    """Targets from the config, then from the core team's droppable ``reference/targets.csv`` (which wins)."""
+    rows = [
+        {
+            "kpi": t.kpi,
+            "scope": "member" if t.member else "network",
+            "scope_id": t.member or network.cfg.id,
+            "period": t.period,
+            "target": t.value,
+            "direction": t.direction,
+            "source": str(network.cfg.source_path),
+        }
+        for t in network.cfg.targets
+    ]
+    if network.bucket.exists(TARGETS_FILE):
+        import io
+
+        dropped = pd.read_csv(io.BytesIO(network.bucket.read(TARGETS_FILE)), dtype=str, keep_default_na=False)
+        for record in dropped.to_dict("records"):
+            member = record.get("member", "").strip()
+            rows.append(
+                {
+                    "kpi": record["kpi"].strip(),
+                    "scope": "member" if member else "network",
+                    "scope_id": member or network.cfg.id,
+                    "period": Period.parse(record["period"]).key,
+                    "target": float(record["value"]),
+                    "direction": (record.get("direction") or "higher").strip(),
+                    "source": TARGETS_FILE,
+                }
+            )
+    frame = pd.DataFrame(
+        rows, columns=["kpi", "scope", "scope_id", "period", "target", "direction", "source"]
+    )
+    return frame.drop_duplicates(["kpi", "scope", "scope_id", "period"], keep="last")
+
+
 def compute_kpis(network: Network) -> dict[str, Any]:
     """Recompute every KPI for every period and replace the stored values in one transaction."""
     area = network.cfg.local_area
@@ -96,7 +158,9 @@ def compute_kpis(network: Network) -> dict[str, Any]:
         area.postcode_districts,
         network.cfg.id,
     )
-    values = pd.concat([spend_kpis(classified, network.cfg.id), workforce], ignore_index=True)
+    measures = measure_kpis(measure_rows(network), catalogue_frame(network), network.cfg.id)
+    values = pd.concat([spend_kpis(classified, network.cfg.id), workforce, measures], ignore_index=True)
+    targets = network_targets(network)
     network.register_periods(sorted(values["period"].unique()))
     computed_at = datetime.now(UTC)
     rows = [
@@ -105,6 +169,9 @@ def compute_kpis(network: Network) -> dict[str, Any]:
     ]
     with network.engine.begin() as conn:
         conn.execute(delete(kpi_value))
+        conn.execute(delete(target))
+        if not targets.empty:
+            conn.execute(insert(target), targets.to_dict("records"))
         if rows:
             conn.execute(insert(kpi_value), rows)
     return {"kpi_values": len(rows), "periods": sorted(values["period"].unique().tolist())}

@@ -925,6 +925,14 @@ def generate_sample(
             if (entry.member_id, entry.period) not in skipped:
                 write(path, data)
                 files.append(entry)
+    if "measures" in cfg.returns:
+        from pipeline.sample_measures import measures_files  # imported here: it imports this module
+
+        skip_pairs = {(m, Period.parse(p).key) for m, p in skip}
+        for path, data, entry in measures_files(cfg, periods, seed):
+            if (entry.member_id, entry.period) not in skip_pairs:
+                write(path, data)
+                files.append(entry)
     return SampleManifest(
         files=tuple(files),
         supplier_register=cfg.reference.supplier_register,

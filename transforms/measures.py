@@ -7,12 +7,43 @@ own (National TOMs values are CC BY-NC-ND and are not shipped).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 import pandas as pd
+import pyarrow as pa
 
 from transforms.periods import Period
+from transforms.spend import to_arrow
 from transforms.spend_kpis import KPI_COLUMNS
 
 SOCIAL_VALUE = "social_value_gbp"
+
+
+def measure_range_problems(typed: pd.DataFrame, catalogue: Iterable[Any]) -> pd.DataFrame:
+    """Values outside the range the catalogue allows for their measure (e.g. a negative mentor count)."""
+    bounds = {m.code: m for m in catalogue}
+    problems = []
+    for row, code, value in zip(typed.index, typed["measure_code"], typed["value"], strict=True):
+        measure = bounds.get(code)
+        if measure is None or pd.isna(value):
+            continue
+        low, high = measure.min, measure.max
+        if (low is not None and value < low) or (high is not None and value > high):
+            allowed = (
+                f"{low if low is not None else 'any'} to {high if high is not None else 'any'} {measure.unit}"
+            )
+            problems.append(
+                (
+                    int(row),
+                    "value",
+                    f"{value:g}",
+                    f"{value:g} is outside the range allowed for "
+                    f"{code} ({allowed}); check the figure and its unit.",
+                    "value:catalogue_range",
+                )
+            )
+    return pd.DataFrame(problems, columns=["row", "column", "value", "reason", "rule"])
 
 
 def measure_kpi(code: str) -> str:
@@ -46,7 +77,6 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
     frames = []
     for scope, column in (("network", None), ("member", "member_id"), ("sector", "sector")):
         keys = ["period"] if column is None else [column, "period"]
-        scope_ids = (lambda f: network_id) if column is None else (lambda f, c=column: f[c])
         sums = rows.groupby([*keys, "measure_code", "unit"], as_index=False)["value"].sum()
         frames.append(
             pd.DataFrame(
@@ -89,3 +119,31 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
         )
     result = pd.concat(frames, ignore_index=True)[KPI_COLUMNS]
     return result.sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+
+
+MEASURE_FACT_SCHEMA = pa.schema(
+    [
+        ("submission_id", pa.string()),
+        ("row_number", pa.int64()),
+        ("member_id", pa.string()),
+        ("period", pa.string()),
+        ("measure_code", pa.string()),
+        ("value", pa.decimal128(18, 4)),
+        ("unit", pa.string()),
+        ("notes", pa.string()),
+        ("evidence_ref", pa.string()),
+    ]
+)
+
+
+def measure_facts(
+    accepted: pd.DataFrame, submission_id: str, member_id: str, period: str, units: dict[str, str]
+) -> pa.Table:
+    """Measure rows with the catalogue's unit filled in where the member left it blank."""
+    frame = accepted.copy()
+    frame["unit"] = frame["unit"].fillna(frame["measure_code"].map(units))
+    frame["submission_id"] = submission_id
+    frame["row_number"] = accepted.index.astype("int64")
+    frame["member_id"] = member_id
+    frame["period"] = period
+    return to_arrow(frame.reset_index(drop=True), MEASURE_FACT_SCHEMA)

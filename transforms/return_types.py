@@ -357,4 +357,36 @@ WORKFORCE = ReturnType(
     },
 )
 
-RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND, WORKFORCE.name: WORKFORCE}
+MEASURES = ReturnType(
+    name="measures",
+    label="Measures",
+    header_anchors=("measure_code", "value"),
+    columns={
+        "measure_code": ColumnSpec(
+            "text",
+            required=True,
+            label="Measure Code",
+            aliases=("measure", "code", "indicator code", "kpi code", "metric code", "measure id"),
+            help="A code from the network's measure catalogue, e.g. mentors_matched.",
+        ),
+        "value": ColumnSpec(
+            "number",
+            required=True,
+            label="Value",
+            aliases=("amount", "count", "quantity", "total", "result", "figure"),
+            help="The number for the period, in the measure's unit.",
+        ),
+        "unit": ColumnSpec(
+            "text",
+            label="Unit",
+            aliases=("units", "unit of measure", "uom"),
+            help="The measure's unit as the catalogue gives it (e.g. people, tCO2e, GBP); checked when given.",
+        ),
+        "notes": ColumnSpec("text", label="Notes", aliases=("comment", "comments", "description")),
+        "evidence_ref": ColumnSpec(
+            "text", label="Evidence Reference", aliases=("evidence", "evidence reference", "source", "link")
+        ),
+    },
+)
+
+RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND, WORKFORCE.name: WORKFORCE, MEASURES.name: MEASURES}

@@ -1,0 +1,55 @@
+"""Sample measures returns: each member reports a handful of the catalogue's measures each quarter.
+
+Deterministic (seeded per member and period), so the demo and tests see the same figures every run.
+The files are clean: a measures return has a dozen rows, so one bad row would hold back the whole file
+(tests of the rejection rules craft their own files).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from collections.abc import Sequence
+
+from pipeline.config import NetworkConfig
+from pipeline.sample import SampleFile
+from transforms.periods import Period
+
+# Typical quarterly size per member for each unit: (low, high).
+_RANGES = {
+    "people": (2, 60),
+    "buildings": (0, 6),
+    "tCO2e": (5.0, 400.0),
+    "GBP": (5_000, 250_000),
+    "contracts": (1, 25),
+    "level": (0, 2),
+}
+
+
+def measures_files(
+    cfg: NetworkConfig, periods: Sequence[str], seed: int
+) -> list[tuple[str, bytes, SampleFile]]:
+    if "measures" not in cfg.returns or not cfg.measures:
+        return []
+    out = []
+    for member in cfg.members:
+        if "measures" not in cfg.expected_returns(member):
+            continue
+        for key in periods:
+            period = Period.parse(key)
+            rng = random.Random(f"{seed}:measures:{member.id}:{period.key}")
+            chosen = [m for m in cfg.measures if rng.random() < 0.6] or list(cfg.measures[:3])
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\r\n")
+            writer.writerow(["Measure Code", "Value", "Unit", "Notes"])
+            for measure in chosen:
+                low, high = _RANGES.get(measure.unit, (0, 10))
+                value = round(rng.uniform(low, high), 1) if isinstance(low, float) else rng.randint(low, high)
+                if measure.max is not None:
+                    value = min(value, measure.max)
+                writer.writerow([measure.code, value, measure.unit, ""])
+            data = buffer.getvalue().encode("utf-8")
+            path = f"incoming/{member.id}/measures_{period.key}.csv"
+            out.append((path, data, SampleFile(path, member.id, "measures", period.key, len(chosen), ())))
+    return out
