@@ -86,6 +86,9 @@ class Storage(_Strict):
     lake: str | None = None
     warehouse_url: str | None = None
     outbox: str | None = None
+    # Airflow connection holding the s3:// bucket's and lake's credentials (login = access key, password =
+    # secret, extra endpoint_url/region_name); without it s3fs reads AWS_ACCESS_KEY_ID etc. from the environment.
+    conn_id: str | None = None
 
 
 class Reference(_Strict):
@@ -98,8 +101,60 @@ class Privacy(_Strict):
     key_file: str | None = None
 
 
+class Measure(_Strict):
+    """One entry of the network's measure catalogue. Proxies are the network's own (not National TOMs)."""
+
+    code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,60}$")]
+    name: str
+    unit: str
+    theme: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+    min: float | None = 0
+    max: float | None = None
+    proxy_gbp_per_unit: float | None = Field(None, ge=0)
+    proxy_source: str | None = None
+
+    @model_validator(mode="after")
+    def _proxy_has_source(self) -> Measure:
+        if self.proxy_gbp_per_unit is not None and not self.proxy_source:
+            raise ValueError(
+                f"measure '{self.code}' has a proxy value but no proxy_source: say where it comes from"
+            )
+        return self
+
+
+class Target(_Strict):
+    """A commitment: a KPI's value for a quarter or a financial year, for the network or one member."""
+
+    kpi: str
+    period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")]
+    value: float
+    member: str | None = None
+    direction: Literal["higher", "lower"] = "higher"
+
+
 class Report(_Strict):
     recipients: list[str] = []
+
+
+class Ingest(_Strict):
+    """How ingest treats files that may still be arriving."""
+
+    # A file modified less than this many seconds ago may still be being written (a slow upload into a
+    # folder): it is left for the next run. ``ANCHOR_SETTLE_SECONDS`` overrides it.
+    settle_seconds: int = Field(10, ge=0, le=3600)
+
+
+class Email(_Strict):
+    """Mail to members (feedback on each file, reminders about returns) through an Airflow SMTP connection."""
+
+    enabled: bool = False
+    from_address: str = Field("anchor-returns@example.org", pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    reply_to: str | None = None
+    # Airflow connection (e.g. AIRFLOW_CONN_SMTP_DEFAULT); the CLI reads the same connection.
+    smtp_conn_id: str = "smtp_default"
+    remind_days_before_due: int = Field(7, ge=0, le=90)
+    # Overdue returns are chased until this many days after their due date.
+    chase_overdue_for_days: int = Field(90, ge=0, le=730)
 
 
 class NetworkConfig(_Strict):
@@ -115,6 +170,10 @@ class NetworkConfig(_Strict):
     members: list[Member]
     report: Report = Report()
     privacy: Privacy = Privacy()
+    ingest: Ingest = Ingest()
+    email: Email = Email()
+    measures: list[Measure] = []
+    targets: list[Target] = []
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("returns")
@@ -153,6 +212,13 @@ class NetworkConfig(_Strict):
                     )
         if not self.members:
             raise ValueError("the network has no members")
+        codes = [m.code for m in self.measures]
+        for index, code in enumerate(codes):
+            if codes.index(code) != index:
+                raise ValueError(f"measures.{index}.code: measure code '{code}' appears twice")
+        for index, target in enumerate(self.targets):
+            if target.member is not None and target.member not in seen:
+                raise ValueError(f"targets.{index}.member: '{target.member}' is not a member of the network")
         return self
 
     # -- derived locations -------------------------------------------------------------------------
@@ -194,6 +260,21 @@ class NetworkConfig(_Strict):
     def warehouse_url(self) -> str:
         url = os.environ.get("ANCHOR_WAREHOUSE_URL") or self.storage.warehouse_url
         return url or f"sqlite:///{self.data_dir}/warehouse.db"
+
+    @property
+    def email_enabled(self) -> bool:
+        """``[email] enabled``; ``ANCHOR_EMAIL_ENABLED`` (true/false) overrides it, as a deployment does."""
+        override = os.environ.get("ANCHOR_EMAIL_ENABLED", "").strip().lower()
+        if override in ("1", "true", "yes", "on"):
+            return True
+        if override in ("0", "false", "no", "off"):
+            return False
+        return self.email.enabled
+
+    @property
+    def settle_seconds(self) -> int:
+        override = os.environ.get("ANCHOR_SETTLE_SECONDS")
+        return int(override) if override and override.strip().isdigit() else self.ingest.settle_seconds
 
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.id == member_id), None)

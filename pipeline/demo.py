@@ -76,6 +76,7 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     home = Path(cfg.data_dir) / "airflow"
     env = {**os.environ, **airflow_environment(home)}
     env["ANCHOR_CONFIG"] = str(cfg.source_path)
+    env["ANCHOR_SETTLE_SECONDS"] = "0"  # the demo wrote every file itself, so none is still arriving
     log_file = Path(cfg.data_dir) / "airflow-demo.log"
     steps = [
         ("Airflow metadata DB ready", ["db", "migrate"]),

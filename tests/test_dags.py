@@ -22,7 +22,7 @@ from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.sample import SampleManifest, generate_sample
 from tests.conftest import write_config
 
-DAG_IDS = {"anchor_ingest", "anchor_kpis", "anchor_report"}
+DAG_IDS = {"anchor_ingest", "anchor_kpis", "anchor_report", "anchor_chasers"}
 HEAVY = ("pandas", "great_expectations", "pyarrow", "sqlalchemy", "openpyxl")
 
 

@@ -64,7 +64,9 @@ def test_sample_network_every_row_accounted_for(make_network, warehouse_url: str
         with network.engine.connect() as conn:
             facts = conn.execute(select(func.count()).select_from(table)).scalar()
         assert facts == sum(s["rows_loaded"] for s in stored if s["return_type"] == return_type) > 0
-        assert len(network.lake.list_files(return_type)) == sum(f.return_type == return_type for f in manifest.files)
+        assert len(network.lake.list_files(return_type)) == sum(
+            f.return_type == return_type for f in manifest.files
+        )
     assert network.bucket.list_files("incoming") == []
     assert len(network.bucket.list_files("archive")) == len(manifest.files)
 

@@ -153,8 +153,73 @@ kpi_value = Table(
     Column("scope_id", String(64), primary_key=True),
     Column("period", String(12), primary_key=True),
     Column("value", Float),
-    Column("unit", String(8), nullable=False),
+    Column("unit", String(40), nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
 )
 
-FACT_TABLES = {"spend": fact_spend, "workforce": fact_workforce}
+# Every e-mail to a member (feedback on a file, reminders about returns). ``key`` makes each one idempotent:
+# ``feedback/<submission>/<file>`` or ``chaser/<member>/<day>``, so a re-run never mails twice.
+member_emails = Table(
+    "member_emails",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("kind", String(20), nullable=False),  # feedback | reminder | overdue
+    Column("member_id", String(64), nullable=False),
+    Column("recipient", String(200), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("about", Text),  # the returns or file the message is about, for people reading the table
+    Column("sent_on", Date, nullable=False),
+    Column("status", String(10), nullable=False),  # sending | sent | failed
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_member_emails_member_day", "member_id", "sent_on"),
+)
+
+fact_measure = Table(
+    "fact_measure",
+    metadata,
+    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("row_number", BigInteger, primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("measure_code", String(64), nullable=False),
+    Column("value", Numeric(18, 4), nullable=False),
+    Column("unit", String(40)),
+    Column("notes", Text),
+    Column("evidence_ref", String(300)),
+    Index("ix_fact_measure_period_member", "period", "member_id"),
+)
+
+target = Table(
+    "target",
+    metadata,
+    Column("kpi", String(80), primary_key=True),
+    Column("scope", String(10), primary_key=True),  # network | member
+    Column("scope_id", String(64), primary_key=True),
+    Column("period", String(12), primary_key=True),
+    Column("target", Float, nullable=False),
+    Column("direction", String(6), nullable=False),
+    Column("source", String(200), nullable=False),  # the config file or the droppable targets file
+)
+
+# Every City Hall report issued: what it was built from, a fingerprint of its content, where it went.
+# A re-issue whose fingerprint equals the period's last one is not recorded or e-mailed again.
+issued_reports = Table(
+    "issued_reports",
+    metadata,
+    Column("report_id", String(100), primary_key=True),  # <network>-<period>-r<n>
+    Column("network_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("source_submission_ids", Text, nullable=False),  # JSON list, sorted
+    Column("fingerprint", String(64), nullable=False),  # sha256 of the HTML
+    Column(
+        "paths", Text, nullable=False
+    ),  # JSON: {"html": ..., "pdf": ..., "xlsx": ...} in bucket and outbox
+    Column("emailed_to", Text),  # JSON list of recipients, null when not e-mailed
+    Column("email_status", String(20), nullable=False),  # sent | failed | disabled | no recipients
+    Index("ix_issued_reports_network_period", "network_id", "period", "issued_at"),
+)
+
+FACT_TABLES = {"spend": fact_spend, "workforce": fact_workforce, "measures": fact_measure}
