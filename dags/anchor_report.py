@@ -1,4 +1,9 @@
-"""Render the City Hall report for a period (on demand, with the `period` param) from the warehouse."""
+"""Issue the City Hall report: HTML, PDF and Excel to the bucket and the outbox, e-mailed to the
+network's report recipients when e-mail is on, and recorded in ``issued_reports``.
+
+Runs daily: it reports the latest quarter whose returns are due (or the `period` param, on demand),
+and issues nothing when the report is unchanged since it was last issued for that period.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +16,10 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
 
 @dag(
     dag_id="anchor_report",
-    schedule=None,
+    schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
+    max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=[*TAGS, "report"],
     params={
@@ -21,7 +27,14 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
             None,
             type=["null", "string"],
             pattern=r"^\d{4}-\d{2}(-Q[1-4])?$",
-            description="Financial year (2025-26) or quarter (2025-26-Q2); empty = the latest quarter with data",
+            description="Financial year (2025-26) or quarter (2025-26-Q2); empty = the latest quarter "
+            "whose returns are due",
+        ),
+        "as_of": Param(
+            None,
+            type=["null", "string"],
+            format="date",
+            description="Day to judge due dates on (default: today)",
         ),
         "config": Param(
             None, type=["null", "string"], description="Network config file (default: ANCHOR_CONFIG)"
@@ -31,13 +44,17 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
 )
 def anchor_report() -> None:
     @task
-    def render_report() -> dict:
-        from pipeline.report import write_report
+    def issue_report() -> dict:
+        from datetime import date
+
+        from pipeline.report_issue import issue_report as issue
 
         context = get_current_context()
-        return write_report(network_from_context(context), context["params"].get("period") or None)
+        params = context["params"]
+        as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
+        return issue(network_from_context(context), params.get("period") or None, today=as_of)
 
-    render_report()
+    issue_report()
 
 
 anchor_report()

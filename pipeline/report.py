@@ -7,6 +7,7 @@ returns status from ``submissions``, so the report always agrees with the wareho
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,23 @@ import pandas as pd
 from sqlalchemy import func, select
 
 from pipeline.runtime import Network
-from reports.model import KpiFigure, MemberRow, PeriodReport, SubmissionRow, TrendPoint, WorkforceMemberRow
+from reports.model import (
+    KpiFigure,
+    MeasureRow,
+    MemberRow,
+    PeriodReport,
+    SubmissionRow,
+    TargetRow,
+    TrendPoint,
+    WorkforceMemberRow,
+)
 from reports.render import render_period_report_html
+from transforms.measures import SOCIAL_VALUE, measure_kpi
 from transforms.periods import Period
 from transforms.spend_kpis import SPEND_KPIS, KpiDefinition
+from transforms.targets import STATUS_RULE, target_progress
 from transforms.workforce_kpis import WORKFORCE_KPIS, suppressed
-from warehouse.schema import kpi_value, submissions
+from warehouse.schema import kpi_value, submissions, target
 
 TREND_PERIODS = 6
 WORKFORCE_HEADLINE = (
@@ -94,6 +106,14 @@ class _Figures:
     def suppressed(self, kpi: str, scope: str, scope_id: str, period: str) -> bool:
         return bool(self._suppressed.get((kpi, scope, scope_id, period), False))
 
+    def reporting(self, kpi: str, period: str) -> int:
+        """How many members have a value for a KPI in a period."""
+        return sum(
+            1
+            for (k, scope, _, p), v in self._values.items()
+            if k == kpi and scope == "member" and p == period and not pd.isna(v)
+        )
+
     def figure(self, definition: KpiDefinition, network_id: str, period: str, previous: str) -> KpiFigure:
         return KpiFigure(
             code=definition.code,
@@ -113,32 +133,35 @@ def _submissions(network: Network, period: Period) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in submissions.columns])
 
 
-def _submission_rows(network: Network, subs: pd.DataFrame) -> list[SubmissionRow]:
+def _submission_rows(network: Network, period: Period) -> list[SubmissionRow]:
+    """One row per member and return type, with the returns tracker's status (``late`` = accepted after
+    the due date); a year's row sums its quarters and shows the status that most needs attention."""
+    from pipeline.returns_tracker import track_returns
+
+    grouped: dict[tuple[str, str], list[Any]] = {}
+    for tracked in track_returns(network, [period.key]):
+        grouped.setdefault((tracked.member_id, tracked.return_type), []).append(tracked)
     rows = []
-    for member in network.cfg.members:
-        for return_type in network.cfg.expected_returns(member):
-            mine = subs[(subs.member_id == member.id) & (subs.return_type == return_type)]
-            current = mine[mine.status.isin(["accepted", "quarantined"])]
-            if (current.status == "accepted").any():
-                status = "accepted"
-            elif not current.empty:
-                status = "quarantined"
-            else:
-                status = "missing"
-            received = pd.to_datetime(mine["received_at"], utc=True).max() if not mine.empty else None
-            rows.append(
-                SubmissionRow(
-                    member_id=member.id,
-                    member_name=member.name,
-                    return_type=return_type,
-                    status=status,
-                    files=len(current),
-                    rows_read=int(current.rows_read.sum()),
-                    rows_loaded=int(current.rows_loaded.sum()),
-                    rows_rejected=int(current.rows_rejected.sum()),
-                    last_received_at=received.to_pydatetime() if received is not None else None,
-                )
+    for (member_id, return_type), parts in grouped.items():
+        statuses = {p.status for p in parts}
+        if statuses & {"accepted", "late"}:
+            status = "late" if "late" in statuses else "accepted"
+        else:
+            status = "quarantined" if "quarantined" in statuses else "missing"
+        received = [p.last_received_at for p in parts if p.last_received_at is not None]
+        rows.append(
+            SubmissionRow(
+                member_id=member_id,
+                member_name=parts[0].member_name,
+                return_type=return_type,
+                status=status,
+                files=sum(p.files for p in parts),
+                rows_read=sum(p.rows_read for p in parts),
+                rows_loaded=sum(p.rows_loaded for p in parts),
+                rows_rejected=sum(p.rows_rejected for p in parts),
+                last_received_at=max(received) if received else None,
             )
+        )
     return rows
 
 
@@ -146,7 +169,8 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     period = Period.parse(period_key)
     trend_periods = _trend_periods(period)
     threshold = network.cfg.suppression_threshold
-    figures = _Figures(_kpi_frame(network, [p.key for p in trend_periods]), threshold)
+    kpi_frame = _kpi_frame(network, [*(p.key for p in trend_periods), period.financial_year.key])
+    figures = _Figures(kpi_frame, threshold)
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
     accepted = subs[subs.status == "accepted"]
@@ -201,7 +225,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         generated_at=computed_at or as_of_time,
         headline=[figures.figure(d, network_id, key, previous) for d in SPEND_KPIS.values()],
         members=members,
-        submissions=_submission_rows(network, subs),
+        submissions=_submission_rows(network, period),
         trend=trend,
         source_submission_ids=sorted(accepted.submission_id.tolist()),
         workforce_headline=[
@@ -211,7 +235,83 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         else [],
         workforce_members=workforce_members if has_workforce else [],
         suppression_threshold=threshold,
+        measures=_measure_rows(network, figures, key, previous),
+        social_value_total_gbp=figures.value(SOCIAL_VALUE, "network", network_id, key),
+        social_value_by_theme={
+            theme: value
+            for theme in sorted({m.theme for m in network.cfg.measures if m.proxy_gbp_per_unit is not None})
+            if (value := figures.value(f"{SOCIAL_VALUE}:{theme}", "network", network_id, key)) is not None
+        },
+        targets=_target_rows(network, kpi_frame, key),
+        target_rule=STATUS_RULE,
     )
+
+
+def _measure_rows(network: Network, figures: _Figures, period: str, previous: str) -> list[MeasureRow]:
+    rows = []
+    for m in network.cfg.measures:
+        value = figures.value(measure_kpi(m.code), "network", network.cfg.id, period)
+        rows.append(
+            MeasureRow(
+                code=m.code,
+                name=m.name,
+                unit=m.unit,
+                theme=m.theme,
+                value=value,
+                previous=figures.value(measure_kpi(m.code), "network", network.cfg.id, previous),
+                proxy_gbp_per_unit=m.proxy_gbp_per_unit,
+                proxy_source=m.proxy_source,
+                social_value_gbp=round(value * m.proxy_gbp_per_unit, 2)
+                if value is not None and m.proxy_gbp_per_unit is not None
+                else None,
+                members_reporting=figures.reporting(measure_kpi(m.code), period),
+            )
+        )
+    return rows
+
+
+def _kpi_label(network: Network, kpi: str) -> tuple[str, str]:
+    """Plain-English label and unit of any KPI code a target can name."""
+    definitions = {**SPEND_KPIS, **WORKFORCE_KPIS}
+    if kpi in definitions:
+        return definitions[kpi].label, definitions[kpi].unit
+    catalogue = {measure_kpi(m.code): m for m in network.cfg.measures}
+    if kpi in catalogue:
+        return catalogue[kpi].name, catalogue[kpi].unit
+    if kpi == SOCIAL_VALUE:
+        return "Social value", "GBP"
+    if kpi.startswith(f"{SOCIAL_VALUE}:"):
+        return f"Social value: {kpi.split(':', 1)[1].replace('_', ' ')}", "GBP"
+    return kpi, ""
+
+
+def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:
+    with network.engine.connect() as conn:
+        targets = pd.DataFrame(
+            conn.execute(select(target)).mappings().all(), columns=[c.name for c in target.columns]
+        )
+    progress = target_progress(targets, kpi_frame, period)
+    names = {m.id: m.name for m in network.cfg.members}
+    rows = []
+    for r in progress.itertuples(index=False):
+        label, unit = _kpi_label(network, r.kpi)
+        rows.append(
+            TargetRow(
+                kpi=r.kpi,
+                label=label,
+                unit=unit,
+                scope=r.scope,
+                member_name=names.get(r.scope_id) if r.scope == "member" else None,
+                period=r.period,
+                target=float(r.target),
+                actual=None if pd.isna(r.actual) else float(r.actual),
+                expected_to_date=float(r.expected_to_date),
+                progress_pct=None if pd.isna(r.progress_pct) else float(r.progress_pct),
+                status=r.status,
+                direction=r.direction,
+            )
+        )
+    return rows
 
 
 def _computed_at(network: Network, periods: list[str]) -> datetime | None:
@@ -239,21 +339,66 @@ def latest_reported_period(network: Network) -> str:
     return max(Period.parse(p) for p in periods).key
 
 
-def write_report(network: Network, period_key: str | None = None) -> dict[str, Any]:
-    """Render the period report and put it in the bucket's ``reports/`` and in the outbox folder."""
-    report = build_period_report(network, period_key or latest_reported_period(network))
-    html = render_period_report_html(report)
-    name = f"{network.cfg.id}-report-{report.period}.html"
-    bucket_path = network.bucket.write(f"reports/{report.period}/{name}", html.encode("utf-8"))
+REPORT_FORMATS = ("html", "pdf", "xlsx")
+
+
+def _to_outbox(network: Network, name: str, data: bytes) -> str:
     outbox = Path(network.cfg.outbox_dir)
     outbox.mkdir(parents=True, exist_ok=True)
     local = outbox / name
-    temporary = local.with_suffix(".tmp")
-    temporary.write_text(html, encoding="utf-8")
+    temporary = local.with_name(local.name + ".tmp")
+    temporary.write_bytes(data)
     os.replace(temporary, local)
+    return str(local)
+
+
+def write_report_files(
+    network: Network, report: PeriodReport, html: str, formats: Sequence[str] = REPORT_FORMATS
+) -> dict[str, str]:
+    """Put the report in the bucket's ``reports/<period>/`` and in the outbox, in each form asked for.
+
+    Returns ``{"<form>_bucket": uri, "<form>_outbox": path}``. The PDF is printed first, so a missing
+    Chromium fails before any file of a half-made report set is written.
+    """
+    from pipeline.report_pdf import html_to_pdf
+    from reports.workbook import period_report_workbook
+
+    unknown = set(formats) - set(REPORT_FORMATS)
+    if unknown:
+        raise ValueError(
+            f"unknown report format(s) {sorted(unknown)}: choose from {', '.join(REPORT_FORMATS)}"
+        )
+    makers = {
+        "pdf": lambda: html_to_pdf(html),
+        "html": lambda: html.encode("utf-8"),
+        "xlsx": lambda: period_report_workbook(report),
+    }
+    files = {kind: makers[kind]() for kind in REPORT_FORMATS if kind in formats}
+    stem = f"{network.cfg.id}-report-{report.period}"
+    paths: dict[str, str] = {}
+    for kind in REPORT_FORMATS:
+        if kind not in files:
+            continue
+        name = f"{stem}.{kind}"
+        written = network.bucket.write(f"reports/{report.period}/{name}", files[kind])
+        paths[f"{kind}_bucket"] = network.bucket.uri(written)
+        paths[f"{kind}_outbox"] = _to_outbox(network, name, files[kind])
+    return paths
+
+
+def write_report(
+    network: Network, period_key: str | None = None, formats: Sequence[str] = REPORT_FORMATS
+) -> dict[str, Any]:
+    """Render the period report (HTML, PDF, Excel) into the bucket's ``reports/`` and the outbox folder.
+
+    This only writes files; :func:`pipeline.report_issue.issue_report` also e-mails and records them.
+    """
+    report = build_period_report(network, period_key or latest_reported_period(network))
+    if not report.source_submission_ids:
+        raise ValueError(f"no accepted returns for {report.period} yet, so there is nothing to report")
+    paths = write_report_files(network, report, render_period_report_html(report), formats)
     return {
         "period": report.period,
-        "html": str(local),
-        "bucket_path": network.bucket.uri(bucket_path),
         "submissions": len(report.source_submission_ids),
+        **paths,
     }

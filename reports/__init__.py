@@ -7,9 +7,11 @@ figures can be parsed back from ``data-*`` attributes and checked against the wa
 
 from reports.model import (
     KpiFigure,
+    MeasureRow,
     MemberRow,
     PeriodReport,
     SubmissionRow,
+    TargetRow,
     TrendPoint,
     WorkforceMemberRow,
 )
@@ -17,9 +19,11 @@ from reports.render import render_period_report_html
 
 __all__ = [
     "KpiFigure",
+    "MeasureRow",
     "MemberRow",
     "PeriodReport",
     "SubmissionRow",
+    "TargetRow",
     "TrendPoint",
     "WorkforceMemberRow",
     "render_period_report_html",

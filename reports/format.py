@@ -41,6 +41,20 @@ SECTOR_LABELS: dict[str, str] = {
     "voluntary": "Voluntary sector",
 }
 
+THEME_LABELS: dict[str, str] = {
+    "jobs_and_skills": "Jobs and skills",
+    "environment": "Environment",
+    "inclusive_economy": "Inclusive economy",
+    "good_work": "Good work",
+}
+
+TARGET_STATUS_LABELS: dict[str, str] = {
+    "on track": "On track",
+    "at risk": "At risk",
+    "off track": "Off track",
+    "no data": "No data",
+}
+
 RETURN_TYPE_LABELS: dict[str, str] = {
     "spend": "Spend",
     "workforce": "Workforce",
@@ -141,6 +155,65 @@ def format_count(value: float | None) -> str:
     return _signed(f"{amount:,.{places}f}", number < 0 and amount != 0)
 
 
+def format_integer(value: float | None) -> str:
+    """A whole number with thousands separators (half-up): ``1,235`` for 1234.5."""
+    number = clean(value)
+    if number is None:
+        return NO_DATA
+    amount = _round(abs(number), 0)
+    return _signed(f"{amount:,.0f}", number < 0 and amount != 0)
+
+
+def format_number(value: float | None, places: int = 2) -> str:
+    """A number with thousands separators and up to ``places`` decimals, no trailing zeros: ``12.5``."""
+    number = clean(value)
+    if number is None:
+        return NO_DATA
+    amount = _round(abs(number), places)
+    text = f"{amount:,.{places}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return _signed(text, number < 0 and amount != 0)
+
+
+def format_quantity(value: float | None, unit: str) -> str:
+    """A measure's or target's value in its own unit: ``£1.23m``, ``34.5%``, ``1,234`` (a count, whole),
+    ``12.5 tCO2e`` (any other unit, after the number)."""
+    number = clean(value)
+    if number is None:
+        return NO_DATA
+    if unit == "GBP":
+        return format_gbp(number)
+    if unit == "%":
+        return format_pct(number)
+    if unit == "count" or not unit:
+        return format_integer(number)
+    return f"{format_number(number)} {unit}"
+
+
+def format_quantity_exact(value: float | None, unit: str) -> str:
+    """Exact form of :func:`format_quantity`, for tooltips."""
+    number = clean(value)
+    if number is None:
+        return NO_DATA
+    if unit == "GBP":
+        return format_gbp_exact(number)
+    if unit == "%":
+        return format_pct_exact(number)
+    text = format_number(number, 6)
+    return text if unit == "count" or not unit else f"{text} {unit}"
+
+
+def format_gbp_rate(value: float | None) -> str:
+    """A price per unit in full: ``£1,200``, or ``£12.50`` when it has pence."""
+    number = clean(value)
+    if number is None:
+        return NO_DATA
+    amount = _round(abs(number), 2)
+    text = f"£{amount:,.0f}" if amount == amount.to_integral_value() else f"£{amount:,.2f}"
+    return _signed(text, number < 0 and amount != 0)
+
+
 def format_value(value: float | None, unit: str) -> str:
     """Short display form for a value in the given unit ("GBP", "%", "count")."""
     if unit == "GBP":
@@ -195,6 +268,22 @@ def format_change(value: float | None, previous: float | None, unit: str) -> str
     return f"{_sign(diff)}{_round(abs(float(diff)), places):,.{places}f}"
 
 
+def format_quantity_change(value: float | None, previous: float | None, unit: str) -> str | None:
+    """Change against the previous period for a measure: as :func:`format_change` for money and shares;
+    for anything else the difference with up to 2 decimals and its unit (``+20 people``,
+    ``−42.75 tCO2e``). None when either value is missing."""
+    if unit in ("GBP", "%"):
+        return format_change(value, previous, unit)
+    now, before = clean(value), clean(previous)
+    if now is None or before is None:
+        return None
+    diff = _dec(now) - _dec(before)
+    if _round(float(diff), 2) == 0:
+        return "no change"
+    text = f"{_sign(diff)}{format_number(abs(float(diff)))}"
+    return text if unit in ("count", "") else f"{text} {unit}"
+
+
 def _sign(amount: Decimal) -> str:
     return "+" if amount > 0 else MINUS
 
@@ -225,6 +314,19 @@ def format_date(moment: datetime | None) -> str:
 def sector_label(code: str) -> str:
     """Plain-English sector name: ``nhs`` -> ``NHS``."""
     return SECTOR_LABELS.get(code, _humanise(code))
+
+
+def theme_label(code: str) -> str:
+    """Plain-English theme name: ``jobs_and_skills`` -> ``Jobs and skills``; unknown codes title-cased."""
+    if code in THEME_LABELS:
+        return THEME_LABELS[code]
+    words = code.replace("_", " ").replace("-", " ").split()
+    return " ".join(word[:1].upper() + word[1:] for word in words) or code
+
+
+def target_status_label(status: str) -> str:
+    """``on track`` -> ``On track`` (an unknown status is shown as given, capitalised)."""
+    return TARGET_STATUS_LABELS.get(status, _humanise(status))
 
 
 def return_type_label(code: str) -> str:

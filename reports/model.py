@@ -8,8 +8,9 @@ attributes of the HTML, checked against the warehouse).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class SubmissionRow:
     member_id: str
     member_name: str
     return_type: str
-    status: str  # "accepted" | "quarantined" | "missing"
+    status: str  # "accepted" | "late" (accepted after the due date) | "quarantined" | "missing"
     files: int
     rows_read: int
     rows_loaded: int
@@ -91,6 +92,44 @@ class TrendPoint:
     values: Mapping[str, float | None]  # kpi code -> collective value
     # KPI codes whose value in this period is derived from too few people: shown as "<N", never the value
     suppressed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class MeasureRow:
+    """One catalogue measure's network total for the period, and its social value when it has a proxy."""
+
+    code: str  # catalogue code, e.g. "mentees_matched"
+    name: str  # plain English, e.g. "Young people matched with a mentor"
+    unit: str  # "people", "tCO2e", "GBP", ...
+    theme: str  # "jobs_and_skills" | "environment" | "inclusive_economy" | "good_work" | ...
+    value: float | None  # network total for the period (None = nobody reported it)
+    previous: float | None = None  # previous period's total
+    proxy_gbp_per_unit: float | None = None  # None = no proxy, so no social value
+    proxy_source: str | None = None  # where the proxy comes from, shown as given
+    social_value_gbp: float | None = None  # value x proxy
+    members_reporting: int = 0
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """Progress against one target (see ``transforms.targets``: actual, path to date and status)."""
+
+    kpi: str  # "spend_sme_pct", "measure:mentees_matched", ...
+    label: str  # plain English
+    unit: str  # "GBP" | "%" | "count" | a measure's unit
+    scope: str  # "network" | "member"
+    member_name: str | None  # for a member target; None for the network
+    period: str  # "2026-27" (a year target, judged year to date) or "2026-27-Q2"
+    target: float
+    actual: float | None
+    expected_to_date: float  # the target's path to date
+    progress_pct: float | None  # actual / target * 100
+    status: str  # "on track" | "at risk" | "off track" | "no data"
+    direction: str = "higher"  # "higher" | "lower" (is better)
+
+
+def _no_themes() -> Mapping[str, float]:
+    return MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -113,3 +152,10 @@ class PeriodReport:
     workforce_headline: Sequence[KpiFigure] = ()  # network-level workforce KPIs: lw_paid_pct, lw_uplifts, ...
     workforce_members: Sequence[WorkforceMemberRow] = ()
     suppression_threshold: int = 5  # figures from fewer people than this show as "<N"
+    # Measures, social value and targets (each section shown only when it has data)
+    measures: Sequence[MeasureRow] = ()
+    social_value_total_gbp: float | None = None
+    # theme code -> GBP; read-only by default, and left out of the hash (a mapping cannot be hashed)
+    social_value_by_theme: Mapping[str, float] = field(default_factory=_no_themes, hash=False)
+    targets: Sequence[TargetRow] = ()
+    target_rule: str = ""  # the status rule printed under the targets (transforms.targets.STATUS_RULE)

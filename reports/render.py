@@ -10,6 +10,11 @@ decimals, or empty when there is no data), so tests can compare the page with th
 The Living Wage and workforce section (only when the report has workforce data) does the same with
 its own cards (``data-kpi`` inside ``data-section="workforce"``), rows (``data-workforce-member``,
 ``data-workforce-network-total``), chart bars (``data-basis``) and trend points (``data-period``).
+The targets, measures and social value sections (each only when the report has data for it) mark
+target rows with ``data-target-kpi``, ``data-target-scope``, ``data-target-period`` and ``data-status``
+(numeric cells ``data-col``/``data-value``: target, expected_to_date, actual, progress_pct), measure rows
+with ``data-measure`` and ``data-value``, the social value total with ``data-kpi="social_value_gbp"``,
+its chart bars with ``data-theme`` and proxy rows with ``data-proxy-measure``.
 
 Disclosure control: a figure flagged as derived from too few people (``KpiFigure.suppressed``, a
 name in ``WorkforceMemberRow.suppressed`` or in ``TrendPoint.suppressed``) is shown as "<N" and its
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -39,18 +45,26 @@ from reports.format import (
     format_date,
     format_datetime,
     format_gbp,
+    format_gbp_rate,
     format_pct,
+    format_quantity,
+    format_quantity_change,
+    format_quantity_exact,
     format_value,
     format_value_exact,
     period_short,
     return_type_label,
     sector_label,
+    target_status_label,
+    theme_label,
 )
 from reports.model import (
     KpiFigure,
+    MeasureRow,
     MemberRow,
     PeriodReport,
     SubmissionRow,
+    TargetRow,
     TrendPoint,
     WorkforceMemberRow,
 )
@@ -125,6 +139,7 @@ WORKFORCE_TREND: tuple[tuple[str, str, str, str], ...] = (
 
 STATUS_BADGES: dict[str, tuple[str, str]] = {
     "accepted": ("Accepted", "accepted"),
+    "late": ("Accepted late", "late"),
     "quarantined": ("Quarantined \u2013 see feedback", "quarantined"),
     "missing": ("Missing", "missing"),
 }
@@ -1017,6 +1032,377 @@ def _workforce_context(
     }
 
 
+# ---------------------------------------------------------------------------------------------
+# Targets, measures and social value
+# ---------------------------------------------------------------------------------------------
+
+# Target status -> CSS class of its badge and progress bar (the badge always carries the text too)
+TARGET_STATUS_CLASSES: dict[str, str] = {
+    "on track": "on-track",
+    "at risk": "at-risk",
+    "off track": "off-track",
+    "no data": "no-data",
+}
+
+SOCIAL_VALUE_KPI = "social_value_gbp"
+
+TARGETS_GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "Target path",
+        "How far along a target should be by now. A quarter's target is compared with that quarter's "
+        "figure. A target for the whole year is compared with the year so far: for figures that add up "
+        "over the year (such as spend or people uplifted) the path is the target spread evenly over the "
+        "four quarters, so after two quarters it is half the target; for shares and headcounts it is "
+        "the target itself.",
+    ),
+    (
+        "Progress",
+        "The figure so far as a percentage of the whole target. Where lower is better, staying at or "
+        "below the path is on track.",
+    ),
+)
+
+SOCIAL_VALUE_GLOSSARY: tuple[tuple[str, str], ...] = (
+    (
+        "Social value",
+        "An estimate, in pounds, of the good that members' activity does for people and places beyond "
+        "the money spent. Here it is each measure's total for the period times its proxy value, added "
+        "up. It is an estimate to compare periods and themes, not money that changed hands.",
+    ),
+    (
+        "Proxy value",
+        "A value in pounds that the network has agreed to count for each unit of a measure, for "
+        "example for each young person matched with a mentor. Each proxy and where it comes from is "
+        "listed in the social value section. Measures without a proxy have no social value.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class TargetView:
+    kpi: str
+    label: str
+    unit: str
+    scope: str
+    whom: str
+    network: bool
+    period: str
+    period_label: str
+    direction: str
+    status: str
+    status_label: str
+    status_class: str
+    cells: tuple[Cell, ...]  # target, expected_to_date, actual, progress_pct
+    bar_width: int
+    bar_fill: str  # width of the filled part (progress, 0 to 100% of the target)
+    bar_path: str | None  # x of the path-to-date mark, or None
+    bar_over: bool  # progress past 100%
+    bar_title: str
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    code: str
+    name: str
+    unit: str
+    theme: str
+    cell: Cell
+    data_previous: str
+    previous_text: str | None
+    change: str | None
+    direction: str | None
+    members_reporting: int
+    has_proxy: bool
+
+
+@dataclass(frozen=True)
+class ThemeGroup:
+    code: str
+    label: str
+    measures: tuple[MeasureView, ...]
+
+
+@dataclass(frozen=True)
+class ProxyView:
+    code: str
+    name: str
+    unit: str
+    proxy_text: str
+    proxy_data_value: str
+    value_text: str
+    value_data_value: str
+    social_value: Cell
+    source: str
+    has_source: bool
+
+
+@dataclass(frozen=True)
+class ThemeBar:
+    code: str
+    label: str
+    data_value: str
+    text: str
+    exact: str
+    y: str
+    bar_y: str
+    text_y: str
+    width: str
+    text_x: str
+
+
+@dataclass(frozen=True)
+class ThemeChart:
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    plot_w: int
+    top: int
+    axis_y: int
+    bars: tuple[ThemeBar, ...]
+    ticks: tuple[Tick, ...]
+    description: str
+
+
+def target_period_label(period: str) -> str:
+    """``2026-27`` -> ``2026-27, year to date``; ``2026-27-Q2`` -> ``Quarter 2 of 2026-27``."""
+    match = re.fullmatch(r"(\d{4}-\d{2})(?:-Q([1-4]))?", period)
+    if match is None:
+        return period
+    if match[2] is None:
+        return f"{match[1]}, year to date"
+    return f"Quarter {match[2]} of {match[1]}"
+
+
+def _quantity_cell(col: str, unit: str, value: float | None) -> Cell:
+    number = clean(value)
+    return Cell(
+        col=col,
+        unit=unit,
+        text=format_quantity(number, unit),
+        exact=format_quantity_exact(number, unit),
+        data_value=data_value(number),
+        has_value=number is not None,
+    )
+
+
+def _target_sort_key(row: TargetRow) -> tuple[object, ...]:
+    network = row.scope == "network"
+    name = "" if network else row.member_name or ""
+    return (not network, name.casefold(), name, row.scope, row.kpi, row.period, row.label)
+
+
+def _target_view(row: TargetRow) -> TargetView:
+    network = row.scope == "network"
+    target = clean(row.target)
+    expected = clean(row.expected_to_date)
+    progress = clean(row.progress_pct)
+    status = row.status
+    status_label = target_status_label(status)
+    bar_width = 120
+    shown = 0.0 if progress is None else min(max(progress, 0.0), 100.0)
+    path_pct = None if target is None or expected is None or target == 0 else expected / target * 100
+    path_x = None if path_pct is None else _num(bar_width * min(max(path_pct, 0.0), 100.0) / 100)
+    title = f"Progress: {format_pct(progress)} of the target"
+    if path_pct is not None:
+        title += f"; path to date: {format_pct(path_pct)} of the target"
+    return TargetView(
+        kpi=row.kpi,
+        label=row.label,
+        unit=row.unit,
+        scope=row.scope,
+        whom="Network (all members)" if network else row.member_name or "Member",
+        network=network,
+        period=row.period,
+        period_label=target_period_label(row.period),
+        direction=row.direction,
+        status=status,
+        status_label=status_label,
+        status_class=TARGET_STATUS_CLASSES.get(status, "no-data"),
+        cells=(
+            _quantity_cell("target", row.unit, target),
+            _quantity_cell("expected_to_date", row.unit, expected),
+            _quantity_cell("actual", row.unit, row.actual),
+            _quantity_cell("progress_pct", "%", progress),
+        ),
+        bar_width=bar_width,
+        bar_fill=_num(bar_width * shown / 100),
+        bar_over=progress is not None and progress > 100,
+        bar_path=path_x,
+        bar_title=f"{title}. {status_label}.",
+    )
+
+
+def _targets_context(report: PeriodReport) -> dict[str, object] | None:
+    """The progress-against-targets section, or None when the report has no targets."""
+    if not report.targets:
+        return None
+    rows = [_target_view(row) for row in sorted(report.targets, key=_target_sort_key)]
+    known = [status for status in TARGET_STATUS_CLASSES if any(r.status == status for r in rows)]
+    other = sorted({r.status for r in rows} - set(TARGET_STATUS_CLASSES))
+    counts = [
+        {
+            "status": status,
+            "label": target_status_label(status),
+            "css_class": TARGET_STATUS_CLASSES.get(status, "no-data"),
+            "count": sum(1 for r in rows if r.status == status),
+        }
+        for status in [*known, *other]
+    ]
+    return {
+        "rows": rows,
+        "counts": counts,
+        "summary": f"{_plural(len(rows), 'target', 'targets')} this period:",
+        "rule": report.target_rule.strip(),
+        "glossary": TARGETS_GLOSSARY,
+    }
+
+
+def _measure_sort_key(row: MeasureRow) -> tuple[str, str, str]:
+    return (row.theme, row.code, row.name)
+
+
+def _measure_view(row: MeasureRow) -> MeasureView:
+    value, previous = clean(row.value), clean(row.previous)
+    change = format_quantity_change(value, previous, row.unit)
+    direction = None
+    if change is not None:
+        direction = "up" if change.startswith("+") else "down" if change.startswith("\u2212") else "same"
+    return MeasureView(
+        code=row.code,
+        name=row.name,
+        unit=row.unit,
+        theme=row.theme,
+        cell=_quantity_cell("value", row.unit, value),
+        data_previous=data_value(previous),
+        previous_text=None if previous is None else format_quantity(previous, row.unit),
+        change=change,
+        direction=direction,
+        members_reporting=row.members_reporting,
+        has_proxy=clean(row.proxy_gbp_per_unit) is not None,
+    )
+
+
+def _measures_context(report: PeriodReport) -> dict[str, object] | None:
+    """The measures section, or None when the report has no measures."""
+    if not report.measures:
+        return None
+    rows = sorted(report.measures, key=_measure_sort_key)
+    groups: list[ThemeGroup] = []
+    for row in rows:
+        if not groups or groups[-1].code != row.theme:
+            groups.append(ThemeGroup(row.theme, theme_label(row.theme), ()))
+        last = groups[-1]
+        groups[-1] = dataclasses.replace(last, measures=(*last.measures, _measure_view(row)))
+    reported = sum(1 for row in rows if clean(row.value) is not None)
+    return {
+        "groups": groups,
+        "count_line": f"{format_count(reported)} of {_plural(len(rows), 'measure', 'measures')} reported",
+    }
+
+
+def _per_unit(unit: str) -> str:
+    """``people`` -> ``person``, ``buildings`` -> ``building``: the unit a proxy is priced per."""
+    if unit == "people":
+        return "person"
+    if unit == "GBP":
+        return "£1"
+    if len(unit) > 3 and unit.endswith("s") and not unit.endswith("ss") and unit.isalpha():
+        return unit[:-1]
+    return unit or "unit"
+
+
+def _theme_chart(by_theme: Mapping[str, float]) -> ThemeChart:
+    """Social value by theme: one horizontal bar per theme, in theme-code order."""
+    width, label_x, plot_x, plot_w = 760, 200, 210, 440
+    top, row_h, bar_h = 12, 40, 22
+    items = sorted((code, clean(value)) for code, value in by_theme.items())
+    values = [v for _, v in items if v is not None]
+    tick_values = _nice_ticks(max([*values, 0.0]))
+    scale_top = tick_values[-1]
+    bars: list[ThemeBar] = []
+    described: list[str] = []
+    for index, (code, value) in enumerate(items):
+        y = top + index * row_h
+        bar_y = y + (row_h - bar_h) / 2
+        shown = 0.0 if value is None else min(max(value, 0.0), scale_top)
+        bar_w = plot_w * shown / scale_top
+        label = theme_label(code)
+        text = format_gbp(value)
+        described.append(f"{label}: {text}")
+        bars.append(
+            ThemeBar(
+                code=code,
+                label=label,
+                data_value=data_value(value),
+                text=text,
+                exact=format_value_exact(value, "GBP"),
+                y=_num(y),
+                bar_y=_num(bar_y),
+                text_y=_num(bar_y + bar_h / 2 + 5),
+                width=_num(bar_w),
+                text_x=_num(plot_x + bar_w + 6),
+            )
+        )
+    axis_y = top + len(items) * row_h + 4
+    ticks = tuple(Tick(pos=_num(plot_x + plot_w * t / scale_top), label=format_gbp(t)) for t in tick_values)
+    return ThemeChart(
+        width=width,
+        height=axis_y + 28,
+        label_x=label_x,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        top=top,
+        axis_y=axis_y,
+        bars=tuple(bars),
+        ticks=ticks,
+        description="Estimated social value by theme: " + "; ".join(described) + ".",
+    )
+
+
+def _social_value_context(report: PeriodReport) -> dict[str, object] | None:
+    """The social value section, or None when there is no social value and no proxy to show."""
+    by_theme = dict(report.social_value_by_theme)
+    rows = sorted(report.measures, key=_measure_sort_key)
+    with_proxy = [row for row in rows if clean(row.proxy_gbp_per_unit) is not None]
+    total = clean(report.social_value_total_gbp)
+    if total is None and not by_theme and not with_proxy:
+        return None
+    card = _card(
+        KpiFigure(
+            code=SOCIAL_VALUE_KPI,
+            label="Estimated social value",
+            value=total,
+            unit="GBP",
+            definition="Each measure's total times the network's proxy value for it, added up.",
+        ),
+        None,
+    )
+    proxies = [
+        ProxyView(
+            code=row.code,
+            name=row.name,
+            unit=row.unit,
+            proxy_text=f"{format_gbp_rate(row.proxy_gbp_per_unit)} per {_per_unit(row.unit)}",
+            proxy_data_value=data_value(row.proxy_gbp_per_unit),
+            value_text=format_quantity(row.value, row.unit),
+            value_data_value=data_value(row.value),
+            social_value=_quantity_cell("social_value_gbp", "GBP", row.social_value_gbp),
+            source=row.proxy_source or "Source not given",
+            has_source=bool(row.proxy_source),
+        )
+        for row in with_proxy
+    ]
+    without = [row.name for row in rows if clean(row.proxy_gbp_per_unit) is None]
+    return {
+        "card": card,
+        "chart": _theme_chart(by_theme) if by_theme else None,
+        "proxies": proxies,
+        "without_proxy_line": _join_names(without),
+        "glossary": SOCIAL_VALUE_GLOSSARY,
+    }
+
+
 def build_context(report: PeriodReport) -> dict[str, object]:
     """The template's variables: formatted text, chart geometry and figures for data attributes."""
     threshold = report.suppression_threshold
@@ -1087,6 +1473,9 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         ),
     ]
     workforce = _workforce_context(report, workforce_headline, trend, previous_hidden)
+    targets = _targets_context(report)
+    measures = _measures_context(report)
+    social_value = _social_value_context(report)
 
     glossary_terms = list(GLOSSARY)
     source_ids = sorted(set(report.source_submission_ids))
@@ -1125,6 +1514,9 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         },
         "glossary": glossary_terms,
         "workforce": workforce,
+        "targets": targets,
+        "measures": measures,
+        "social_value": social_value,
         "suppressed_title": suppression_title(threshold),
         "source_ids": source_ids,
         "source_count_text": _plural(len(source_ids), "source submission", "source submissions"),

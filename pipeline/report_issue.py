@@ -1,0 +1,237 @@
+"""Issue the City Hall period report: HTML, PDF and Excel to the bucket and the outbox, e-mail, record.
+
+The report is rebuilt from the warehouse, and its HTML fingerprinted (sha256). When the fingerprint is
+the same as the period's last issued report, nothing is written, recorded or e-mailed again, so a
+daily scheduled run only issues a report when its content changed (and retries a failed e-mail).
+Each issue is recorded in ``issued_reports`` with the submissions it was built from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as html_lib
+import json
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select
+
+from pipeline.mailer import MemberMail, send_smtp
+from pipeline.report import build_period_report, write_report_files
+from pipeline.returns_tracker import due_date
+from pipeline.runtime import Network
+from reports.format import format_gbp, format_pct, format_value
+from reports.model import KpiFigure, PeriodReport
+from reports.render import render_period_report_html
+from transforms.periods import Period, period_containing
+from warehouse.schema import issued_reports, submissions
+
+log = logging.getLogger(__name__)
+
+HEADLINE_EMAIL = (
+    ("spend_total", "Total spend"),
+    ("spend_sme_pct", "Share with SMEs"),
+    ("spend_local_pct", "Share with local suppliers"),
+    ("spend_small_or_diverse_pct", "Share with small or diverse suppliers"),
+    ("lw_uplifts", "Living Wage uplifts"),
+)
+
+
+def fingerprint(html: str) -> str:
+    return hashlib.sha256(html.encode("utf-8")).hexdigest()
+
+
+def latest_due_period(network: Network, today: date) -> str | None:
+    """The latest quarter whose returns are all due by ``today`` (None when none is due yet)."""
+    period = period_containing(today)
+    for _ in range(12):
+        due = max(due_date(network.cfg, rt, period) for rt in network.cfg.returns)
+        if due < today:
+            return period.key
+        period = period.previous()
+    return None
+
+
+def _has_accepted_returns(network: Network, period: str) -> bool:
+    keys = [period, *(p.key for p in Period.parse(period).quarters())]
+    with network.engine.connect() as conn:
+        count = conn.execute(
+            select(func.count())
+            .select_from(submissions)
+            .where(submissions.c.period.in_(keys) & (submissions.c.status == "accepted"))
+        ).scalar()
+    return bool(count)
+
+
+def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
+    """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value."""
+    figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
+    rows = []
+    for code, label in HEADLINE_EMAIL:
+        figure = figures.get(code)
+        if figure is None:
+            continue
+        if figure.suppressed:
+            text = f"<{report.suppression_threshold}"
+        elif figure.value is None:
+            text = "no data"
+        elif figure.unit == "GBP":
+            text = format_gbp(figure.value)
+        elif figure.unit == "%":
+            text = format_pct(figure.value)
+        else:
+            text = format_value(figure.value, figure.unit)
+        if code == "spend_small_or_diverse_pct" and report.pledge_pct is not None:
+            text = f"{text} (pledge {format_pct(report.pledge_pct)})"
+        rows.append((code, label, text))
+    return rows
+
+
+def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]:
+    """Plain-text and HTML bodies: the headline figures and where the full report is."""
+    figures = headline_figures(report)
+    intro = f"The {report.network_name} report for {report.period_label} is attached as a PDF."
+    where = (
+        f"The HTML and Excel versions are in the bucket: {paths['html_bucket']} and {paths['xlsx_bucket']}."
+    )
+    text = "\n".join(
+        [
+            intro,
+            "",
+            "Headline figures:",
+            *(f"- {label}: {value}" for _, label, value in figures),
+            "",
+            f"Figures from fewer than {report.suppression_threshold} people show as <{report.suppression_threshold}.",
+            where,
+            f"Built from {len(report.source_submission_ids)} accepted returns.",
+        ]
+    )
+    esc = html_lib.escape
+    rows = "".join(
+        f'<tr data-kpi="{esc(code)}"><th scope="row" style="text-align:left;padding:4px 12px 4px 0">'
+        f'{esc(label)}</th><td style="padding:4px 0">{esc(value)}</td></tr>'
+        for code, label, value in figures
+    )
+    body = (
+        f"<!doctype html><html lang='en'><body style='font-family:Arial,sans-serif'>"
+        f"<p>{esc(intro)}</p><h2 style='font-size:1.1em'>Headline figures</h2><table>{rows}</table>"
+        f"<p>Figures from fewer than {report.suppression_threshold} people show as "
+        f"&lt;{report.suppression_threshold}.</p><p>{esc(where)}</p>"
+        f"<p>Built from {len(report.source_submission_ids)} accepted returns.</p></body></html>"
+    )
+    return text, body
+
+
+def _last_issue(network: Network, period: str) -> dict[str, Any] | None:
+    with network.engine.connect() as conn:
+        row = (
+            conn.execute(
+                select(issued_reports)
+                .where((issued_reports.c.network_id == network.cfg.id) & (issued_reports.c.period == period))
+                .order_by(issued_reports.c.issued_at.desc(), issued_reports.c.report_id.desc())
+                .limit(1)
+            )
+            .mappings()
+            .first()
+        )
+        count = conn.execute(
+            select(func.count())
+            .select_from(issued_reports)
+            .where((issued_reports.c.network_id == network.cfg.id) & (issued_reports.c.period == period))
+        ).scalar()
+    return {**row, "count": count} if row else None
+
+
+def issued(network: Network, period: str | None = None) -> list[dict[str, Any]]:
+    """Issued reports, oldest first (all periods unless one is named)."""
+    query = select(issued_reports).where(issued_reports.c.network_id == network.cfg.id)
+    if period:
+        query = query.where(issued_reports.c.period == period)
+    with network.engine.connect() as conn:
+        rows = conn.execute(query.order_by(issued_reports.c.issued_at, issued_reports.c.report_id)).mappings()
+        return [dict(r) for r in rows]
+
+
+def _send(
+    network: Network, report: PeriodReport, report_id: str, pdf: bytes, pdf_name: str, paths: dict[str, str]
+) -> tuple[str, list[str] | None]:
+    recipients = list(network.cfg.report.recipients)
+    if not network.cfg.email_enabled:
+        return "disabled", None
+    if not recipients:
+        return "no recipients", None
+    text, body = email_bodies(report, paths)
+    mail = MemberMail(
+        key=f"report/{report_id}",
+        kind="report",
+        member_id=network.cfg.id,
+        to=", ".join(recipients),
+        subject=f"{report.network_name}: anchor network report for {report.period_label}",
+        html=body,
+        text=text,
+        about=f"report {report.period}",
+        attachments={pdf_name: pdf},
+    )
+    try:
+        send_smtp(network.cfg.email, mail)
+    except Exception as exc:
+        log.error("report %s e-mail to %s failed: %s: %s", report_id, recipients, exc.__class__.__name__, exc)
+        return "failed", recipients
+    log.info("report %s e-mailed to %s", report_id, recipients)
+    return "sent", recipients
+
+
+def issue_report(
+    network: Network, period_key: str | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """Issue the report of ``period_key`` (default: the latest quarter whose due date has passed)."""
+    today = today or datetime.now(UTC).date()
+    period = period_key or latest_due_period(network, today)
+    if period is None or not _has_accepted_returns(network, period):
+        log.info("no accepted returns for %s yet: no report issued", period)
+        return {"period": period, "status": "no data"}
+    report = build_period_report(network, period)
+    html = render_period_report_html(report)
+    digest = fingerprint(html)
+    last = _last_issue(network, report.period)
+    if last and last.get("fingerprint") == digest and last["email_status"] != "failed":
+        log.info("report %s unchanged since %s: not issued again", report.period, last["report_id"])
+        return {
+            "period": report.period,
+            "status": "unchanged",
+            "report_id": last["report_id"],
+            "fingerprint": digest,
+        }
+
+    paths = write_report_files(network, report, html)  # fails loudly without Chromium: no PDF, no report
+    stem = f"{network.cfg.id}-report-{report.period}"
+    pdf = Path(paths["pdf_outbox"]).read_bytes()
+    report_id = f"{network.cfg.id}-{report.period}-r{(last or {}).get('count', 0) + 1}"
+    email_status, recipients = _send(network, report, report_id, pdf, f"{stem}.pdf", paths)
+    issued_at = datetime.now(UTC)
+    with network.engine.begin() as conn:
+        conn.execute(
+            insert(issued_reports).values(
+                report_id=report_id,
+                network_id=network.cfg.id,
+                period=report.period,
+                issued_at=issued_at,
+                source_submission_ids=json.dumps(sorted(report.source_submission_ids)),
+                fingerprint=digest,
+                paths=json.dumps(paths, sort_keys=True),
+                emailed_to=json.dumps(recipients) if recipients else None,
+                email_status=email_status,
+            )
+        )
+    return {
+        "period": report.period,
+        "status": "issued",
+        "report_id": report_id,
+        "fingerprint": digest,
+        "email": email_status,
+        "emailed_to": recipients or [],
+        "submissions": len(report.source_submission_ids),
+        **paths,
+    }

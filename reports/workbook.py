@@ -1,0 +1,325 @@
+"""The period report as an Excel workbook: one sheet per table, values as numbers with number formats.
+
+Pure (``PeriodReport`` -> bytes) and deterministic: the same report gives the same bytes (fixed
+document properties, fixed timestamps inside the zip). A figure derived from too few people is the
+text "<N" (N = the suppression threshold) and its value is written nowhere in the file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from reports.format import return_type_label, sector_label, target_status_label
+from reports.model import KpiFigure, PeriodReport
+
+FORMATS = {
+    "GBP": '"£"#,##0.00',
+    "%": '0.0"%"',
+    "count": "#,##0",
+}
+NUMBER = "#,##0.##"
+DATETIME = "yyyy-mm-dd hh:mm"
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+MEMBER_COLUMNS = (
+    "spend_total",
+    "spend_sme_pct",
+    "spend_local_pct",
+    "spend_vcse",
+    "spend_diverse",
+    "spend_small_or_diverse_pct",
+    "spend_unknown_size_pct",
+)
+WORKFORCE_MEMBER_COLUMNS = (
+    "staff_direct",
+    "staff_contractor",
+    "lw_paid_pct_direct",
+    "lw_paid_pct_contractor",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+    "apprentices",
+    "apprentice_starts",
+    "local_employment_pct",
+)
+SHEETS = ("Headline", "Members", "Workforce members", "Submissions", "Targets", "Measures", "About")
+
+
+def _unit_of(code: str, known: dict[str, str]) -> str:
+    if code in known:
+        return known[code]
+    if code.endswith("_pct"):
+        return "%"
+    if code.endswith("_gbp") or code.startswith("spend_"):
+        return "GBP"
+    return "count"
+
+
+def _naive_utc(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _number_format(unit: str) -> str:
+    return FORMATS.get(unit, NUMBER)
+
+
+class _Sheet:
+    def __init__(self, workbook: Any, title: str, header: Sequence[str], widths: Sequence[int] = ()) -> None:
+        from openpyxl.styles import Font
+
+        self.ws = workbook.create_sheet(title)
+        self.ws.append(list(header))
+        for cell in self.ws[1]:
+            cell.font = Font(bold=True)
+        self.ws.freeze_panes = "A2"
+        for index, width in enumerate(widths or [18] * len(header), start=1):
+            self.ws.column_dimensions[self.ws.cell(1, index).column_letter].width = width
+
+    def row(self, values: Iterable[tuple[Any, str | None]]) -> None:
+        """Append one row of (value, number format or None)."""
+        values = list(values)
+        self.ws.append([v for v, _ in values])
+        row = self.ws.max_row
+        for index, (value, fmt) in enumerate(values, start=1):
+            if fmt and isinstance(value, int | float | datetime):
+                self.ws.cell(row, index).number_format = fmt
+
+
+def suppressed_text(report: PeriodReport) -> str:
+    return f"<{report.suppression_threshold}"
+
+
+def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
+    fmt = _number_format(figure.unit)
+    if figure.suppressed:
+        return [(suppressed_text(report), None), (None, None)]
+    return [(figure.value, fmt), (figure.previous, fmt)]
+
+
+def period_report_workbook(report: PeriodReport) -> bytes:
+    from openpyxl import Workbook
+
+    units = {f.code: f.unit for f in [*report.headline, *report.workforce_headline]}
+    labels = {f.code: f.label for f in [*report.headline, *report.workforce_headline]}
+    wb = Workbook()
+    wb.remove(wb.active)
+
+    headline = _Sheet(
+        wb, "Headline", ["KPI code", "Figure", "Value", "Previous period", "Unit"], (30, 60, 18, 18, 8)
+    )
+    for figure in [*report.headline, *report.workforce_headline]:
+        value, previous = _figure_cells(report, figure)
+        headline.row([(figure.code, None), (figure.label, None), value, previous, (figure.unit, None)])
+
+    members = _Sheet(
+        wb,
+        "Members",
+        ["Member id", "Member", "Sector", "Submitted", *(labels.get(c, c) for c in MEMBER_COLUMNS)],
+        (24, 36, 22, 10, *([18] * len(MEMBER_COLUMNS))),
+    )
+    for m in sorted(report.members, key=lambda r: (r.name.casefold(), r.member_id)):
+        members.row(
+            [
+                (m.member_id, None),
+                (m.name, None),
+                (sector_label(m.sector), None),
+                ("Yes" if m.submitted else "No", None),
+                *((getattr(m, c), _number_format(_unit_of(c, units))) for c in MEMBER_COLUMNS),
+            ]
+        )
+
+    workforce = _Sheet(
+        wb,
+        "Workforce members",
+        ["Member id", "Member", "Sector", "Submitted", *(labels.get(c, c) for c in WORKFORCE_MEMBER_COLUMNS)],
+        (24, 36, 22, 10, *([18] * len(WORKFORCE_MEMBER_COLUMNS))),
+    )
+    for w in sorted(report.workforce_members, key=lambda r: (r.name.casefold(), r.member_id)):
+        workforce.row(
+            [
+                (w.member_id, None),
+                (w.name, None),
+                (sector_label(w.sector), None),
+                ("Yes" if w.submitted else "No", None),
+                *(
+                    (suppressed_text(report), None)
+                    if c in w.suppressed
+                    else (getattr(w, c), _number_format(_unit_of(c, units)))
+                    for c in WORKFORCE_MEMBER_COLUMNS
+                ),
+            ]
+        )
+
+    subs = _Sheet(
+        wb,
+        "Submissions",
+        [
+            "Member id",
+            "Member",
+            "Return",
+            "Status",
+            "Files",
+            "Rows read",
+            "Rows loaded",
+            "Rows rejected",
+            "Last received (UTC)",
+        ],
+        (24, 36, 24, 12, 8, 12, 12, 14, 20),
+    )
+    for s in sorted(report.submissions, key=lambda r: (r.member_name.casefold(), r.member_id, r.return_type)):
+        subs.row(
+            [
+                (s.member_id, None),
+                (s.member_name, None),
+                (return_type_label(s.return_type), None),
+                (s.status, None),
+                (s.files, "#,##0"),
+                (s.rows_read, "#,##0"),
+                (s.rows_loaded, "#,##0"),
+                (s.rows_rejected, "#,##0"),
+                (_naive_utc(s.last_received_at), DATETIME),
+            ]
+        )
+
+    targets = _Sheet(
+        wb,
+        "Targets",
+        [
+            "KPI code",
+            "Target",
+            "Unit",
+            "Scope",
+            "Member",
+            "Period",
+            "Target value",
+            "Actual",
+            "Expected to date",
+            "Progress %",
+            "Status",
+            "Better when",
+        ],
+        (30, 50, 8, 10, 30, 12, 14, 14, 16, 12, 12, 12),
+    )
+    for t in report.targets:
+        fmt = _number_format(t.unit)
+        targets.row(
+            [
+                (t.kpi, None),
+                (t.label, None),
+                (t.unit, None),
+                (t.scope, None),
+                (t.member_name, None),
+                (t.period, None),
+                (t.target, fmt),
+                (t.actual, fmt),
+                (t.expected_to_date, fmt),
+                (t.progress_pct, '0.0"%"'),
+                (target_status_label(t.status), None),
+                (t.direction, None),
+            ]
+        )
+
+    measures = _Sheet(
+        wb,
+        "Measures",
+        [
+            "Measure code",
+            "Measure",
+            "Theme",
+            "Unit",
+            "Value",
+            "Previous period",
+            "Proxy (GBP per unit)",
+            "Proxy source",
+            "Social value (GBP)",
+            "Members reporting",
+        ],
+        (26, 50, 20, 10, 14, 16, 18, 40, 18, 16),
+    )
+    for ms in report.measures:
+        fmt = _number_format(ms.unit)
+        measures.row(
+            [
+                (ms.code, None),
+                (ms.name, None),
+                (ms.theme, None),
+                (ms.unit, None),
+                (ms.value, fmt),
+                (ms.previous, fmt),
+                (ms.proxy_gbp_per_unit, FORMATS["GBP"]),
+                (ms.proxy_source, None),
+                (ms.social_value_gbp, FORMATS["GBP"]),
+                (ms.members_reporting, "#,##0"),
+            ]
+        )
+
+    about = _Sheet(wb, "About", ["Item", "Value", "Definition"], (30, 60, 90))
+    for item, value, fmt in (
+        ("Network", report.network_name, None),
+        ("Network id", report.network_id, None),
+        ("Period", report.period, None),
+        ("Period covered", report.period_label, None),
+        ("Data as of (UTC)", _naive_utc(report.as_of), DATETIME),
+        ("Figures computed at (UTC)", _naive_utc(report.generated_at), DATETIME),
+        (
+            "Small numbers",
+            f"Figures from fewer than {report.suppression_threshold} people show as {suppressed_text(report)}",
+            None,
+        ),
+        ("Pledge: small or diverse suppliers (%)", report.pledge_pct, '0.0"%"'),
+        ("Social value total (GBP)", report.social_value_total_gbp, FORMATS["GBP"]),
+    ):
+        about.row([(item, None), (value, fmt), (None, None)])
+    if report.target_rule:
+        about.row([("How a target's status is set", None), (None, None), (report.target_rule, None)])
+    about.row([(None, None)])
+    about.row([("Definitions", None)])
+    for figure in [*report.headline, *report.workforce_headline]:
+        about.row([(figure.code, None), (figure.label, None), (figure.definition, None)])
+    about.row([(None, None)])
+    about.row([("Source submissions", None), (len(report.source_submission_ids), "#,##0")])
+    for submission_id in sorted(report.source_submission_ids):
+        about.row([("Submission id", None), (submission_id, None)])
+
+    # Fixed document properties, so the same report gives the same bytes.
+    stamp = _naive_utc(report.generated_at)
+    wb.properties.creator = "anchor-pipeline"
+    wb.properties.lastModifiedBy = "anchor-pipeline"
+    wb.properties.title = f"{report.network_name}: {report.period_label}"
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip_times(buffer.getvalue(), stamp)
+
+
+def _fixed_zip_times(data: bytes, stamp: datetime | None) -> bytes:
+    """Rewrite the zip with fixed entry times (openpyxl stamps each entry with the current time)."""
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml" and stamp is not None:
+                content = _fix_core_times(content, stamp)
+            entry = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o600 << 16
+            target.writestr(entry, content)
+    return out.getvalue()
+
+
+def _fix_core_times(content: bytes, stamp: datetime) -> bytes:
+    """openpyxl sets ``dcterms:modified`` to the save time; put the report's time back."""
+    import re
+
+    text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return re.sub(
+        rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + text + rb"\g<2>", content
+    )

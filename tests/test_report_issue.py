@@ -1,0 +1,413 @@
+"""The City Hall report issued in three forms (HTML, PDF, Excel), e-mailed, recorded and traceable.
+
+One small sample network is generated, ingested and its KPIs computed once for the module; every
+figure of the HTML and the workbook is then compared with ``kpi_value`` read straight from the
+warehouse. Chromium and pdftoppm are real (Debian packages; ``./dev test`` installs them as root).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import shutil
+import subprocess
+from collections.abc import Iterator
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from pipeline.config import EXAMPLE_CONFIG
+from pipeline.report import build_period_report
+from pipeline.report_issue import headline_figures, issue_report, issued, latest_due_period
+from pipeline.report_pdf import ChromiumError, html_to_pdf, screenshot
+from pipeline.returns_tracker import due_date
+from pipeline.runtime import Network, open_network
+from reports.format import format_gbp, format_pct
+from reports.model import PeriodReport
+from reports.render import render_period_report_html
+from reports.workbook import MEMBER_COLUMNS, SHEETS, WORKFORCE_MEMBER_COLUMNS, period_report_workbook
+from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.servers import enable_email
+from transforms.periods import Period
+from warehouse.schema import kpi_value, submissions
+
+PERIOD = "2026-27-Q2"
+PERIODS = ("2026-27-Q1", PERIOD)
+RECIPIENT = "anchor-team@cityhall.example.org"  # [report] recipients in config/london.toml
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A generated, ingested sample network with KPIs, shared (as copies) by the module's tests."""
+    from pipeline.ingest import ingest
+    from pipeline.kpis import compute_kpis
+    from pipeline.sample import generate_sample
+
+    folder = tmp_path_factory.mktemp("report-issue")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+            mp.delenv(key, raising=False)
+        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
+        config = write_config(folder, f"sqlite:///{folder}/w.db", EXAMPLE_CONFIG)  # e-mail off: no receipts
+        network = open_network(config)
+        generate_sample(network.cfg, periods=PERIODS, lines_per_file=30)
+        ingest(network)
+        compute_kpis(network)
+        network.engine.dispose()
+    yield folder
+
+
+def _copy(sample_dir: Path, tmp_path: Path) -> Network:
+    """A private copy of the sample network (warehouse file and bucket), so tests do not share state."""
+    shutil.copytree(sample_dir / "data", tmp_path / "data")
+    shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
+    return open_network(enable_email(write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG)))
+
+
+@pytest.fixture
+def network(sample_dir: Path, tmp_path: Path) -> Network:
+    return _copy(sample_dir, tmp_path)
+
+
+@pytest.fixture
+def report(network: Network) -> PeriodReport:
+    return build_period_report(network, PERIOD)
+
+
+def _warehouse(network: Network, period: str = PERIOD) -> dict[tuple[str, str, str], float | None]:
+    with network.engine.connect() as conn:
+        rows = conn.execute(select(kpi_value).where(kpi_value.c.period == period)).mappings().all()
+    return {(r["kpi"], r["scope"], r["scope_id"]): r["value"] for r in rows}
+
+
+class _Figures(HTMLParser):
+    """data-kpi cards, and data-col cells of member (spend) and workforce-member rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cards: dict[str, dict[str, str | None]] = {}
+        self.members: dict[str, dict[str, dict[str, str | None]]] = {}
+        self.workforce: dict[str, dict[str, dict[str, str | None]]] = {}
+        self._row: tuple[str, str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if "data-kpi" in a:
+            self.cards[a["data-kpi"] or ""] = a
+        if tag == "tr":
+            if a.get("data-member"):
+                self._row = ("members", a["data-member"] or "")
+            elif a.get("data-workforce-member"):
+                self._row = ("workforce", a["data-workforce-member"] or "")
+            else:
+                self._row = None
+        if tag == "td" and self._row and "data-col" in a:
+            table = self.members if self._row[0] == "members" else self.workforce
+            table.setdefault(self._row[1], {})[a["data-col"] or ""] = a
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "tr":
+            self._row = None
+
+
+def _parse(html: str) -> _Figures:
+    parser = _Figures()
+    parser.feed(html)
+    return parser
+
+
+def _check(shown: str | None, stored: float | None, where: str) -> int:
+    """A shown ``data-value`` equals the stored value (both empty when there is none)."""
+    if stored is None:
+        assert not shown, where
+        return 0
+    assert shown, where
+    assert float(shown) == pytest.approx(stored, abs=1e-6), where
+    return 1
+
+
+def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
+    network: Network, report: PeriodReport
+) -> None:
+    from openpyxl import load_workbook
+
+    stored = _warehouse(network)
+    net = network.cfg.id
+    threshold = f"<{network.cfg.suppression_threshold}"
+    html = render_period_report_html(report)
+    page = _parse(html)
+    book = load_workbook(io.BytesIO(period_report_workbook(report)))
+    assert book.sheetnames == list(SHEETS)
+    compared = suppressed = 0
+
+    # Headline cards (spend and workforce) and the Headline sheet.
+    sheet = {row[0].value: row for row in book["Headline"].iter_rows(min_row=2)}
+    for figure in [*report.headline, *report.workforce_headline]:
+        card, cell = page.cards[figure.code], sheet[figure.code][2]
+        value = stored.get((figure.code, "network", net))
+        if card.get("data-suppressed") == "true":
+            assert card["data-value"] == "" and cell.value == threshold, figure.code
+            suppressed += 1
+            continue
+        compared += _check(card["data-value"], value, f"card {figure.code}")
+        assert cell.value == (None if value is None else pytest.approx(value, abs=1e-9)), figure.code
+        if value is not None:
+            assert isinstance(cell.value, float | int), figure.code
+            assert ("£" if figure.unit == "GBP" else "%" if figure.unit == "%" else "#") in cell.number_format
+
+    # Members' spend: every cell of the HTML table and the Members sheet.
+    rows = {row[0].value: row for row in book["Members"].iter_rows(min_row=2)}
+    assert set(rows) == set(page.members) == {m.id for m in network.cfg.members}
+    for member_id, cells in page.members.items():
+        for index, code in enumerate(MEMBER_COLUMNS, start=4):
+            value = stored.get((code, "member", member_id))
+            compared += _check(cells[code]["data-value"], value, f"{member_id} {code}")
+            sheet_value = rows[member_id][index].value
+            assert sheet_value == (None if value is None else pytest.approx(value, abs=1e-9)), (
+                member_id,
+                code,
+            )
+
+    # Workforce members: suppressed cells are "<N" in both, the value nowhere; the rest equal the warehouse.
+    rows = {row[0].value: row for row in book["Workforce members"].iter_rows(min_row=2)}
+    assert set(rows) == set(page.workforce) and page.workforce
+    for member_id, cells in page.workforce.items():
+        for index, code in enumerate(WORKFORCE_MEMBER_COLUMNS, start=4):
+            value = stored.get((code, "member", member_id))
+            sheet_value = rows[member_id][index].value
+            if cells[code].get("data-suppressed") == "true":
+                assert cells[code]["data-value"] == "" and sheet_value == threshold, (member_id, code)
+                suppressed += 1
+                continue
+            compared += _check(cells[code]["data-value"], value, f"{member_id} {code}")
+            assert sheet_value == (None if value is None else pytest.approx(value, abs=1e-9)), (
+                member_id,
+                code,
+            )
+    assert compared >= 60, compared
+
+    # The About sheet: network, period, as-of time and the source submissions, as in the warehouse.
+    about = [[c.value for c in row] for row in book["About"].iter_rows()]
+    assert ["Network", network.cfg.name, None] in about and ["Period", PERIOD, None] in about
+    assert any(row[0] == "Data as of (UTC)" and row[1] is not None for row in about)
+    with network.engine.connect() as conn:
+        accepted = conn.execute(
+            select(submissions.c.submission_id).where(
+                (submissions.c.status == "accepted") & (submissions.c.period == PERIOD)
+            )
+        ).scalars()
+        ids = sorted(accepted)
+    assert ids and [row[1] for row in about if row[0] == "Submission id"] == ids
+    assert any(row[0] == "spend_sme_pct" and row[2] for row in about)  # definitions
+
+
+def test_suppressed_figures_are_text_in_the_workbook_and_the_email_never_the_value(
+    report: PeriodReport,
+) -> None:
+    from openpyxl import load_workbook
+
+    uplifts = next(f for f in report.workforce_headline if f.code == "lw_uplifts")
+    assert uplifts.value is not None
+    hidden = dataclasses.replace(
+        report,
+        workforce_headline=[
+            dataclasses.replace(f, suppressed=True) if f.code == "lw_uplifts" else f
+            for f in report.workforce_headline
+        ],
+    )
+    book = load_workbook(io.BytesIO(period_report_workbook(hidden)))
+    [row] = [r for r in book["Headline"].iter_rows(values_only=True) if r[0] == "lw_uplifts"]
+    assert row[2:4] == ("<5", None)
+    assert dict((code, text) for code, _, text in headline_figures(hidden))["lw_uplifts"] == "<5"
+
+
+def test_workbook_is_deterministic(report: PeriodReport) -> None:
+    import time
+
+    first = period_report_workbook(report)
+    time.sleep(1.1)  # zip entry times have a 2-second resolution; a second later must change nothing
+    assert period_report_workbook(report) == first
+
+
+def test_html_renders_in_chromium_without_console_errors_and_a_screenshot_is_made(
+    report: PeriodReport, tmp_path: Path
+) -> None:
+    page = tmp_path / "report.html"
+    page.write_text(render_period_report_html(report), encoding="utf-8")
+    png = tmp_path / "report.png"
+    run = screenshot(page, png)
+    assert run.returncode == 0, run.stderr[-2000:]
+    errors = [
+        line
+        for line in run.stderr.splitlines()
+        if "Uncaught" in line or ":CONSOLE" in line or "Failed to load resource" in line
+    ]
+    assert errors == []
+    data = png.read_bytes()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and len(data) > 20_000  # a real picture, not a blank page
+    (PROJECT / "var").mkdir(exist_ok=True)
+    shutil.copy(png, PROJECT / "var" / "report-screenshot.png")
+
+
+def test_pdf_has_the_expected_pages(report: PeriodReport, tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(html_to_pdf(render_period_report_html(report)))
+    subprocess.run(["pdftoppm", "-r", "20", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    # Headline, trend charts, spend mix, members table (10 members), workforce, measures, targets,
+    # returns status and definitions: more than three A4 pages, and far fewer than thirty.
+    assert 3 <= len(pages) <= 30, len(pages)
+    assert all(p.stat().st_size > 0 for p in pages)
+
+
+def test_pdf_fails_clearly_without_chromium(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("ANCHOR_CHROMIUM", raising=False)
+    with pytest.raises(ChromiumError, match="install the Debian package 'chromium'"):
+        html_to_pdf("<p>x</p>")
+
+
+def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: Network, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    outcome = issue_report(network, PERIOD)
+    assert (outcome["status"], outcome["email"], outcome["emailed_to"]) == ("issued", "sent", [RECIPIENT])
+
+    # Three forms, in the bucket's reports/<period>/ and in the outbox, with the same bytes.
+    stem = f"{network.cfg.id}-report-{PERIOD}"
+    for kind in ("html", "pdf", "xlsx"):
+        local = Path(outcome[f"{kind}_outbox"])
+        assert local.name == f"{stem}.{kind}"
+        assert network.bucket.read(f"reports/{PERIOD}/{stem}.{kind}") == local.read_bytes()
+    html = Path(outcome["html_outbox"]).read_text(encoding="utf-8")
+    assert Path(outcome["pdf_outbox"]).read_bytes().startswith(b"%PDF")
+    load_workbook(outcome["xlsx_outbox"])  # opens
+    # Reproducible: the same warehouse gives the same HTML and the same workbook bytes.
+    again = build_period_report(network, PERIOD)
+    assert render_period_report_html(again) == html
+    assert period_report_workbook(again) == Path(outcome["xlsx_outbox"]).read_bytes()
+
+    # The e-mail: PDF attached, headline figures (from the warehouse) in both bodies.
+    [message] = mailbox.to(RECIPIENT)
+    assert message["From"] == "anchor-returns@network.example.org"
+    assert PERIOD[:7] in message["Subject"] and network.cfg.name in message["Subject"]
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == f"{stem}.pdf" and attachment.get_content_type() == "application/pdf"
+    assert attachment.get_content() == Path(outcome["pdf_outbox"]).read_bytes()
+    text = message.get_body(("plain",)).get_content()
+    body = message.get_body(("html",)).get_content()
+    stored = _warehouse(network)
+    net = network.cfg.id
+    expected = [
+        format_gbp(stored[("spend_total", "network", net)]),
+        format_pct(stored[("spend_sme_pct", "network", net)]),
+        format_pct(stored[("spend_local_pct", "network", net)]),
+        f"{format_pct(stored[('spend_small_or_diverse_pct', 'network', net)])} (pledge 30.0%)",
+        f"Living Wage uplifts: {int(stored[('lw_uplifts', 'network', net)])}",
+    ]
+    for figure in expected:
+        assert figure in text, figure
+        assert figure.split(": ")[-1] in body, figure
+
+    # Recorded, traceable: fingerprint of the HTML, sorted source submissions, paths and recipients.
+    [record] = issued(network, PERIOD)
+    assert record["fingerprint"] == hashlib.sha256(html.encode()).hexdigest() == outcome["fingerprint"]
+    with network.engine.connect() as conn:
+        accepted = conn.execute(
+            select(submissions.c.submission_id).where(
+                (submissions.c.status == "accepted") & (submissions.c.period == PERIOD)
+            )
+        ).scalars()
+        ids = sorted(accepted)
+    assert json.loads(record["source_submission_ids"]) == ids
+    assert json.loads(record["emailed_to"]) == [RECIPIENT] and record["email_status"] == "sent"
+    assert json.loads(record["paths"])["pdf_outbox"] == outcome["pdf_outbox"]
+
+    # Issuing again with nothing changed sends nothing and records nothing.
+    mailbox.clear()
+    repeat = issue_report(network, PERIOD)
+    assert (repeat["status"], repeat["report_id"]) == ("unchanged", outcome["report_id"])
+    assert mailbox.received == [] and len(issued(network, PERIOD)) == 1
+
+
+def test_email_off_still_issues_without_sending(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]
+    shutil.copytree(sample_dir / "data", tmp_path / "data")
+    shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
+    network = open_network(write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG))
+    outcome = issue_report(network, PERIOD)
+    assert (outcome["status"], outcome["email"]) == ("issued", "disabled")
+    assert mailbox.received == []
+    [record] = issued(network)
+    assert record["emailed_to"] is None
+
+
+def test_scheduled_run_reports_the_latest_quarter_whose_returns_are_due(network: Network) -> None:
+    from datetime import date, timedelta
+
+    today = date(2026, 11, 23)
+    latest = Period.parse(latest_due_period(network, today) or "")
+    due = max(due_date(network.cfg, rt, latest) for rt in network.cfg.returns)
+    following = max(due_date(network.cfg, rt, latest.next()) for rt in network.cfg.returns)
+    assert latest.key == PERIOD and due < today <= following
+    assert latest_due_period(network, due) == latest.previous().key
+    assert latest_due_period(network, due + timedelta(days=1)) == PERIOD
+
+
+@pytest.mark.airflow
+def test_report_dag_issues_the_report_through_airflow(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils import db as airflow_db
+    from airflow.utils.state import DagRunState
+
+    from pipeline.airflow_env import DAGS_FOLDER
+
+    airflow_db.resetdb()
+    network = _copy(sample_dir, tmp_path)
+    dag = DagBag(dag_folder=str(DAGS_FOLDER)).dags["anchor_report"]
+    assert dag.timetable.can_be_scheduled  # runs daily, not only on demand
+    # As a scheduled run would: no period, so the latest quarter whose returns are due on that day.
+    conf = {"config": str(network.cfg.source_path), "as_of": "2026-11-23"}
+    assert dag.test(run_conf=conf).state == DagRunState.SUCCESS
+    [record] = issued(network)
+    assert record["period"] == PERIOD and record["email_status"] == "sent"
+    assert len(mailbox.to(RECIPIENT)) == 1
+    assert network.bucket.exists(f"reports/{PERIOD}/{network.cfg.id}-report-{PERIOD}.pdf")
+
+
+def test_cli_report_writes_the_forms_asked_for_and_send_issues_them(network: Network, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner()
+    config = ["--config", str(network.cfg.source_path)]
+    stem = Path(network.cfg.outbox_dir) / f"{network.cfg.id}-report-{PERIOD}"
+
+    result = runner.invoke(
+        app, ["report", "--period", PERIOD, "--format", "html", "--format", "xlsx", *config]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines()[-1] == f"{stem}.html"
+    assert Path(f"{stem}.xlsx").exists() and not Path(f"{stem}.pdf").exists()
+    assert issued(network) == [] and mailbox.received == []  # rendering is not issuing
+
+    wrong = runner.invoke(app, ["report", "--period", PERIOD, "--format", "docx", *config])
+    assert wrong.exit_code == 2 and "choose from html, pdf, xlsx" in wrong.output
+
+    sent = runner.invoke(app, ["report", "--period", PERIOD, "--send", *config])
+    assert sent.exit_code == 0, sent.output
+    assert Path(f"{stem}.pdf").read_bytes().startswith(b"%PDF")
+    [record] = issued(network)
+    assert record["report_id"] in sent.output and len(mailbox.to(RECIPIENT)) == 1
+
+    again = runner.invoke(app, ["report", "--period", PERIOD, "--send", *config])
+    assert again.exit_code == 0 and "unchanged" in again.output and len(issued(network)) == 1
+
+    empty = runner.invoke(app, ["report", "--period", "2019-20-Q1", *config])
+    assert empty.exit_code == 1 and "no accepted returns" in empty.output
