@@ -40,7 +40,7 @@ PeriodOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False)
+    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -177,18 +177,59 @@ def kpis(
 
 
 @app.command()
-def report(period: PeriodOption, config: ConfigOption = None) -> None:
-    """Render the City Hall report for a period from the warehouse; prints where it was written."""
-    from pipeline.report import write_report
+def report(
+    period: PeriodOption,
+    config: ConfigOption = None,
+    formats: Annotated[
+        list[str] | None,
+        typer.Option("--format", help="html, pdf or xlsx; repeat for several. Default: all three."),
+    ] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Issue it: all three forms, e-mailed to the report recipients and recorded, as the "
+            "report DAG does (nothing is sent when it is unchanged since it was last issued).",
+        ),
+    ] = False,
+) -> None:
+    """Render the City Hall report for a period from the warehouse; prints where the HTML was written."""
+    from pipeline.report import REPORT_FORMATS, write_report
+    from pipeline.report_issue import issue_report
+    from pipeline.report_pdf import ChromiumError
 
     key = _period(period)
+    chosen = [f.lower() for f in formats or REPORT_FORMATS]
+    unknown = sorted(set(chosen) - set(REPORT_FORMATS))
+    if unknown:
+        _fail(f"unknown --format {', '.join(unknown)}: choose from {', '.join(REPORT_FORMATS)}")
+    if send and formats:
+        _fail("--send issues all three forms; leave out --format")
     network = _network(config)
-    with err.status(f"Rendering the {key} report..."):
-        result = write_report(network, key)
-    err.print(
-        f"Report for {key} (from {result['submissions']} accepted submissions) also at {result['bucket_path']}"
-    )
-    print(result["html"])
+    try:
+        with err.status(f"Rendering the {key} report..."):
+            result = issue_report(network, key) if send else write_report(network, key, chosen)
+    except ChromiumError as exc:
+        _fail(f"{exc}. Or leave the PDF out: --format html --format xlsx", code=1)
+        raise
+    except ValueError as exc:
+        _fail(f"{exc}; run `anchor ingest` first", code=1)
+        raise
+    if result.get("status") == "no data":
+        _fail(f"no accepted returns for {key} yet, so there is no report; run `anchor ingest` first", code=1)
+    if result.get("status") == "unchanged":
+        err.print(f"The {key} report is unchanged since {result['report_id']}: nothing sent again.")
+        return
+    if send:
+        err.print(
+            f"Issued {result['report_id']}; e-mail: {result['email']} {', '.join(result['emailed_to'])}"
+        )
+    for kind in REPORT_FORMATS:
+        if f"{kind}_bucket" in result and kind != "html":
+            err.print(f"{kind.upper():>5}: {result[f'{kind}_outbox']}")
+    if "html_outbox" in result:
+        err.print(f"From {result['submissions']} accepted submissions; also at {result['html_bucket']}")
+        print(result["html_outbox"])
 
 
 @app.command()
@@ -244,7 +285,7 @@ def _validate(
     if return_type in cfg.returns and cfg.returns[return_type].frequency == "quarterly" and "-Q" not in key:
         file_problem = f"{return_type} returns are quarterly: give a quarter such as {key}-Q1."
 
-    from pipeline.checking import check_return
+    from pipeline.checking import check_return, network_rules
 
     with (
         err.status("Checking the file...")
@@ -258,6 +299,7 @@ def _validate(
             Period.parse(key),
             member_column_map=column_map,
             tolerance=cfg.rejected_row_tolerance,
+            rules=network_rules(cfg, return_type),
         )
     problems = [
         {
@@ -316,7 +358,9 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
 @app.command()
 def keygen(
     config: ConfigOption = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing key (breaks matching with earlier snapshots).")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace an existing key (breaks matching with earlier snapshots).")
+    ] = False,
 ) -> None:
     """Create the network's pseudonymisation key file for workforce returns (keep it secret and backed up)."""
     from pipeline.privacy import KEY_ENV, create_key_file
@@ -324,6 +368,116 @@ def keygen(
     cfg = _config(config)
     path = create_key_file(cfg, overwrite=force)
     out.print(f"Pseudonymisation key: {path} (or set {KEY_ENV} instead; never commit it).")
+
+
+@app.command()
+def template(
+    return_type: Annotated[str, typer.Argument(help="Which return, e.g. spend or workforce.")],
+    file_format: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "xlsx",
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write it (default: ./<return type>_template.<format>).")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="The period it is for, used in the notes' file name example.")
+    ] = None,
+) -> None:
+    """Write a blank return with the right headers, notes on every column and (in Excel) dropdowns."""
+    from pipeline.return_templates import notes_text, template_csv, template_xlsx
+    from transforms.return_types import RETURN_TYPES
+
+    if return_type not in RETURN_TYPES:
+        _fail(f"unknown return type '{return_type}'; use one of: {', '.join(sorted(RETURN_TYPES))}")
+    if file_format not in ("csv", "xlsx"):
+        _fail(f"unknown format '{file_format}'; use csv or xlsx")
+    key = _period(period) if period else None
+    spec = RETURN_TYPES[return_type]
+    path = output or Path(f"{return_type}_template.{file_format}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if file_format == "xlsx":
+        path.write_bytes(template_xlsx(spec, key))
+        print(path)
+        return
+    path.write_bytes(template_csv(spec))
+    notes = path.with_name(f"{path.stem}-notes.txt")
+    notes.write_text(notes_text(spec, key), encoding="utf-8")
+    print(path)
+    print(notes)
+
+
+@app.command()
+def status(
+    period: PeriodOption,
+    config: ConfigOption = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Judge lateness as on this day (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Which returns each member owes for a period: accepted, late, held back, received or missing."""
+    from pipeline.returns_tracker import track_returns
+
+    key = _period(period)
+    today = _day(as_of)
+    network = _network(config)
+    rows = track_returns(network, [key], today, include_incoming=True)
+    if as_json:
+        print(json.dumps([r.as_json() for r in rows], indent=2))
+        return
+    table = Table(title=f"{network.cfg.name}: returns for {key}")
+    for column in ("member", "return", "period", "due", "status", "files", "rows loaded", "last received"):
+        table.add_column(column)
+    colours = {
+        "accepted": "green",
+        "late": "yellow",
+        "quarantined": "red",
+        "received": "blue",
+        "missing": "red",
+    }
+    for r in rows:
+        label = r.status + (" (overdue)" if r.overdue else "")
+        table.add_row(
+            r.member_name,
+            r.return_type,
+            r.period,
+            r.due_date.isoformat(),
+            f"[{colours[r.status]}]{label}[/]",
+            str(r.files),
+            str(r.rows_loaded),
+            r.last_received_at.strftime("%Y-%m-%d %H:%M") if r.last_received_at else "-",
+        )
+    out.print(table)
+
+
+@app.command()
+def chase(
+    config: ConfigOption = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Chase as on this day (YYYY-MM-DD).")] = None,
+) -> None:
+    """E-mail members whose returns are due soon or overdue (at most once per member per day)."""
+    from pipeline.chasers import send_chasers
+
+    network = _network(config)
+    if not network.cfg.email_enabled:
+        _fail("e-mail is not enabled for this network: set [email] enabled = true in the config", code=1)
+    results = send_chasers(network, _day(as_of))
+    for r in results:
+        out.print(f"{r['member_id']}: {r['kind']} about {r['returns']} - {r['status']}")
+    if not results:
+        out.print("Nobody to chase today.")
+    if any(r["status"] == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+def _day(value: str | None):  # type: ignore[no-untyped-def]
+    from datetime import UTC, date, datetime
+
+    if value is None:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"'{value}' is not a date: use YYYY-MM-DD")
+        raise
 
 
 @app.command()
