@@ -11,8 +11,9 @@ from sqlalchemy import and_, delete, func, insert, select
 from pipeline.runtime import Network
 from transforms.measures import measure_kpis
 from transforms.periods import Period
-from transforms.spend_kpis import classify_spend, spend_kpis
-from transforms.workforce_kpis import workforce_kpis
+from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
+from transforms.workforce_kpis import WORKFORCE_FLOWS, workforce_kpis
+from transforms.year_to_date import flows_to_date
 from warehouse.schema import fact_measure, fact_spend, fact_workforce, kpi_value, suppliers, target
 
 
@@ -159,7 +160,16 @@ def compute_kpis(network: Network) -> dict[str, Any]:
         network.cfg.id,
     )
     measures = measure_kpis(measure_rows(network), catalogue_frame(network), network.cfg.id)
-    values = pd.concat([spend_kpis(classified, network.cfg.id), workforce, measures], ignore_index=True)
+    to_date = [
+        spend_kpis_to_date(classified, network.cfg.id),
+        flows_to_date(workforce[workforce["scope"] == "network"], WORKFORCE_FLOWS)
+        if not workforce.empty
+        else None,
+    ]
+    values = pd.concat(
+        [spend_kpis(classified, network.cfg.id), workforce, measures, *(f for f in to_date if f is not None)],
+        ignore_index=True,
+    )
     targets = network_targets(network)
     network.register_periods(sorted(values["period"].unique()))
     computed_at = datetime.now(UTC)

@@ -7,13 +7,14 @@ returns status from ``submissions``, so the report always agrees with the wareho
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from pipeline.runtime import Network
 from reports.model import (
@@ -21,6 +22,7 @@ from reports.model import (
     MeasureRow,
     MemberRow,
     PeriodReport,
+    SectorRow,
     SubmissionRow,
     TargetRow,
     TrendPoint,
@@ -32,6 +34,7 @@ from transforms.periods import Period
 from transforms.spend_kpis import SPEND_KPIS, KpiDefinition
 from transforms.targets import STATUS_RULE, target_progress
 from transforms.workforce_kpis import WORKFORCE_KPIS, suppressed
+from transforms.year_to_date import ytd_code
 from warehouse.schema import kpi_value, submissions, target
 
 TREND_PERIODS = 6
@@ -58,6 +61,8 @@ WORKFORCE_MEMBER_COLUMNS = (
     "apprentice_starts",
     "local_employment_pct",
 )
+SECTOR_SPEND_COLUMNS = ("spend_total", "spend_sme_pct", "spend_local_pct", "spend_small_or_diverse_pct")
+SECTOR_WORKFORCE_COLUMNS = ("lw_paid_pct", "lw_uplifts", "apprentices")
 MEMBER_COLUMNS = (
     "spend_total",
     "spend_sme_pct",
@@ -115,6 +120,16 @@ class _Figures:
         )
 
     def figure(self, definition: KpiDefinition, network_id: str, period: str, previous: str) -> KpiFigure:
+        to_date = ytd_code(definition.code)
+        quarter = Period.parse(period)
+        in_quarter = quarter.quarter is not None
+        # A year-to-date figure is hidden with any quarter it adds up, or one hidden quarter could be
+        # recovered by subtracting the others from it.
+        so_far = [q.key for q in quarter.financial_year.quarters() if q.start <= quarter.start]
+        to_date_hidden = in_quarter and (
+            self.suppressed(to_date, "network", network_id, period)
+            or any(self.suppressed(definition.code, "network", network_id, q) for q in so_far)
+        )
         return KpiFigure(
             code=definition.code,
             label=definition.label,
@@ -123,6 +138,8 @@ class _Figures:
             value=self.value(definition.code, "network", network_id, period),
             previous=self.value(definition.code, "network", network_id, previous),
             suppressed=self.suppressed(definition.code, "network", network_id, period),
+            year_to_date=self.value(to_date, "network", network_id, period) if in_quarter else None,
+            year_to_date_suppressed=to_date_hidden,
         )
 
 
@@ -213,8 +230,8 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     ]
     has_workforce = "workforce" in network.cfg.returns
     as_of = pd.to_datetime(subs["processed_at"], utc=True).max() if not subs.empty else None
-    computed_at = _computed_at(network, [p.key for p in trend_periods])
-    # Times come from the warehouse, so the same warehouse state renders the same report.
+    # The only time shown is the data's (when its latest file was processed), not when KPIs were
+    # recomputed: the same data renders the same bytes, so a daily run does not re-issue an unchanged report.
     as_of_time = as_of.to_pydatetime() if as_of is not None else datetime(1970, 1, 1, tzinfo=UTC)
     return PeriodReport(
         network_id=network_id,
@@ -222,7 +239,6 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         period=key,
         period_label=period_label(period),
         as_of=as_of_time,
-        generated_at=computed_at or as_of_time,
         headline=[figures.figure(d, network_id, key, previous) for d in SPEND_KPIS.values()],
         members=members,
         submissions=_submission_rows(network, period),
@@ -244,7 +260,22 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         },
         targets=_target_rows(network, kpi_frame, key),
         target_rule=STATUS_RULE,
+        sectors=_sector_rows(network, figures, key, has_workforce),
     )
+
+
+def _sector_rows(network: Network, figures: _Figures, period: str, has_workforce: bool) -> list[SectorRow]:
+    codes = [*SECTOR_SPEND_COLUMNS, *(SECTOR_WORKFORCE_COLUMNS if has_workforce else ())]
+    counts = Counter(m.sector.value for m in network.cfg.members)
+    return [
+        SectorRow(
+            sector=sector,
+            members=count,
+            values={c: figures.value(c, "sector", sector, period) for c in codes},
+            suppressed=frozenset(c for c in codes if figures.suppressed(c, "sector", sector, period)),
+        )
+        for sector, count in sorted(counts.items())
+    ]
 
 
 def _measure_rows(network: Network, figures: _Figures, period: str, previous: str) -> list[MeasureRow]:
@@ -312,18 +343,6 @@ def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list
             )
         )
     return rows
-
-
-def _computed_at(network: Network, periods: list[str]) -> datetime | None:
-    """When the report's figures were computed (SQLite returns naive UTC times, PostgreSQL aware ones)."""
-    with network.engine.connect() as conn:
-        value = conn.execute(
-            select(func.max(kpi_value.c.computed_at)).where(kpi_value.c.period.in_(periods))
-        ).scalar()
-    if value is None:
-        return None
-    stamp = pd.Timestamp(value)
-    return (stamp if stamp.tzinfo else stamp.tz_localize(UTC)).to_pydatetime()
 
 
 def latest_reported_period(network: Network) -> str:

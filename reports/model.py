@@ -26,6 +26,10 @@ class KpiFigure:
     # Disclosure control: derived from fewer than ``PeriodReport.suppression_threshold`` people, so the
     # page shows "<N" and never the value (nor a change against the previous period).
     suppressed: bool = False
+    # Quarter reports: the financial year up to the end of this quarter (None for a year's report, for
+    # KPIs without a year-to-date figure such as staff counts, or without data).
+    year_to_date: float | None = None
+    year_to_date_suppressed: bool = False
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,20 @@ class MemberRow:
     spend_diverse: float | None
     spend_small_or_diverse_pct: float | None
     spend_unknown_size_pct: float | None
+
+
+@dataclass(frozen=True)
+class SectorRow:
+    """A sector's figures for the period: its members added together (``kpi_value`` scope "sector").
+
+    ``values`` maps a KPI code to its value (None = no data); ``suppressed`` names the figures derived
+    from fewer than ``PeriodReport.suppression_threshold`` people, shown as "<N".
+    """
+
+    sector: str
+    members: int  # members of the network in this sector
+    values: Mapping[str, float | None] = field(default_factory=dict, hash=False)
+    suppressed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -141,7 +159,6 @@ class PeriodReport:
     period: str  # "2026-27-Q2"
     period_label: str  # "Quarter 2 of 2026-27 (July to September 2026)"
     as_of: datetime  # time of the latest data in the warehouse
-    generated_at: datetime
     headline: Sequence[KpiFigure]
     members: Sequence[MemberRow]
     submissions: Sequence[SubmissionRow]
@@ -158,4 +175,7 @@ class PeriodReport:
     # theme code -> GBP; read-only by default, and left out of the hash (a mapping cannot be hashed)
     social_value_by_theme: Mapping[str, float] = field(default_factory=_no_themes, hash=False)
     targets: Sequence[TargetRow] = ()
-    target_rule: str = ""  # the status rule printed under the targets (transforms.targets.STATUS_RULE)
+    target_rule: str = ""
+    sectors: Sequence[
+        SectorRow
+    ] = ()  # breakdown by sector (spend and, with workforce returns, people)  # the status rule printed under the targets (transforms.targets.STATUS_RULE)

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -97,6 +97,17 @@ MEMBER_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("spend_diverse", "Diverse-owned spend", "GBP"),
     ("spend_small_or_diverse_pct", "Local small or diverse-owned share", "%"),
     ("spend_unknown_size_pct", "Unknown size share", "%"),
+)
+
+# Sector table: (KPI code, heading, unit); columns without data in every sector are left out.
+SECTOR_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("spend_total", "Total spend", "GBP"),
+    ("spend_sme_pct", "SME share", "%"),
+    ("spend_local_pct", "Local share", "%"),
+    ("spend_small_or_diverse_pct", "Local small or diverse-owned share", "%"),
+    ("lw_paid_pct", "Paid the Living Wage", "%"),
+    ("lw_uplifts", "Living Wage uplifts", "count"),
+    ("apprentices", "Apprentices", "count"),
 )
 
 # Workforce member table: (WorkforceMemberRow field, full heading, unit); the page heads the columns
@@ -241,6 +252,18 @@ class Card:
     previous_text: str | None
     pledge_note: str | None
     suppressed: bool = False
+    ytd_text: str | None = None  # "Year to date" line of a quarter's card ("<5" when hidden)
+    data_ytd: str = ""
+
+
+def _year_to_date(figure: KpiFigure, threshold: int) -> dict[str, str | None]:
+    if figure.suppressed or figure.year_to_date_suppressed:
+        hidden = figure.year_to_date is not None or figure.year_to_date_suppressed
+        return {"ytd_text": f"<{threshold}" if hidden else None, "data_ytd": ""}
+    value = clean(figure.year_to_date)
+    if value is None:
+        return {"ytd_text": None, "data_ytd": ""}
+    return {"ytd_text": format_value(value, figure.unit), "data_ytd": data_value(value)}
 
 
 @dataclass(frozen=True)
@@ -446,6 +469,7 @@ def _suppressed_card(figure: KpiFigure, threshold: int) -> Card:
         previous_text=None,
         pledge_note=None,
         suppressed=True,
+        **_year_to_date(figure, threshold),
     )
 
 
@@ -485,6 +509,7 @@ def _card(
         direction=change_direction(value, previous, figure.unit),
         previous_text=None if previous is None else format_value(previous, figure.unit),
         pledge_note=pledge_note,
+        **_year_to_date(figure, threshold),
     )
 
 
@@ -538,6 +563,37 @@ def _workforce_member_view(member: WorkforceMemberRow, threshold: int) -> Member
         submitted=member.submitted,
         cells=tuple(cells),
     )
+
+
+@dataclass(frozen=True)
+class SectorView:
+    sector: str
+    sector_code: str
+    members_text: str
+    cells: tuple[Cell, ...]
+
+
+def _sectors_context(report: PeriodReport) -> dict[str, Any] | None:
+    """The by-sector table: sectors in plain words, suppressed figures as "<N"."""
+    if not report.sectors:
+        return None
+    columns = [c for c in SECTOR_COLUMNS if any(c[0] in row.values for row in report.sectors)]
+    threshold = report.suppression_threshold
+    views = [
+        SectorView(
+            sector=sector_label(row.sector),
+            sector_code=row.sector,
+            members_text=format_count(row.members),
+            cells=tuple(
+                _suppressed_cell(col, unit, threshold)
+                if col in row.suppressed
+                else _cell(col, unit, row.values.get(col))
+                for col, _, unit in columns
+            ),
+        )
+        for row in report.sectors
+    ]
+    return {"columns": columns, "rows": sorted(views, key=lambda v: v.sector)}
 
 
 def _figure_cell(col: str, unit: str, figure: KpiFigure | None, threshold: int) -> Cell:
@@ -1484,8 +1540,6 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         "report": report,
         "as_of": format_datetime(report.as_of),
         "as_of_iso": report.as_of.isoformat(),
-        "generated_at": format_datetime(report.generated_at),
-        "generated_at_iso": report.generated_at.isoformat(),
         "summary": summary,
         "cards": cards,
         "mix": _mix_chart(by_code, report.pledge_pct),
@@ -1514,6 +1568,7 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         },
         "glossary": glossary_terms,
         "workforce": workforce,
+        "sectors": _sectors_context(report),
         "targets": targets,
         "measures": measures,
         "social_value": social_value,

@@ -33,6 +33,15 @@ MEMBER_COLUMNS = (
     "spend_small_or_diverse_pct",
     "spend_unknown_size_pct",
 )
+SECTOR_COLUMNS = (
+    "spend_total",
+    "spend_sme_pct",
+    "spend_local_pct",
+    "spend_small_or_diverse_pct",
+    "lw_paid_pct",
+    "lw_uplifts",
+    "apprentices",
+)
 WORKFORCE_MEMBER_COLUMNS = (
     "staff_direct",
     "staff_contractor",
@@ -44,7 +53,16 @@ WORKFORCE_MEMBER_COLUMNS = (
     "apprentice_starts",
     "local_employment_pct",
 )
-SHEETS = ("Headline", "Members", "Workforce members", "Submissions", "Targets", "Measures", "About")
+SHEETS = (
+    "Headline",
+    "Members",
+    "Sectors",
+    "Workforce members",
+    "Submissions",
+    "Targets",
+    "Measures",
+    "About",
+)
 
 
 def _unit_of(code: str, known: dict[str, str]) -> str:
@@ -96,8 +114,11 @@ def suppressed_text(report: PeriodReport) -> str:
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
     fmt = _number_format(figure.unit)
     if figure.suppressed:
-        return [(suppressed_text(report), None), (None, None)]
-    return [(figure.value, fmt), (figure.previous, fmt)]
+        to_date = suppressed_text(report) if figure.year_to_date is not None else None
+        return [(suppressed_text(report), None), (None, None), (to_date, None)]
+    if figure.year_to_date_suppressed:
+        return [(figure.value, fmt), (figure.previous, fmt), (suppressed_text(report), None)]
+    return [(figure.value, fmt), (figure.previous, fmt), (figure.year_to_date, fmt)]
 
 
 def period_report_workbook(report: PeriodReport) -> bytes:
@@ -109,11 +130,16 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     wb.remove(wb.active)
 
     headline = _Sheet(
-        wb, "Headline", ["KPI code", "Figure", "Value", "Previous period", "Unit"], (30, 60, 18, 18, 8)
+        wb,
+        "Headline",
+        ["KPI code", "Figure", "Value", "Previous period", "Unit", "Financial year to date"],
+        (30, 60, 18, 18, 8, 22),
     )
     for figure in [*report.headline, *report.workforce_headline]:
-        value, previous = _figure_cells(report, figure)
-        headline.row([(figure.code, None), (figure.label, None), value, previous, (figure.unit, None)])
+        value, previous, to_date = _figure_cells(report, figure)
+        headline.row(
+            [(figure.code, None), (figure.label, None), value, previous, (figure.unit, None), to_date]
+        )
 
     members = _Sheet(
         wb,
@@ -129,6 +155,28 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(m.sector), None),
                 ("Yes" if m.submitted else "No", None),
                 *((getattr(m, c), _number_format(_unit_of(c, units))) for c in MEMBER_COLUMNS),
+            ]
+        )
+
+    sector_codes = [c for c in SECTOR_COLUMNS if any(c in row.values for row in report.sectors)]
+    sectors = _Sheet(
+        wb,
+        "Sectors",
+        ["Sector code", "Sector", "Members", *(labels.get(c, c) for c in sector_codes)],
+        (22, 28, 10, *([18] * len(sector_codes))),
+    )
+    for s in sorted(report.sectors, key=lambda r: sector_label(r.sector)):
+        sectors.row(
+            [
+                (s.sector, None),
+                (sector_label(s.sector), None),
+                (s.members, "#,##0"),
+                *(
+                    (suppressed_text(report), None)
+                    if c in s.suppressed
+                    else (s.values.get(c), _number_format(_unit_of(c, units)))
+                    for c in sector_codes
+                ),
             ]
         )
 
@@ -264,7 +312,6 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         ("Period", report.period, None),
         ("Period covered", report.period_label, None),
         ("Data as of (UTC)", _naive_utc(report.as_of), DATETIME),
-        ("Figures computed at (UTC)", _naive_utc(report.generated_at), DATETIME),
         (
             "Small numbers",
             f"Figures from fewer than {report.suppression_threshold} people show as {suppressed_text(report)}",
@@ -286,7 +333,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         about.row([("Submission id", None), (submission_id, None)])
 
     # Fixed document properties, so the same report gives the same bytes.
-    stamp = _naive_utc(report.generated_at)
+    stamp = _naive_utc(report.as_of)
     wb.properties.creator = "anchor-pipeline"
     wb.properties.lastModifiedBy = "anchor-pipeline"
     wb.properties.title = f"{report.network_name}: {report.period_label}"

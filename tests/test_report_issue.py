@@ -94,24 +94,35 @@ class _Figures(HTMLParser):
         self.cards: dict[str, dict[str, str | None]] = {}
         self.members: dict[str, dict[str, dict[str, str | None]]] = {}
         self.workforce: dict[str, dict[str, dict[str, str | None]]] = {}
+        self.sectors: dict[str, dict[str, dict[str, str | None]]] = {}
         self._row: tuple[str, str] | None = None
+        self._card: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
         if "data-kpi" in a:
             self.cards[a["data-kpi"] or ""] = a
+            self._card = a["data-kpi"] if tag == "li" else None
+        if "data-ytd" in a and self._card:
+            self.cards[self._card]["year-to-date"] = a["data-ytd"]
         if tag == "tr":
             if a.get("data-member"):
                 self._row = ("members", a["data-member"] or "")
             elif a.get("data-workforce-member"):
                 self._row = ("workforce", a["data-workforce-member"] or "")
+            elif a.get("data-sector-row"):
+                self._row = ("sectors", a["data-sector-row"] or "")
             else:
                 self._row = None
         if tag == "td" and self._row and "data-col" in a:
-            table = self.members if self._row[0] == "members" else self.workforce
+            table = {"members": self.members, "workforce": self.workforce, "sectors": self.sectors}[
+                self._row[0]
+            ]
             table.setdefault(self._row[1], {})[a["data-col"] or ""] = a
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "li":
+            self._card = None
         if tag == "tr":
             self._row = None
 
@@ -144,7 +155,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
     page = _parse(html)
     book = load_workbook(io.BytesIO(period_report_workbook(report)))
     assert book.sheetnames == list(SHEETS)
-    compared = suppressed = 0
+    compared = suppressed = with_year_to_date = 0
 
     # Headline cards (spend and workforce) and the Headline sheet.
     sheet = {row[0].value: row for row in book["Headline"].iter_rows(min_row=2)}
@@ -157,6 +168,12 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
             continue
         compared += _check(card["data-value"], value, f"card {figure.code}")
         assert cell.value == (None if value is None else pytest.approx(value, abs=1e-9)), figure.code
+        # Financial year to date (Q1 and Q2 here): on the card and in the sheet, as in the warehouse.
+        to_date = stored.get((f"{figure.code}_ytd", "network", net))
+        if to_date is not None:
+            compared += _check(card["year-to-date"], to_date, f"card {figure.code} year to date")
+            assert sheet[figure.code][5].value == pytest.approx(to_date, abs=1e-9), figure.code
+            with_year_to_date += 1
         if value is not None:
             assert isinstance(cell.value, float | int), figure.code
             assert ("£" if figure.unit == "GBP" else "%" if figure.unit == "%" else "#") in cell.number_format
@@ -190,7 +207,30 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
                 member_id,
                 code,
             )
+    # Sectors: every cell of the HTML table and the Sectors sheet; sectors add up to the network.
+    rows = {row[0].value: row for row in book["Sectors"].iter_rows(min_row=2)}
+    assert set(rows) == set(page.sectors) == {m.sector.value for m in network.cfg.members}
+    header = [c.value for c in next(book["Sectors"].iter_rows(max_row=1))]
+    for sector, cells in page.sectors.items():
+        assert set(cells) >= {"spend_total", "spend_sme_pct", "lw_paid_pct", "lw_uplifts"}
+        for code, cell in cells.items():
+            value = stored.get((code, "sector", sector))
+            sheet_value = rows[sector][3 + list(cells).index(code)].value
+            if cell.get("data-suppressed") == "true":
+                assert cell["data-value"] == "" and sheet_value == threshold, (sector, code)
+                suppressed += 1
+                continue
+            compared += _check(cell["data-value"], value, f"{sector} {code}")
+            assert sheet_value == (None if value is None else pytest.approx(value, abs=1e-9)), (sector, code)
+    assert len(header) == 3 + len(next(iter(page.sectors.values())))
+    by_sector = sum(stored.get(("spend_total", "sector", s)) or 0 for s in page.sectors)
+    assert by_sector == pytest.approx(stored[("spend_total", "network", net)])
     assert compared >= 60, compared
+    assert with_year_to_date >= 8, with_year_to_date  # spend shares and sums, uplifts, starts
+    first = _warehouse(network, PERIODS[0])
+    assert stored[("spend_total_ytd", "network", net)] == pytest.approx(
+        first[("spend_total", "network", net)] + stored[("spend_total", "network", net)]
+    )
 
     # The About sheet: network, period, as-of time and the source submissions, as in the warehouse.
     about = [[c.value for c in row] for row in book["About"].iter_rows()]
@@ -329,7 +369,11 @@ def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: 
     assert json.loads(record["emailed_to"]) == [RECIPIENT] and record["email_status"] == "sent"
     assert json.loads(record["paths"])["pdf_outbox"] == outcome["pdf_outbox"]
 
-    # Issuing again with nothing changed sends nothing and records nothing.
+    # Issuing again with nothing changed sends nothing and records nothing, even after the KPIs were
+    # recomputed (as every ingest run does) from the same data.
+    from pipeline.kpis import compute_kpis
+
+    compute_kpis(network)
     mailbox.clear()
     repeat = issue_report(network, PERIOD)
     assert (repeat["status"], repeat["report_id"]) == ("unchanged", outcome["report_id"])

@@ -96,7 +96,6 @@ def make_report() -> PeriodReport:
         period="2026-27-Q2",
         period_label="Quarter 2 of 2026-27 (July to September 2026)",
         as_of=datetime(2026, 10, 31, 9, 30, tzinfo=UTC),
-        generated_at=datetime(2026, 11, 1, 7, 0, tzinfo=UTC),
         headline=headline,
         members=members,
         submissions=submissions,
@@ -277,7 +276,7 @@ def test_pledge_shown_on_its_card_and_chart(html: str, figures: _Figures) -> Non
 def test_dates_and_title(html: str) -> None:
     assert "<title>London Anchor Institutions&#39; Network – Quarter 2 of 2026-27" in html
     assert 'Data as of <time datetime="2026-10-31T09:30:00+00:00">31 October 2026, 09:30 UTC</time>' in html
-    assert "Generated <time" in html and "1 November 2026, 07:00 UTC" in html
+    assert "Generated" not in html  # only the data's time: the same data renders the same report
     assert format_datetime(datetime(2026, 7, 3, 8, 5)) == "3 July 2026, 08:05"
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.periods import Period
+from transforms.year_to_date import quarters_to_date, ytd_code
 
 SME_SIZES = ("micro", "small", "medium")
 
@@ -185,3 +186,14 @@ def spend_kpis(classified: pd.DataFrame, network_id: str) -> pd.DataFrame:
         ignore_index=True,
     )
     return result.sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+
+
+def spend_kpis_to_date(classified: pd.DataFrame, network_id: str) -> pd.DataFrame:
+    """The network's spend KPIs for the financial year up to the end of each quarter (``<kpi>_ytd``)."""
+    if classified.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    amounts = [c for c in classified.columns if c not in ("member_id", "sector", "period")]
+    sums = quarters_to_date(classified).groupby("period", as_index=False)[amounts].sum()
+    result = _kpis_for(sums, "network", None, network_id)
+    result["kpi"] = result["kpi"].map(ytd_code)
+    return result.sort_values(["period", "kpi"], ignore_index=True)

@@ -98,7 +98,13 @@ PEOPLE_BASIS = {
     "apprentices": "apprentices",
     "apprentice_starts": "apprentice_starts",
     "local_employment_pct": "staff",
+    # year to date at the end of a quarter (transforms.year_to_date)
+    "lw_uplifts_ytd": "lw_uplifts_ytd",
+    "lw_uplift_annual_gbp_ytd": "lw_uplifts_ytd",
+    "apprentice_starts_ytd": "apprentice_starts_ytd",
 }
+# Flows add up over a year's quarters; stocks (staff, shares paid the Living Wage) do not.
+WORKFORCE_FLOWS = ("lw_uplifts", "lw_uplift_annual_gbp", "apprentice_starts")
 _COUNTS = [
     "staff",
     "staff_direct",
