@@ -219,7 +219,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         for m in network.cfg.members
         if "workforce" in network.cfg.expected_returns(m)
     ]
-    trend_codes = [*SPEND_KPIS, *WORKFORCE_HEADLINE]
+    trend_codes = [*SPEND_KPIS, *WORKFORCE_HEADLINE, SOCIAL_VALUE]
     trend = [
         TrendPoint(
             p.key,

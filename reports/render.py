@@ -746,6 +746,19 @@ def _trend_chart(
     plot_x, plot_y, plot_h = 64, 26, 170
     plot_w = 290 if kind == "line" else 340  # the line chart keeps a margin for the pledge label
     axis_y = plot_y + plot_h
+    # Periods before the KPI's first data (a network that started reporting recently) are left out,
+    # rather than drawn as a row of "No data".
+    start = next(
+        (
+            i
+            for i, point in enumerate(trend)
+            if point.period == current_period
+            or code in point.suppressed
+            or clean(point.values.get(code)) is not None
+        ),
+        0,
+    )
+    trend = trend[start:]
     hidden = [code in point.suppressed for point in trend]
     values = [
         None if hide else clean(point.values.get(code)) for point, hide in zip(trend, hidden, strict=True)
@@ -1416,7 +1429,7 @@ def _theme_chart(by_theme: Mapping[str, float]) -> ThemeChart:
     )
 
 
-def _social_value_context(report: PeriodReport) -> dict[str, object] | None:
+def _social_value_context(report: PeriodReport, trend: Sequence[TrendPoint] = ()) -> dict[str, object] | None:
     """The social value section, or None when there is no social value and no proxy to show."""
     by_theme = dict(report.social_value_by_theme)
     rows = sorted(report.measures, key=_measure_sort_key)
@@ -1453,6 +1466,19 @@ def _social_value_context(report: PeriodReport) -> dict[str, object] | None:
     return {
         "card": card,
         "chart": _theme_chart(by_theme) if by_theme else None,
+        "trend_chart": _trend_chart(
+            trend,
+            report.period,
+            SOCIAL_VALUE_KPI,
+            "GBP",
+            "columns",
+            "Estimated social value",
+            None,
+            report.suppression_threshold,
+            "trend-social-value",
+        )
+        if sum(clean(p.values.get(SOCIAL_VALUE_KPI)) is not None for p in trend) > 1
+        else None,
         "proxies": proxies,
         "without_proxy_line": _join_names(without),
         "glossary": SOCIAL_VALUE_GLOSSARY,
@@ -1527,11 +1553,34 @@ def build_context(report: PeriodReport) -> dict[str, object]:
             report.pledge_pct,
             threshold,
         ),
+        # the spend mix over time
+        _trend_chart(
+            trend,
+            report.period,
+            "spend_sme_pct",
+            "%",
+            "line",
+            "Share of spend with SMEs",
+            None,
+            threshold,
+            "trend-sme",
+        ),
+        _trend_chart(
+            trend,
+            report.period,
+            "spend_local_pct",
+            "%",
+            "line",
+            "Share of spend with local suppliers",
+            None,
+            threshold,
+            "trend-local",
+        ),
     ]
     workforce = _workforce_context(report, workforce_headline, trend, previous_hidden)
     targets = _targets_context(report)
     measures = _measures_context(report)
-    social_value = _social_value_context(report)
+    social_value = _social_value_context(report, trend)
 
     glossary_terms = list(GLOSSARY)
     source_ids = sorted(set(report.source_submission_ids))
