@@ -1,4 +1,5 @@
-"""Chase members' returns daily: a reminder before the due date, an overdue notice after it.
+"""Chase members' returns daily: a reminder before the due date, an overdue notice after it; and
+retry feedback e-mails that failed because the mail server was down.
 
 At most one e-mail per member per day, listing everything that member still owes; sent chasers are
 recorded in the warehouse (`member_emails`), so re-running a day's run sends nothing new. Runs only
@@ -43,7 +44,14 @@ def anchor_chasers() -> None:
         context = get_current_context()
         return send_chasers(network_from_context(context), chase_day(context))
 
+    @task
+    def resend_failed_feedback() -> list[dict]:
+        from pipeline.feedback_email import resend_failed_feedback
+
+        return resend_failed_feedback(network_from_context(get_current_context()))
+
     send_chasers()
+    resend_failed_feedback()
 
 
 anchor_chasers()

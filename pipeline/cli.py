@@ -453,8 +453,10 @@ def chase(
     config: ConfigOption = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Chase as on this day (YYYY-MM-DD).")] = None,
 ) -> None:
-    """E-mail members whose returns are due soon or overdue (at most once per member per day)."""
+    """E-mail members whose returns are due soon or overdue (at most once per member per day), and
+    retry feedback e-mails that failed."""
     from pipeline.chasers import send_chasers
+    from pipeline.feedback_email import resend_failed_feedback
 
     network = _network(config)
     if not network.cfg.email_enabled:
@@ -464,7 +466,10 @@ def chase(
         out.print(f"{r['member_id']}: {r['kind']} about {r['returns']} - {r['status']}")
     if not results:
         out.print("Nobody to chase today.")
-    if any(r["status"] == "failed" for r in results):
+    retried = resend_failed_feedback(network)
+    for r in retried:
+        out.print(f"{r['member_id']}: feedback e-mail retried - {r['status']}")
+    if any(r["status"] == "failed" for r in [*results, *retried]):
         raise typer.Exit(1)
 
 

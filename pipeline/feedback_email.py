@@ -11,9 +11,13 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from sqlalchemy import select
+
 from pipeline.mailer import MemberMail, deliver
 from pipeline.runtime import Network
 from transforms.return_types import RETURN_TYPES
+from warehouse.emails import emails
+from warehouse.schema import submissions
 
 SUBJECT_PREFIX = {
     "accepted": "Accepted",
@@ -34,8 +38,13 @@ def feedback_subject(network_name: str, submission: dict[str, Any]) -> str:
     )
 
 
-def email_feedback(network: Network, submission: dict[str, Any], feedback_path: str | None) -> str:
-    """Send the feedback for one processed file; returns the delivery status (see ``mailer.deliver``)."""
+def email_feedback(
+    network: Network, submission: dict[str, Any], feedback_path: str | None, key: str | None = None
+) -> str:
+    """Send the feedback for one processed file; returns the delivery status (see ``mailer.deliver``).
+
+    ``key`` is the ledger key of an earlier, failed attempt being retried.
+    """
     if not network.cfg.email_enabled or not feedback_path:
         return "disabled"
     member = network.cfg.member(submission["member_id"])
@@ -49,7 +58,7 @@ def email_feedback(network: Network, submission: dict[str, Any], feedback_path: 
         attachments[f"{stem}-problems.csv"] = network.bucket.read(problems_path)
     name_digest = hashlib.sha1(f"{member.id}/{submission['file_name']}".encode()).hexdigest()[:12]
     mail = MemberMail(
-        key=f"feedback/{submission['submission_id']}/{name_digest}",
+        key=key or f"feedback/{submission['submission_id']}/{name_digest}",
         kind="feedback",
         member_id=member.id,
         to=member.contact_email,
@@ -59,3 +68,37 @@ def email_feedback(network: Network, submission: dict[str, Any], feedback_path: 
         attachments=attachments,
     )
     return deliver(network, mail)
+
+
+MAX_ATTEMPTS = 5
+
+
+def resend_failed_feedback(network: Network) -> list[dict[str, Any]]:
+    """Retry feedback e-mails that failed (the mail server was down when the file was processed).
+
+    The message is rebuilt from the submission and its feedback page in the bucket, under the failed
+    attempt's ledger key, so a retry that succeeds is recorded there and never sent twice. After
+    ``MAX_ATTEMPTS`` a message is left failed, for someone to look at the ledger's error.
+    """
+    if not network.cfg.email_enabled:
+        return []
+    results = []
+    for row in emails(network.engine, kind="feedback", status="failed"):
+        if row["attempts"] >= MAX_ATTEMPTS:
+            continue
+        submission_id = row["key"].split("/")[1]
+        with network.engine.connect() as conn:
+            stored = (
+                conn.execute(select(submissions).where(submissions.c.submission_id == submission_id))
+                .mappings()
+                .first()
+            )
+        if (
+            stored is None
+            or not stored["feedback_path"]
+            or not network.bucket.exists(stored["feedback_path"])
+        ):
+            continue
+        status = email_feedback(network, dict(stored), stored["feedback_path"], key=row["key"])
+        results.append({"key": row["key"], "member_id": row["member_id"], "status": status})
+    return results

@@ -100,6 +100,45 @@ def test_mail_server_down_never_loses_the_file_and_is_logged_and_recorded(  # ty
     assert any(CONTACT in r.getMessage() and "failed" in r.getMessage() for r in caplog.records)
 
 
+def test_failed_feedback_is_retried_once_the_mail_server_is_back(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch: pytest.MonkeyPatch, mailbox
+) -> None:
+    from pipeline.feedback_email import resend_failed_feedback
+
+    with monkeypatch.context() as down:
+        down.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nobody listening
+        network = _network(tmp_path)
+        network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.csv", ONE_BAD_ROW.encode())
+        [outcome] = ingest(network)
+        assert outcome["email"] == "failed"
+        assert [r["status"] for r in resend_failed_feedback(network)] == ["failed"]  # still down
+    assert mailbox.received == []
+
+    [retry] = resend_failed_feedback(network)  # the server is back (the mailbox fixture's connection)
+    assert retry["status"] == "sent"
+    [message] = mailbox.to(CONTACT)
+    assert "Accepted with 1 row(s) to check" in message["Subject"]
+    assert "spend_2025-26-Q2-problems.csv" in _attachments(message)
+    [row] = emails(network.engine)
+    assert (row["status"], row["attempts"]) == ("sent", 3)
+    assert resend_failed_feedback(network) == [] and len(mailbox.received) == 1  # never twice
+
+
+def test_a_message_that_keeps_failing_is_given_up_after_a_few_attempts(  # type: ignore[no-untyped-def]
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.feedback_email import MAX_ATTEMPTS, resend_failed_feedback
+
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nobody listening
+    network = _network(tmp_path)
+    network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.csv", ONE_BAD_ROW.encode())
+    ingest(network)
+    retries = [resend_failed_feedback(network) for _ in range(MAX_ATTEMPTS + 2)]
+    assert [len(r) for r in retries] == [1] * (MAX_ATTEMPTS - 1) + [0, 0, 0]
+    [row] = emails(network.engine)
+    assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+
+
 def test_no_mail_when_the_network_has_no_email_configured(tmp_path, mailbox) -> None:  # type: ignore[no-untyped-def]
     network = _network(tmp_path, email=False)
     network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.csv", ONE_BAD_ROW.encode())
