@@ -69,6 +69,21 @@ def _submission(
 
 
 def _facts_total(engine) -> tuple[int, Decimal | None]:  # type: ignore[no-untyped-def]
+    """Count and sum of the spend facts, after checking every fact belongs to an accepted submission.
+
+    The fact tables have no foreign key (migration 0006), so the loads must keep this themselves.
+    """
+    with engine.connect() as conn:
+        stray = conn.execute(
+            select(func.count())
+            .select_from(fact_spend)
+            .where(
+                fact_spend.c.submission_id.not_in(
+                    select(submissions.c.submission_id).where(submissions.c.status == "accepted")
+                )
+            )
+        ).scalar()
+    assert stray == 0, f"{stray} facts without an accepted submission"
     with engine.connect() as conn:
         count, total = conn.execute(select(func.count(), func.sum(fact_spend.c.amount_gbp))).one()
     return count, None if total is None else Decimal(str(total)).quantize(Decimal("0.01"))
@@ -208,3 +223,20 @@ def test_tasks_starting_together_can_all_sync_members_and_periods(warehouse_url:
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(members)).scalar() == 20
         assert conn.execute(select(func.count()).select_from(periods)).scalar() == 1
+
+
+def test_upgrading_to_facts_without_foreign_keys_keeps_the_facts(warehouse_url: str) -> None:
+    from alembic import command
+
+    from warehouse.db import alembic_config
+
+    engine = make_engine(warehouse_url)
+    with engine.begin() as connection:
+        config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0005")
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    migrate(engine)
+    assert _facts_total(engine) == (2, Decimal("300.00"))
+    load.record_submission(engine, _submission("b" * 16, T0 + timedelta(days=1)), _facts("b" * 16, [7]))
+    assert _facts_total(engine) == (1, Decimal("7.00"))

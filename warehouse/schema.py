@@ -9,7 +9,6 @@ from sqlalchemy import (
     Date,
     DateTime,
     Float,
-    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -98,7 +97,7 @@ submissions = Table(
 fact_spend = Table(
     "fact_spend",
     metadata,
-    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("submission_id", String(16), primary_key=True),  # no foreign key: see migration 0006
     Column("row_number", BigInteger, primary_key=True),
     Column("member_id", String(64), nullable=False),
     Column("period", String(12), nullable=False),
@@ -123,7 +122,7 @@ fact_spend = Table(
 fact_workforce = Table(
     "fact_workforce",
     metadata,
-    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("submission_id", String(16), primary_key=True),  # no foreign key: see migration 0006
     Column("row_number", BigInteger, primary_key=True),
     Column("member_id", String(64), nullable=False),
     Column("period", String(12), nullable=False),
@@ -179,7 +178,7 @@ member_emails = Table(
 fact_measure = Table(
     "fact_measure",
     metadata,
-    Column("submission_id", String(16), ForeignKey("submissions.submission_id"), primary_key=True),
+    Column("submission_id", String(16), primary_key=True),  # no foreign key: see migration 0006
     Column("row_number", BigInteger, primary_key=True),
     Column("member_id", String(64), nullable=False),
     Column("period", String(12), nullable=False),
