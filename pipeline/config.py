@@ -153,6 +153,8 @@ class Email(_Strict):
     # Airflow connection (e.g. AIRFLOW_CONN_SMTP_DEFAULT); the CLI reads the same connection.
     smtp_conn_id: str = "smtp_default"
     remind_days_before_due: int = Field(7, ge=0, le=90)
+    # Told by e-mail when a DAG task fails after its retries.
+    engineers: list[str] = []
     # Overdue returns are chased until this many days after their due date.
     chase_overdue_for_days: int = Field(90, ge=0, le=730)
 

@@ -13,7 +13,8 @@ log = logging.getLogger("anchor.orchestration")
 
 
 def tell_engineers(context: dict[str, Any]) -> None:
-    """Failure callback: one clear line in the task log (and the scheduler's) naming what failed and where."""
+    """Failure callback: one clear line in the task log naming what failed and where, and an e-mail to
+    the network's ``[email] engineers`` when e-mail is on."""
     ti = context.get("task_instance") or context.get("ti")
     log.error(
         "anchor-pipeline task failed: dag=%s task=%s run=%s try=%s error=%s",
@@ -23,6 +24,12 @@ def tell_engineers(context: dict[str, Any]) -> None:
         getattr(ti, "try_number", "?"),
         context.get("exception"),
     )
+    try:
+        from pipeline.alerts import email_engineers
+
+        email_engineers(context)
+    except Exception as exc:  # never let the alert hide the task's own error
+        log.error("could not e-mail the data engineers: %s", exc)
 
 
 DEFAULT_ARGS: dict[str, Any] = {

@@ -23,7 +23,7 @@ from pipeline.config import PROJECT_ROOT
 from pipeline.ingest import BucketUnreachable, ingest, process_file, scan_incoming
 from pipeline.runtime import open_network
 from tests.conftest import write_config
-from tests.servers import free_port, use_s3
+from tests.servers import enable_email, free_port, use_s3
 from warehouse.schema import fact_spend, submissions
 
 GOOD = (
@@ -33,6 +33,7 @@ GOOD = (
 )
 NEWER = GOOD + "03/08/2025,Meridian Catering PLC,99.50,T3\n"
 MEMBER = "kingsbridge-council"
+ENGINEERS = "data-engineering@cityhall.example.org"
 
 
 def _facts(network) -> tuple[int, Decimal]:  # type: ignore[no-untyped-def]
@@ -181,7 +182,7 @@ def test_a_file_modified_within_the_settle_time_is_left_for_the_next_run(
 # -- bucket unreachable --------------------------------------------------------------------------------
 @pytest.mark.airflow
 def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(  # type: ignore[no-untyped-def]
-    s3_bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    s3_bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mailbox
 ) -> None:
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db as airflow_db
@@ -192,7 +193,7 @@ def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(
     use_s3(monkeypatch, s3_bucket)
     s3_bucket.put(f"london/bucket/incoming/{MEMBER}/spend_2025-26-Q2.csv", GOOD.encode())
     before = s3_bucket.list_keys()
-    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db")
+    config = enable_email(write_config(tmp_path, f"sqlite:///{tmp_path}/w.db"), engineers=[ENGINEERS])
     closed = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", closed)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
@@ -213,3 +214,8 @@ def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(
     tries = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
     assert tries["refresh_supplier_register"] == (TaskInstanceState.FAILED, 3)
     assert s3_bucket.list_keys() == before  # nothing archived, answered or removed
+    # The data engineers are told once, after the last try, with the error and what to do next.
+    [alert] = mailbox.to(ENGINEERS)
+    assert "anchor_ingest.refresh_supplier_register failed" in alert["Subject"]
+    body = alert.get_body(("plain",)).get_content()
+    assert "Try: 3" in body and "Could not" in body and "Nothing was lost" in body
