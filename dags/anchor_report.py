@@ -1,8 +1,9 @@
 """Issue the City Hall report: HTML, PDF and Excel to the bucket and the outbox, e-mailed to the
 network's report recipients when e-mail is on, and recorded in ``issued_reports``.
 
-Runs daily: it reports the latest quarter whose returns are due (or the `period` param, on demand),
-and issues nothing when the report is unchanged since it was last issued for that period.
+Runs daily: it reports the latest quarter whose returns are due, and the financial year once its
+fourth quarter is due (or the `period` param, on demand), and issues nothing when a report is
+unchanged since it was last issued for that period.
 """
 
 from __future__ import annotations
@@ -44,15 +45,19 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
 )
 def anchor_report() -> None:
     @task
-    def issue_report() -> dict:
+    def issue_report() -> list[dict]:
         from datetime import date
 
+        from pipeline.report_issue import issue_due_reports
         from pipeline.report_issue import issue_report as issue
 
         context = get_current_context()
         params = context["params"]
         as_of = date.fromisoformat(params["as_of"]) if params.get("as_of") else None
-        return issue(network_from_context(context), params.get("period") or None, today=as_of)
+        network = network_from_context(context)
+        if params.get("period"):
+            return [issue(network, params["period"], today=as_of)]
+        return issue_due_reports(network, as_of)
 
     issue_report()
 

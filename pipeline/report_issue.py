@@ -54,6 +54,21 @@ def latest_due_period(network: Network, today: date) -> str | None:
     return None
 
 
+def due_reports(network: Network, today: date) -> list[str]:
+    """What the daily run issues: the latest due quarter and, once a year's fourth quarter is due, the year."""
+    quarter = latest_due_period(network, today)
+    if quarter is None:
+        return []
+    period = Period.parse(quarter)
+    return [quarter, period.financial_year.key] if period.quarter == 4 else [quarter]
+
+
+def issue_due_reports(network: Network, today: date | None = None) -> list[dict[str, Any]]:
+    """Issue every report that is due (each only when its content changed since it was last issued)."""
+    today = today or datetime.now(UTC).date()
+    return [issue_report(network, key, today) for key in due_reports(network, today)]
+
+
 def _has_accepted_returns(network: Network, period: str) -> bool:
     keys = [period, *(p.key for p in Period.parse(period).quarters())]
     with network.engine.connect() as conn:

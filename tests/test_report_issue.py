@@ -22,7 +22,14 @@ from sqlalchemy import select
 
 from pipeline.config import EXAMPLE_CONFIG
 from pipeline.report import build_period_report
-from pipeline.report_issue import headline_figures, issue_report, issued, latest_due_period
+from pipeline.report_issue import (
+    due_reports,
+    headline_figures,
+    issue_due_reports,
+    issue_report,
+    issued,
+    latest_due_period,
+)
 from pipeline.report_pdf import ChromiumError, html_to_pdf, screenshot
 from pipeline.returns_tracker import due_date
 from pipeline.runtime import Network, open_network
@@ -401,6 +408,23 @@ def test_scheduled_run_reports_the_latest_quarter_whose_returns_are_due(network:
     assert latest.key == PERIOD and due < today <= following
     assert latest_due_period(network, due) == latest.previous().key
     assert latest_due_period(network, due + timedelta(days=1)) == PERIOD
+
+
+def test_the_year_report_is_due_with_its_fourth_quarter(network: Network) -> None:
+    from datetime import timedelta
+
+    q4 = Period.parse("2026-27-Q4")
+    q4_due = max(due_date(network.cfg, rt, q4) for rt in network.cfg.returns)
+    assert due_reports(network, q4_due) == ["2026-27-Q3"]
+    assert due_reports(network, q4_due + timedelta(days=1)) == ["2026-27-Q4", "2026-27"]
+    # Issued from the same warehouse: the year's report is built from the quarters received so far.
+    outcomes = issue_due_reports(network, q4_due + timedelta(days=1))
+    assert [(o["period"], o["status"]) for o in outcomes] == [
+        ("2026-27-Q4", "no data"),
+        ("2026-27", "issued"),
+    ]
+    [record] = issued(network)
+    assert record["period"] == "2026-27"
 
 
 @pytest.mark.airflow
