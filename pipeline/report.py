@@ -18,6 +18,10 @@ from sqlalchemy import select
 
 from pipeline.runtime import Network
 from reports.model import (
+    MEMBER_COLUMNS,
+    SECTOR_SPEND_COLUMNS,
+    SECTOR_WORKFORCE_COLUMNS,
+    WORKFORCE_MEMBER_COLUMNS,
     KpiFigure,
     MeasureRow,
     MemberRow,
@@ -49,28 +53,6 @@ WORKFORCE_HEADLINE = (
     "local_employment_pct",
     "staff_direct",
     "staff_contractor",
-)
-WORKFORCE_MEMBER_COLUMNS = (
-    "staff_direct",
-    "staff_contractor",
-    "lw_paid_pct_direct",
-    "lw_paid_pct_contractor",
-    "lw_uplifts",
-    "lw_uplift_annual_gbp",
-    "apprentices",
-    "apprentice_starts",
-    "local_employment_pct",
-)
-SECTOR_SPEND_COLUMNS = ("spend_total", "spend_sme_pct", "spend_local_pct", "spend_small_or_diverse_pct")
-SECTOR_WORKFORCE_COLUMNS = ("lw_paid_pct", "lw_uplifts", "apprentices")
-MEMBER_COLUMNS = (
-    "spend_total",
-    "spend_sme_pct",
-    "spend_local_pct",
-    "spend_vcse",
-    "spend_diverse",
-    "spend_small_or_diverse_pct",
-    "spend_unknown_size_pct",
 )
 
 

@@ -12,6 +12,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
+# Which KPI codes the report's tables carry (the builder fills them, the page and the workbook show them).
+MEMBER_COLUMNS = (
+    "spend_total",
+    "spend_sme_pct",
+    "spend_local_pct",
+    "spend_vcse",
+    "spend_diverse",
+    "spend_small_or_diverse_pct",
+    "spend_unknown_size_pct",
+)
+WORKFORCE_MEMBER_COLUMNS = (
+    "staff_direct",
+    "staff_contractor",
+    "lw_paid_pct_direct",
+    "lw_paid_pct_contractor",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+    "apprentices",
+    "apprentice_starts",
+    "local_employment_pct",
+)
+SECTOR_SPEND_COLUMNS = ("spend_total", "spend_sme_pct", "spend_local_pct", "spend_small_or_diverse_pct")
+SECTOR_WORKFORCE_COLUMNS = ("lw_paid_pct", "lw_uplifts", "apprentices")
+
 
 @dataclass(frozen=True)
 class KpiFigure:

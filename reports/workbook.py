@@ -14,7 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reports.format import return_type_label, sector_label, target_status_label
-from reports.model import KpiFigure, PeriodReport
+from reports.model import (
+    MEMBER_COLUMNS,
+    SECTOR_SPEND_COLUMNS,
+    SECTOR_WORKFORCE_COLUMNS,
+    WORKFORCE_MEMBER_COLUMNS,
+    KpiFigure,
+    PeriodReport,
+)
 
 FORMATS = {
     "GBP": '"£"#,##0.00',
@@ -24,35 +31,6 @@ FORMATS = {
 NUMBER = "#,##0.##"
 DATETIME = "yyyy-mm-dd hh:mm"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-MEMBER_COLUMNS = (
-    "spend_total",
-    "spend_sme_pct",
-    "spend_local_pct",
-    "spend_vcse",
-    "spend_diverse",
-    "spend_small_or_diverse_pct",
-    "spend_unknown_size_pct",
-)
-SECTOR_COLUMNS = (
-    "spend_total",
-    "spend_sme_pct",
-    "spend_local_pct",
-    "spend_small_or_diverse_pct",
-    "lw_paid_pct",
-    "lw_uplifts",
-    "apprentices",
-)
-WORKFORCE_MEMBER_COLUMNS = (
-    "staff_direct",
-    "staff_contractor",
-    "lw_paid_pct_direct",
-    "lw_paid_pct_contractor",
-    "lw_uplifts",
-    "lw_uplift_annual_gbp",
-    "apprentices",
-    "apprentice_starts",
-    "local_employment_pct",
-)
 SHEETS = (
     "Headline",
     "Members",
@@ -158,7 +136,11 @@ def period_report_workbook(report: PeriodReport) -> bytes:
             ]
         )
 
-    sector_codes = [c for c in SECTOR_COLUMNS if any(c in row.values for row in report.sectors)]
+    sector_codes = [
+        c
+        for c in (*SECTOR_SPEND_COLUMNS, *SECTOR_WORKFORCE_COLUMNS)
+        if any(c in row.values for row in report.sectors)
+    ]
     sectors = _Sheet(
         wb,
         "Sectors",

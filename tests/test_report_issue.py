@@ -34,9 +34,9 @@ from pipeline.report_pdf import ChromiumError, html_to_pdf, screenshot
 from pipeline.returns_tracker import due_date
 from pipeline.runtime import Network, open_network
 from reports.format import format_gbp, format_pct
-from reports.model import PeriodReport
+from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
-from reports.workbook import MEMBER_COLUMNS, SHEETS, WORKFORCE_MEMBER_COLUMNS, period_report_workbook
+from reports.workbook import SHEETS, period_report_workbook
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
 from tests.servers import enable_email
 from transforms.periods import Period
