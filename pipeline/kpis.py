@@ -14,7 +14,7 @@ from transforms.periods import Period
 from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
 from transforms.workforce_kpis import WORKFORCE_FLOWS, workforce_kpis
 from transforms.year_to_date import flows_to_date
-from warehouse.schema import fact_measure, fact_spend, fact_workforce, kpi_value, suppliers, target
+from warehouse.schema import fact_measure, fact_workforce, kpi_value, spend_by_supplier, suppliers, target
 
 
 def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
@@ -22,7 +22,7 @@ def spend_by_supplier_profile(network: Network) -> pd.DataFrame:
 
     The register is matched on supplier id first, then on the normalised name.
     """
-    f = fact_spend
+    f = spend_by_supplier
     by_id = suppliers.alias("by_id")
     by_name = suppliers.alias("by_name")
     profile = {

@@ -185,3 +185,44 @@ def test_classify_spend_splits_each_row_into_amount_columns() -> None:
     assert classified["vcse"].tolist() == [0, 0, 200, 0]
     assert classified["small_or_diverse"].tolist() == [1000, 500, 200, 0]
     assert classified["total"].tolist() == [1000, 500, 200, 300]
+
+
+def test_spend_by_supplier_sums_each_supplier_profile_once() -> None:
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    from transforms.spend import SPEND_FACT_SCHEMA, spend_by_supplier
+
+    rows = [
+        # (name key, size, vcse, amount)
+        ("acme", "small", None, "10.00"),
+        ("acme", "small", None, "5.50"),
+        ("acme", "small", True, "1.00"),  # the line says VCSE: another profile
+        (None, None, None, "2.25"),  # a line without a name key still counts, in its own group
+        (None, None, None, "0.75"),
+    ]
+    n = len(rows)
+    columns = {field.name: [None] * n for field in SPEND_FACT_SCHEMA}
+    columns.update(
+        submission_id=["s1"] * n,
+        row_number=list(range(2, n + 2)),
+        member_id=["m1"] * n,
+        period=["2025-26-Q2"] * n,
+        supplier_name=["x"] * n,
+        supplier_name_key=[r[0] for r in rows],
+        supplier_size=[r[1] for r in rows],
+        is_vcse=[r[2] for r in rows],
+        amount_gbp=[Decimal(r[3]) for r in rows],
+        spend_tier=["direct"] * n,
+    )
+    summed = spend_by_supplier(pa.table(columns, schema=SPEND_FACT_SCHEMA)).to_pylist()
+    assert [
+        (r["line_group"], r["supplier_name_key"], r["is_vcse"], r["amount_gbp"], r["lines"]) for r in summed
+    ] == [
+        (1, "acme", None, Decimal("15.50"), 2),
+        (2, "acme", True, Decimal("1.00"), 1),
+        (3, None, None, Decimal("3.00"), 2),
+    ]
+    assert {r["submission_id"] for r in summed} == {"s1"}
+    assert sum(r["lines"] for r in summed) == n

@@ -225,18 +225,43 @@ def test_tasks_starting_together_can_all_sync_members_and_periods(warehouse_url:
         assert conn.execute(select(func.count()).select_from(periods)).scalar() == 1
 
 
-def test_upgrading_to_facts_without_foreign_keys_keeps_the_facts(warehouse_url: str) -> None:
+def test_upgrading_an_older_warehouse_keeps_its_facts_and_sums_them_by_supplier(warehouse_url: str) -> None:
+    """From 0005 (facts with foreign keys, no spend_by_supplier) to head, with data in it."""
     from alembic import command
+    from sqlalchemy import insert
 
     from warehouse.db import alembic_config
+    from warehouse.schema import spend_by_supplier
 
     engine = make_engine(warehouse_url)
     with engine.begin() as connection:
         config = alembic_config(str(engine.url.render_as_string(hide_password=False)))
         config.attributes["connection"] = connection
         command.upgrade(config, "0005")
-    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    with engine.begin() as conn:  # what a 0005 load wrote: the audit row and the facts
+        conn.execute(insert(submissions).values(**_submission("a" * 16, T0)))
+        facts = _facts("a" * 16, [100, 200, 5], ["A Ltd", "B Ltd", "A Ltd"])
+        facts = facts.set_column(
+            facts.schema.get_field_index("supplier_name_key"), "supplier_name_key", pa.array(["a", "b", "a"])
+        )
+        facts = facts.set_column(facts.schema.get_field_index("is_vcse"), "is_vcse", pa.nulls(3, pa.bool_()))
+        load.bulk_insert(conn, fact_spend, facts)
     migrate(engine)
-    assert _facts_total(engine) == (2, Decimal("300.00"))
+    assert _facts_total(engine) == (3, Decimal("305.00"))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                spend_by_supplier.c.line_group, spend_by_supplier.c.amount_gbp, spend_by_supplier.c.lines
+            ).order_by(spend_by_supplier.c.line_group)
+        ).all()
+    assert [(g, Decimal(str(a)).quantize(Decimal("0.01")), n) for g, a, n in rows] == [
+        (1, Decimal("105.00"), 2),  # A Ltd's two lines, numbered from its first line
+        (2, Decimal("200.00"), 1),
+    ]
+    # Loads after the upgrade supersede as before, facts and sums together.
     load.record_submission(engine, _submission("b" * 16, T0 + timedelta(days=1)), _facts("b" * 16, [7]))
     assert _facts_total(engine) == (1, Decimal("7.00"))
+    with engine.connect() as conn:
+        assert conn.execute(select(spend_by_supplier.c.submission_id).distinct()).scalars().all() == [
+            "b" * 16
+        ]

@@ -82,6 +82,42 @@ def spend_facts(accepted: pd.DataFrame, submission_id: str, member_id: str, peri
     return to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
 
 
+SUPPLIER_PROFILE = (
+    "member_id",
+    "period",
+    "spend_tier",
+    "supplier_id",
+    "supplier_name_key",
+    "supplier_size",
+    "is_vcse",
+    "is_diverse_owned",
+    "postcode_area",
+    "postcode_district",
+)
+
+
+def spend_by_supplier(facts: pa.Table) -> pa.Table:
+    """A submission's spend summed per supplier as the return described it (id, name, flags, postcode).
+
+    The spend KPIs only need these sums (the supplier register is joined at KPI time, so a new
+    register still re-classifies everything); reading about 40 groups per 1,000 lines instead of
+    every line keeps the KPI step's cost from growing with the lines in the warehouse.
+    """
+    grouped = facts.group_by(list(SUPPLIER_PROFILE), use_threads=False).aggregate(
+        [("amount_gbp", "sum"), ("row_number", "count")]
+    )
+    count = grouped.num_rows
+    submission = facts.column("submission_id")[0].as_py() if facts.num_rows else None
+    columns = {
+        "submission_id": pa.array([submission] * count, pa.string()),
+        "line_group": pa.array(range(1, count + 1), pa.int32()),
+        **{key: grouped.column(key) for key in SUPPLIER_PROFILE},
+        "amount_gbp": grouped.column("amount_gbp_sum").cast(pa.decimal128(16, 2)),
+        "lines": grouped.column("row_number_count").cast(pa.int32()),
+    }
+    return pa.table(columns)
+
+
 def supplier_register(raw: pd.DataFrame) -> pa.Table:
     """The core team's register, typed; a name shared by two entries is not used for matching."""
     frame = raw.rename(columns=str.strip).astype("string")

@@ -14,7 +14,18 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
 
-from warehouse.schema import FACT_TABLES, members, periods, reference_files, submissions, suppliers
+from transforms.spend import spend_by_supplier
+from warehouse.schema import (
+    FACT_SUMMARIES,
+    FACT_TABLES,
+    members,
+    periods,
+    reference_files,
+    submissions,
+    suppliers,
+)
+
+SUMMARISE = {"spend": spend_by_supplier}
 
 
 def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
@@ -106,6 +117,9 @@ def record_submission(
                 older = conn.execute(select(submissions.c.submission_id).where(same_return)).scalars().all()
                 if older:
                     conn.execute(delete(fact_table).where(fact_table.c.submission_id.in_(older)))
+                    summary = FACT_SUMMARIES.get(record["return_type"])
+                    if summary is not None:
+                        conn.execute(delete(summary).where(summary.c.submission_id.in_(older)))
                     conn.execute(
                         update(submissions)
                         .where(submissions.c.submission_id.in_(older))
@@ -114,6 +128,9 @@ def record_submission(
         conn.execute(insert(submissions).values(**record))
         if record["status"] == "accepted" and facts is not None:
             bulk_insert(conn, FACT_TABLES[record["return_type"]], facts)
+            if record["return_type"] in FACT_SUMMARIES:
+                summary = SUMMARISE[record["return_type"]](facts)
+                bulk_insert(conn, FACT_SUMMARIES[record["return_type"]], summary)
     return record
 
 

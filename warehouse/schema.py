@@ -119,6 +119,27 @@ fact_spend = Table(
     Index("ix_fact_spend_period_member", "period", "member_id"),
 )
 
+# fact_spend summed per submission and supplier profile (transforms.spend.spend_by_supplier), written
+# in the same transaction as the facts: what the spend KPIs read.
+spend_by_supplier = Table(
+    "spend_by_supplier",
+    metadata,
+    Column("submission_id", String(16), primary_key=True),
+    Column("line_group", Integer, primary_key=True, autoincrement=False),
+    Column("member_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("spend_tier", String(10), nullable=False),
+    Column("supplier_id", String(40)),
+    Column("supplier_name_key", String(300)),
+    Column("supplier_size", String(8)),
+    Column("is_vcse", Boolean),
+    Column("is_diverse_owned", Boolean),
+    Column("postcode_area", String(2)),
+    Column("postcode_district", String(4)),
+    Column("amount_gbp", Numeric(16, 2), nullable=False),
+    Column("lines", Integer, nullable=False),
+)
+
 fact_workforce = Table(
     "fact_workforce",
     metadata,
@@ -222,3 +243,5 @@ issued_reports = Table(
 )
 
 FACT_TABLES = {"spend": fact_spend, "workforce": fact_workforce, "measures": fact_measure}
+# Tables derived from a submission's facts, kept with them (written and superseded in the same transaction).
+FACT_SUMMARIES = {"spend": spend_by_supplier}
