@@ -7,6 +7,7 @@ accounting rows read = rows accepted + rows rejected is guaranteed by constructi
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -102,6 +103,16 @@ def _content_problems(
             first = values.groupby(values).transform(lambda s: s.index.min())
             first_rows = {int(r): int(f) for r, f in first.items()}
             rows = [r for r in rows if first_rows[r] != r]
+        expected: dict[int, str] = {}
+        if failure.pair_column:
+            # Say what the row's first value (a measure code) takes; a row whose first value is itself
+            # unknown has that problem reported by its own rule, so it is not reported twice.
+            allowed: dict[Any, list[str]] = {}
+            for first, second in failure.allowed_pairs:
+                allowed.setdefault(first, []).append(str(second))
+            firsts = {r: typed.at[r, failure.pair_column] for r in rows}
+            rows = [r for r in rows if firsts[r] in allowed]
+            expected = {r: " or ".join(allowed[firsts[r]]) for r in rows}
         if not rows:
             continue
         if return_type.columns[failure.column].personal:
@@ -112,10 +123,13 @@ def _content_problems(
             failure.reason_template.format(
                 value=v,
                 first_row=first_rows.get(r, ""),
+                pair_value=typed.at[r, failure.pair_column] if failure.pair_column else "",
+                expected=expected.get(r, ""),
                 period_start=period.start.strftime("%d/%m/%Y"),
                 period_end=period.end.strftime("%d/%m/%Y"),
                 **quoted,
             )
+            + _suggestion(v, failure.allowed_values)
             for r, v in zip(rows, shown, strict=True)
         ]
         frames.append(
@@ -130,6 +144,15 @@ def _content_problems(
             )
         )
     return pd.concat(frames, ignore_index=True) if frames else _empty_problems()
+
+
+def _suggestion(value: Any, allowed: tuple[Any, ...]) -> str:
+    """ " Did you mean 'x'?" for a value close to one of a set rule's values (a typo, a missing suffix)."""
+    choices = [str(a) for a in allowed]
+    if not choices or value in (None, PERSONAL_VALUE):
+        return ""
+    match = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.75)
+    return f" Did you mean '{match[0]}'?" if match else ""
 
 
 @dataclass(frozen=True)
@@ -149,7 +172,6 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
         suite_parameters={
             "measure_codes": sorted(catalogue),
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
-            "measure_unit_list": [f"{m.code}: {m.unit}" for m in sorted(cfg.measures, key=lambda m: m.code)],
         },
         extra_checks=lambda typed: measure_range_problems(typed, cfg.measures),
     )

@@ -28,6 +28,11 @@ class FailedExpectation:
     rows: list[int]
     reason_template: str
     keep_first: bool
+    # A pair rule (code and unit): the first column, and the allowed (first, second) pairs, so a reason
+    # can say what the second should have been for the row's first.
+    pair_column: str | None = None
+    allowed_pairs: tuple[tuple[Any, Any], ...] = ()
+    allowed_values: tuple[Any, ...] = ()  # a set rule's values, to suggest the nearest one
 
 
 def columns_of(expectation: dict[str, Any]) -> set[str]:
@@ -93,6 +98,13 @@ def _suite_frame(frame: pd.DataFrame, expectations: list[dict[str, Any]]) -> pd.
     return suite_frame
 
 
+def _resolved(value: Any, parameters: dict[str, Any]) -> Any:
+    """An expectation argument, with a ``{"$PARAMETER": name}`` reference replaced by its value."""
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return parameters.get(value["$PARAMETER"], ())
+    return value
+
+
 def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[FailedExpectation]:
     """Failed expectations with the frame index values (file line numbers) of their failing rows."""
     validation = _validation(return_type, tuple(frame.columns))
@@ -112,6 +124,8 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
                 f"expectation {outcome.expectation_config.type} crashed: {info.get('exception_message')}"
             )
         meta = outcome.expectation_config.meta or {}
+        kwargs = outcome.expectation_config.kwargs
+        pairs, values = (_resolved(kwargs.get(k) or (), parameters) for k in ("value_pairs_set", "value_set"))
         failures.append(
             FailedExpectation(
                 # A pair rule (code and unit) is reported on its second column, the one to correct.
@@ -121,6 +135,9 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
                 rows=[int(i) for i in outcome.result.get("unexpected_index_list") or []],
                 reason_template=meta.get("reason", outcome.expectation_config.type),
                 keep_first=bool(meta.get("keep_first")),
+                pair_column=kwargs.get("column_A"),
+                allowed_pairs=tuple(tuple(p) for p in pairs),
+                allowed_values=tuple(values),
             )
         )
     return failures

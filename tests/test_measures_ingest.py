@@ -48,13 +48,17 @@ def test_unknown_codes_and_wrong_units_are_rejected_with_the_valid_list(make_net
     network = make_network(f"sqlite:///{tmp_path}/w.db")
     network.bucket.write(
         "incoming/kingsbridge-council/measures_2026-27-Q1.csv",
-        (FIRST + "volunteer_hours,300,hours\nmentors_identified,4,kg\n").encode(),
+        (FIRST + "volunteer_hours,300,hours\nmentors_identified,4,kg\nmentor_trained,2,people\n").encode(),
     )
     [outcome] = ingest(network)
-    assert outcome["status"] == "quarantined" and outcome["rows_rejected"] == outcome["rows_read"] == 5
+    assert outcome["status"] == "quarantined" and outcome["rows_rejected"] == outcome["rows_read"] == 6
     feedback = network.bucket.read(outcome["feedback_path"].replace(".html", ".csv")).decode("utf-8-sig")
     assert "volunteer_hours" in feedback and "valid codes: carbon_literacy_trained" in feedback
-    assert "'kg' is not the unit of this measure" in feedback and "mentors_identified: people" in feedback
+    assert "'kg' is not the unit of mentors_identified: it is counted in people." in feedback
+    # An unknown code's unit is not reported as well: nothing can be said of it until the code is right.
+    assert "'hours' is not the unit" not in feedback
+    assert "Did you mean 'mentors_trained'?" in feedback  # a near miss gets the code it was close to
+    assert "volunteer_hours" in feedback and "Did you mean 'volunteer" not in feedback
 
 
 def test_targets_are_loaded_from_config_and_the_dropped_file(make_network, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
