@@ -10,7 +10,7 @@ import html
 import logging
 from typing import Any
 
-from pipeline.config import load_config
+from pipeline.config import NetworkConfig, load_config
 from pipeline.mailer import MemberMail, send_smtp
 
 log = logging.getLogger(__name__)
@@ -34,33 +34,46 @@ def failure_facts(context: dict[str, Any]) -> dict[str, str]:
 
 
 def email_engineers(context: dict[str, Any]) -> str:
-    """``sent``, ``disabled`` (no e-mail or no engineers configured) or ``failed``."""
+    """A failed task: ``sent``, ``disabled`` (no e-mail or no engineers configured) or ``failed``."""
     params = context.get("params") or {}
     try:
         cfg = load_config(params.get("config") or None)
     except Exception as exc:  # a broken config may be why the task failed
         log.error("could not read the network config to alert the data engineers: %s", exc)
         return "failed"
+    facts = failure_facts(context)
+    return tell(
+        cfg,
+        f"{facts['DAG']}.{facts['Task']} failed",
+        facts,
+        NEXT_STEPS,
+        key=f"alert/{facts['DAG']}/{facts['Task']}/{facts['Run']}/{facts['Try']}",
+    )
+
+
+def tell(cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, key: str) -> str:
+    """E-mail the network's data engineers one fact sheet: ``sent``, ``disabled`` or ``failed``."""
     if not cfg.email_enabled or not cfg.email.engineers:
         return "disabled"
-    facts = failure_facts(context)
-    subject = f"[{cfg.id}] anchor-pipeline: {facts['DAG']}.{facts['Task']} failed"
-    text = "\n".join([*(f"{k}: {v}" for k, v in facts.items()), "", NEXT_STEPS])
+    text = "\n".join([*(f"{k}: {v}" for k, v in facts.items()), "", next_steps])
     rows = "".join(
-        f"<tr><th scope='row' style='text-align:left;padding-right:12px'>{k}</th>"
+        f"<tr><th scope='row' style='text-align:left;padding-right:12px'>{html.escape(k)}</th>"
         f"<td>{html.escape(v)}</td></tr>"
         for k, v in facts.items()
     )
-    body = f"<!doctype html><html lang='en'><body><table>{rows}</table><p>{NEXT_STEPS}</p></body></html>"
+    body = (
+        f"<!doctype html><html lang='en'><body><table>{rows}</table>"
+        f"<p>{html.escape(next_steps)}</p></body></html>"
+    )
     mail = MemberMail(
-        key=f"alert/{facts['DAG']}/{facts['Task']}/{facts['Run']}/{facts['Try']}",
+        key=key,
         kind="alert",
         member_id=cfg.id,
         to=", ".join(cfg.email.engineers),
-        subject=subject,
+        subject=f"[{cfg.id}] anchor-pipeline: {what}",
         html=body,
         text=text,
-        about=f"{facts['DAG']}.{facts['Task']}",
+        about=what,
     )
     try:
         send_smtp(cfg.email, mail)

@@ -101,4 +101,29 @@ def resend_failed_feedback(network: Network) -> list[dict[str, Any]]:
             continue
         status = email_feedback(network, dict(stored), stored["feedback_path"], key=row["key"])
         results.append({"key": row["key"], "member_id": row["member_id"], "status": status})
+        if status == "failed" and row["attempts"] + 1 >= MAX_ATTEMPTS:
+            _give_up(network, row, dict(stored))
     return results
+
+
+def _give_up(network: Network, row: dict[str, Any], submission: dict[str, Any]) -> None:
+    """The last attempt failed: tell the data engineers, who can reach the member another way."""
+    from pipeline.alerts import tell
+
+    [latest] = emails(network.engine, key=row["key"])
+    tell(
+        network.cfg,
+        f"feedback to {row['member_id']} could not be delivered",
+        {
+            "Member": row["member_id"],
+            "Recipient": row["recipient"],
+            "File": submission["file_name"],
+            "Outcome": submission["status"],
+            "Attempts": str(latest["attempts"]),
+            "Last error": latest["error"] or "not recorded",
+        },
+        "The member has not been told the outcome of this file by e-mail; its feedback is in the bucket "
+        f"at {submission['feedback_path']}. Check the contact address in the network config, or send "
+        "the feedback another way.",
+        key=f"alert/{row['key']}",
+    )

@@ -117,6 +117,15 @@ class Mailbox:
     received: list[EmailMessage] = field(default_factory=list)
     recipients: list[list[str]] = field(default_factory=list)
 
+    # Addresses at this domain are refused at RCPT, as a real server refuses an unknown mailbox.
+    REFUSED_DOMAIN = "@bounce.example.org"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:  # type: ignore[no-untyped-def]
+        if address.endswith(self.REFUSED_DOMAIN):
+            return "550 5.1.1 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope) -> str:  # type: ignore[no-untyped-def]
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(message)  # type: ignore[arg-type]

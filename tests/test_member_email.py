@@ -124,19 +124,32 @@ def test_failed_feedback_is_retried_once_the_mail_server_is_back(  # type: ignor
     assert resend_failed_feedback(network) == [] and len(mailbox.received) == 1  # never twice
 
 
-def test_a_message_that_keeps_failing_is_given_up_after_a_few_attempts(  # type: ignore[no-untyped-def]
-    tmp_path, monkeypatch: pytest.MonkeyPatch
+def test_a_message_that_keeps_failing_is_given_up_and_the_engineers_are_told(  # type: ignore[no-untyped-def]
+    tmp_path, mailbox
 ) -> None:
     from pipeline.feedback_email import MAX_ATTEMPTS, resend_failed_feedback
 
-    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nobody listening
-    network = _network(tmp_path)
+    engineers = "data-engineering@cityhall.example.org"
+    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db")
+    bounced = f"old.contact{mailbox.REFUSED_DOMAIN}"
+    config.write_text(config.read_text(encoding="utf-8").replace(CONTACT, bounced), encoding="utf-8")
+    network = open_network(enable_email(config, engineers=[engineers]))
     network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.csv", ONE_BAD_ROW.encode())
-    ingest(network)
+    [outcome] = ingest(network)
+    assert outcome["email"] == "failed"  # the server refused the address
+
     retries = [resend_failed_feedback(network) for _ in range(MAX_ATTEMPTS + 2)]
     assert [len(r) for r in retries] == [1] * (MAX_ATTEMPTS - 1) + [0, 0, 0]
     [row] = emails(network.engine)
     assert (row["status"], row["attempts"]) == ("failed", MAX_ATTEMPTS)
+    assert "No such mailbox" in row["error"]
+    # Told once, when the last attempt failed: who, which file, the error, what to do.
+    [alert] = mailbox.to(engineers)
+    assert "feedback to kingsbridge-council could not be delivered" in alert["Subject"]
+    body = alert.get_body(("plain",)).get_content()
+    assert bounced in body and "spend_2025-26-Q2.csv" in body and "No such mailbox" in body
+    assert f"Attempts: {MAX_ATTEMPTS}" in body and outcome["feedback_path"] in body
+    assert mailbox.to(bounced) == []
 
 
 def test_no_mail_when_the_network_has_no_email_configured(tmp_path, mailbox) -> None:  # type: ignore[no-untyped-def]
