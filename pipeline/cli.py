@@ -141,6 +141,7 @@ def kpis(
 ) -> None:
     """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
     from pipeline.kpis import compute_kpis, read_kpis
+    from reports.format import format_quantity_exact
 
     key = _period(period)
     network = _network(config)
@@ -167,11 +168,8 @@ def kpis(
     table.add_column("member")
     table.add_column("value", justify="right")
     for r in records:
-        value = (
-            "-"
-            if r["value"] is None
-            else (f"£{r['value']:,.2f}" if r["unit"] == "GBP" else f"{r['value']:.1f}%")
-        )
+        # exact figures (pounds and pence, counts, a measure's own unit): this is the engineers' view
+        value = "-" if r["value"] is None else format_quantity_exact(r["value"], r["unit"])
         table.add_row(r["kpi"], r["member"] or "[bold]network[/]", value)
     out.print(table)
 

@@ -151,6 +151,26 @@ def test_ingest_then_kpis_json(tmp_path: Path) -> None:
     assert values[("spend_local_pct", None)] == pytest.approx(25)
     assert values[("spend_total", "kingsbridge-council")] == pytest.approx(400)
 
+    # A measure in its own unit, and the table of the same figures for people reading it.
+    (incoming / "kingsbridge-council" / "measures_2025-26-Q2.csv").write_text(
+        "Measure Code,Value\nmentees_matched,7\nco2e_saved_t,2.5\n"
+    )
+    assert runner.invoke(app, ["ingest", "--config", str(config)]).exit_code == 0
+    table = runner.invoke(
+        app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], terminal_width=200
+    )
+    lines = {
+        line.split("│")[1].strip() + "/" + line.split("│")[2].strip(): line
+        for line in table.stdout.splitlines()
+        if line.count("│") > 3
+    }
+    assert "£400.00" in lines["spend_total/network"] and "25%" in lines["spend_local_pct/network"]
+    assert "7 people" in lines["measure:mentees_matched/network"]
+    assert (
+        "2.5 tCO2e" in lines["measure:co2e_saved_t/network"]
+        and "%" not in lines["measure:co2e_saved_t/network"]
+    )
+
 
 def test_config_errors_name_the_file_and_exit_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
