@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline.config import ConfigError, NetworkConfig, load_config
@@ -40,7 +41,8 @@ PeriodOption = Annotated[
 
 
 def _fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]Error:[/] {message}", highlight=False, soft_wrap=True)
+    # escaped: messages quote config sections such as [email], which are not markup
+    err.print(f"[bold red]Error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -422,8 +424,8 @@ def status(
         print(json.dumps([r.as_json() for r in rows], indent=2))
         return
     table = Table(title=f"{network.cfg.name}: returns for {key}")
-    for column in ("member", "return", "period", "due", "status", "files", "rows loaded", "last received"):
-        table.add_column(column)
+    for column in ("member", "return", "due", "status", "files", "rows loaded", "last received"):
+        table.add_column(column, no_wrap=column in ("due", "last received"))
     colours = {
         "accepted": "green",
         "late": "yellow",
@@ -436,7 +438,6 @@ def status(
         table.add_row(
             r.member_name,
             r.return_type,
-            r.period,
             r.due_date.isoformat(),
             f"[{colours[r.status]}]{label}[/]",
             str(r.files),

@@ -178,3 +178,10 @@ def test_config_errors_name_the_file_and_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["kpis", "--period", "2025-26-Q2", "--config", str(bad)])
     assert result.exit_code == 2
     assert str(bad) in result.output and "Traceback" not in result.output
+
+
+def test_errors_quoting_config_sections_keep_their_brackets(tmp_path: Path) -> None:
+    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db")  # e-mail is off in the example network
+    result = runner.invoke(app, ["chase", "--config", str(config)])
+    assert result.exit_code == 1
+    assert "set [email] enabled = true in the config" in result.output
