@@ -97,8 +97,8 @@ def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
     for o in outcomes:
         colour = colours.get(o["status"], "white")
         table.add_row(
-            o["member_id"],
-            o["file_name"],
+            escape(o["member_id"]),
+            escape(o["file_name"]),
             f"[{colour}]{o['status']}[/]",
             str(o["rows_read"]),
             str(o["rows_loaded"]),
@@ -339,17 +339,23 @@ class _nullcontext:
 def _print_validation(file: Path, result: dict[str, Any]) -> None:
     if result["status"] == "accepted":
         out.print(
-            f"[bold green]Would be accepted:[/] {file.name}: {result['rows_accepted']} of {result['rows_read']} "
+            f"[bold green]Would be accepted:[/] {escape(file.name)}: {result['rows_accepted']} of {result['rows_read']} "
             f"rows would load (total £{result['accepted_total_gbp']:,.2f})."
         )
     else:
-        out.print(f"[bold red]Would be held back:[/] {file.name}: nothing would load.")
+        out.print(f"[bold red]Would be held back:[/] {escape(file.name)}: nothing would load.")
     if result["problems"]:
         table = Table(title=f"{len(result['problems'])} problem(s)")
         for column in ("row", "column", "value", "problem"):
             table.add_column(column, overflow="fold")
         for p in result["problems"][:50]:
-            table.add_row(str(p["row"] or ""), p["column"] or "", p["value"] or "", p["reason"])
+            # what a file holds is text, never markup: "[Draft] Ltd" must show as sent
+            table.add_row(
+                str(p["row"] or ""),
+                escape(p["column"] or ""),
+                escape(str(p["value"] or "")),
+                escape(p["reason"]),
+            )
         out.print(table)
         if len(result["problems"]) > 50:
             out.print(f"... and {len(result['problems']) - 50} more (use --json for all).")

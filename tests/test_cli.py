@@ -185,3 +185,13 @@ def test_errors_quoting_config_sections_keep_their_brackets(tmp_path: Path) -> N
     result = runner.invoke(app, ["chase", "--config", str(config)])
     assert result.exit_code == 1
     assert "set [email] enabled = true in the config" in result.output
+
+
+def test_values_that_look_like_markup_are_shown_as_sent(tmp_path: Path) -> None:
+    file = tmp_path / "spend.csv"
+    file.write_text("Payment Date,Supplier Name,Amount\n01/08/2025,A Ltd,[tbc]\n02/08/2025,B Ltd,10\n")
+    result = runner.invoke(
+        app, ["validate", str(file), "--return-type", "spend", "--period", "2025-26-Q2"], terminal_width=200
+    )
+    assert result.exit_code == 1  # one of two rows: over the tolerance
+    assert "│ [tbc] │" in result.stdout and "'[tbc]' is not an amount" in result.stdout
