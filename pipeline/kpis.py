@@ -75,7 +75,11 @@ def staff_snapshots(network: Network) -> pd.DataFrame:
         "home_postcode_area",
     ]
     with network.engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(select(*(w.c[c] for c in columns))).all(), columns=columns)
+        rows = conn.execute(select(*(w.c[c] for c in columns))).all()
+    # built column by column: pandas inspects every row of a list of rows (1.5 s for 200k)
+    frame = pd.DataFrame(
+        dict(zip(columns, zip(*rows, strict=True), strict=True)) if rows else {}, columns=columns
+    )
     for column in ("hourly_rate_gbp", "weekly_hours"):
         frame[column] = frame[column].astype("float64")
     for column in ("snapshot_date", "apprenticeship_start_date"):

@@ -161,11 +161,19 @@ def living_wage_uplifts(staff: pd.DataFrame) -> pd.DataFrame:
     ]
 
 
+def _map_distinct(values: pd.Series, fn) -> pd.Series:  # type: ignore[no-untyped-def]
+    """``values.map(fn)``, calling ``fn`` once per distinct value: snapshot dates repeat for every person."""
+    known = values.notna()
+    distinct = pd.unique(values[known])
+    lookup = pd.Series([fn(v) for v in distinct], index=distinct, dtype=object)
+    return values.map(lookup).where(known, fn(pd.NaT))
+
+
 def _member_counts(
     staff: pd.DataFrame, uplifts: pd.DataFrame, period_of, local_areas, local_districts
 ) -> pd.DataFrame:
     """Counts per member and period, where ``period_of`` maps a snapshot date to its period key."""
-    staff = staff.assign(period=staff["snapshot_date"].map(period_of))
+    staff = staff.assign(period=_map_distinct(staff["snapshot_date"], period_of))
     latest = staff.groupby(["member_id", "period"])["snapshot_date"].transform("max")
     stock = staff[staff["snapshot_date"] == latest]
     direct = stock["employment_basis"] == "direct"
@@ -196,10 +204,10 @@ def _member_counts(
     starts = staff[
         staff["is_apprentice"].fillna(False).astype(bool) & staff["apprenticeship_start_date"].notna()
     ]
-    starts = starts[starts["apprenticeship_start_date"].map(period_of) == starts["period"]]
+    starts = starts[_map_distinct(starts["apprenticeship_start_date"], period_of) == starts["period"]]
     start_counts = starts.groupby(["member_id", "period"])["person_key"].nunique().rename("apprentice_starts")
 
-    uplifts = uplifts.assign(period=uplifts["snapshot_date"].map(period_of))
+    uplifts = uplifts.assign(period=_map_distinct(uplifts["snapshot_date"], period_of))
     uplift_counts = uplifts.groupby(["member_id", "period"]).agg(
         lw_uplifts=("person_key", "size"), lw_uplift_annual_gbp=("annual_gbp", "sum")
     )
