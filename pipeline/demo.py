@@ -48,7 +48,8 @@ def _fresh_data_dir(cfg: NetworkConfig) -> None:
     (data_dir / SAMPLE_MARKER).write_text("created by `anchor demo`; safe to delete\n")
 
 
-def _airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
+def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
+    """One ``airflow`` CLI command in a subprocess, its output appended to ``log_file``."""
     airflow = Path(sys.executable).with_name("airflow")
     with log_file.open("a") as log:
         log.write(f"\n$ airflow {' '.join(args)}\n")
@@ -91,7 +92,7 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     )
     for label, args in steps:
         with console.status(f"{label.split(':')[0]}..."):
-            _airflow(args, env, log_file)
+            run_airflow(args, env, log_file)
         console.print(f"[green]✓[/] {label}")
     report = Path(cfg.outbox_dir) / f"{cfg.id}-report-{latest}.html"
     if not report.exists():

@@ -164,14 +164,14 @@ def compute_kpis(network: Network) -> dict[str, Any]:
         network.cfg.id,
     )
     measures = measure_kpis(measure_rows(network), catalogue_frame(network), network.cfg.id)
-    to_date = [
-        spend_kpis_to_date(classified, network.cfg.id),
-        flows_to_date(workforce[workforce["scope"] == "network"], WORKFORCE_FLOWS)
-        if not workforce.empty
-        else None,
-    ]
     values = pd.concat(
-        [spend_kpis(classified, network.cfg.id), workforce, measures, *(f for f in to_date if f is not None)],
+        [
+            spend_kpis(classified, network.cfg.id),
+            workforce,
+            measures,
+            spend_kpis_to_date(classified, network.cfg.id),
+            flows_to_date(workforce[workforce["scope"] == "network"], WORKFORCE_FLOWS),
+        ],
         ignore_index=True,
     )
     targets = network_targets(network)

@@ -355,11 +355,11 @@ def _to_outbox(network: Network, name: str, data: bytes) -> str:
 
 def write_report_files(
     network: Network, report: PeriodReport, html: str, formats: Sequence[str] = REPORT_FORMATS
-) -> dict[str, str]:
+) -> tuple[dict[str, str], dict[str, bytes]]:
     """Put the report in the bucket's ``reports/<period>/`` and in the outbox, in each form asked for.
 
-    Returns ``{"<form>_bucket": uri, "<form>_outbox": path}``. The PDF is printed first, so a missing
-    Chromium fails before any file of a half-made report set is written.
+    Returns ``{"<form>_bucket": uri, "<form>_outbox": path}`` and the files' bytes by form. The PDF is
+    printed first, so a missing Chromium fails before any file of a half-made report set is written.
     """
     from pipeline.report_pdf import html_to_pdf
     from reports.workbook import period_report_workbook
@@ -384,7 +384,7 @@ def write_report_files(
         written = network.bucket.write(f"reports/{report.period}/{name}", files[kind])
         paths[f"{kind}_bucket"] = network.bucket.uri(written)
         paths[f"{kind}_outbox"] = _to_outbox(network, name, files[kind])
-    return paths
+    return paths, files
 
 
 def write_report(
@@ -397,7 +397,7 @@ def write_report(
     report = build_period_report(network, period_key or latest_reported_period(network))
     if not report.source_submission_ids:
         raise ValueError(f"no accepted returns for {report.period} yet, so there is nothing to report")
-    paths = write_report_files(network, report, render_period_report_html(report), formats)
+    paths, _ = write_report_files(network, report, render_period_report_html(report), formats)
     return {
         "period": report.period,
         "submissions": len(report.source_submission_ids),

@@ -13,7 +13,6 @@ import html as html_lib
 import json
 import logging
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert, select
@@ -220,9 +219,10 @@ def issue_report(
             "fingerprint": digest,
         }
 
-    paths = write_report_files(network, report, html)  # fails loudly without Chromium: no PDF, no report
+    # fails loudly without Chromium: no PDF, no report
+    paths, files = write_report_files(network, report, html)
     stem = f"{network.cfg.id}-report-{report.period}"
-    pdf = Path(paths["pdf_outbox"]).read_bytes()
+    pdf = files["pdf"]
     report_id = f"{network.cfg.id}-{report.period}-r{(last or {}).get('count', 0) + 1}"
     email_status, recipients = _send(network, report, report_id, pdf, f"{stem}.pdf", paths)
     issued_at = datetime.now(UTC)

@@ -6,6 +6,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,26 @@ def make_network(tmp_path: Path) -> Callable[..., Network]:
         return open_network(write_config(tmp_path, warehouse_url, source))
 
     return _make
+
+
+def spend_facts_total(network: Network) -> tuple[int, Decimal]:
+    """How many spend facts the warehouse holds, and their sum in pounds."""
+    from sqlalchemy import func, select
+
+    from warehouse.schema import fact_spend
+
+    with network.engine.connect() as conn:
+        count, total = conn.execute(select(func.count(), func.sum(fact_spend.c.amount_gbp))).one()
+    return count, Decimal(str(total or 0)).quantize(Decimal("0.01"))
+
+
+def stored_submissions(network: Network) -> list[dict]:
+    """Every audit row, oldest received first."""
+    from sqlalchemy import select
+
+    from warehouse.schema import submissions
+
+    with network.engine.connect() as conn:
+        return [
+            dict(r) for r in conn.execute(select(submissions).order_by(submissions.c.received_at)).mappings()
+        ]

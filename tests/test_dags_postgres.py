@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.airflow_env import DAGS_FOLDER
+from pipeline.demo import run_airflow
 from pipeline.sample import generate_sample
 from tests.conftest import write_config
 from tests.test_dags import _london_living_wage, expected_spend, expected_workforce
@@ -44,14 +43,10 @@ def airflow_metadata_db(pg_server: str) -> Iterator[str]:
 
 
 def _airflow(args: list[str], env: dict[str, str], log: Path) -> None:
-    airflow = Path(sys.executable).with_name("airflow")
-    with log.open("a") as out:
-        out.write(f"\n$ airflow {' '.join(args)}\n")
-        out.flush()
-        done = subprocess.run(
-            [str(airflow), *args], env=env, stdout=out, stderr=subprocess.STDOUT, check=False
-        )
-    assert done.returncode == 0, f"`airflow {' '.join(args)}` failed:\n" + log.read_text()[-4000:]
+    try:
+        run_airflow(args, env, log)
+    except RuntimeError as failure:
+        pytest.fail(f"{failure}:\n{log.read_text()[-4000:]}")
 
 
 @pytest.mark.airflow

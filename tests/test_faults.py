@@ -16,15 +16,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
 
 from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.config import PROJECT_ROOT
 from pipeline.ingest import BucketUnreachable, ingest, process_file, scan_incoming
 from pipeline.runtime import open_network
-from tests.conftest import write_config
+from tests.conftest import spend_facts_total, stored_submissions, write_config
 from tests.servers import enable_email, free_port, use_s3
-from warehouse.schema import fact_spend, submissions
 
 GOOD = (
     "Payment Date,Supplier Name,Amount,Transaction ID\n"
@@ -34,19 +32,6 @@ GOOD = (
 NEWER = GOOD + "03/08/2025,Meridian Catering PLC,99.50,T3\n"
 MEMBER = "kingsbridge-council"
 ENGINEERS = "data-engineering@cityhall.example.org"
-
-
-def _facts(network) -> tuple[int, Decimal]:  # type: ignore[no-untyped-def]
-    with network.engine.connect() as conn:
-        count, total = conn.execute(select(func.count(), func.sum(fact_spend.c.amount_gbp))).one()
-    return count, Decimal(str(total or 0)).quantize(Decimal("0.01"))
-
-
-def _submissions(network) -> list[dict]:  # type: ignore[no-untyped-def]
-    with network.engine.connect() as conn:
-        return [
-            dict(r) for r in conn.execute(select(submissions).order_by(submissions.c.received_at)).mappings()
-        ]
 
 
 def _drop(network, path: str, content: str, received: datetime | None = None) -> None:  # type: ignore[no-untyped-def]
@@ -102,13 +87,13 @@ def test_process_killed_during_the_warehouse_load(warehouse_url: str, tmp_path: 
             process.kill()
 
     # The warehouse is as it was: no half-loaded submission; the file waits in incoming/.
-    assert _facts(network) == (0, Decimal("0.00"))
-    assert _submissions(network) == []
+    assert spend_facts_total(network) == (0, Decimal("0.00"))
+    assert stored_submissions(network) == []
     assert network.bucket.exists(f"incoming/{MEMBER}/spend_2025-26-Q2.csv")
     # The next run takes it, once.
     [outcome] = ingest(network)
     assert outcome["status"] == "accepted"
-    assert _facts(network) == (2, Decimal("1250.50"))
+    assert spend_facts_total(network) == (2, Decimal("1250.50"))
     assert ingest(network) == []
     assert len(network.bucket.list_files(f"archive/{MEMBER}")) == 1
 
@@ -131,8 +116,8 @@ def test_two_files_for_the_same_return_arriving_together(
         with ThreadPoolExecutor(2) as pool:
             outcomes = list(pool.map(lambda f: process_file(network, f), [older, newer]))
 
-    assert _facts(network) == (3, Decimal("1350.00"))  # the later file's figures only
-    first, second = _submissions(network)
+    assert spend_facts_total(network) == (3, Decimal("1350.00"))  # the later file's figures only
+    first, second = stored_submissions(network)
     assert (first["status"], first["superseded_by"]) == ("superseded", second["submission_id"])
     assert second["status"] == "accepted"
     assert network.bucket.list_files("incoming") == []
@@ -151,8 +136,8 @@ def test_the_same_file_under_two_names(warehouse_url: str, tmp_path: Path) -> No
         outcomes = list(pool.map(lambda f: process_file(network, f), files))
 
     assert sorted(o["status"] for o in outcomes) == ["accepted", "duplicate"]
-    assert _facts(network) == (2, Decimal("1250.50"))
-    assert len(_submissions(network)) == 1
+    assert spend_facts_total(network) == (2, Decimal("1250.50"))
+    assert len(stored_submissions(network)) == 1
     duplicate = next(o for o in outcomes if o["status"] == "duplicate")
     assert "exactly the same content" in network.bucket.read(duplicate["feedback_path"]).decode()
     assert network.bucket.list_files("incoming") == []
@@ -172,7 +157,7 @@ def test_a_file_modified_within_the_settle_time_is_left_for_the_next_run(
 
     assert scan_incoming(network) == []
     assert ingest(network) == []
-    assert network.bucket.exists(path) and _submissions(network) == []
+    assert network.bucket.exists(path) and stored_submissions(network) == []
     # Once the upload has finished and the file has been still for the settle time, it is taken.
     _drop(network, path, GOOD, datetime.now(UTC) - timedelta(seconds=11))
     [outcome] = ingest(network)

@@ -13,7 +13,8 @@ import warehouse.load as load
 from pipeline.ingest import ingest, process_file, scan_incoming
 from pipeline.kpis import compute_kpis, read_kpis
 from pipeline.sample import generate_sample
-from warehouse.schema import fact_spend, fact_workforce, submissions
+from tests.conftest import spend_facts_total, stored_submissions
+from warehouse.schema import fact_spend, fact_workforce
 
 GOOD = (
     "Payment Date,Supplier Name,Amount,Transaction ID,Postcode\n"
@@ -27,19 +28,6 @@ def _drop(network, member: str, name: str, content: str | bytes) -> str:  # type
     path = f"incoming/{member}/{name}"
     network.bucket.write(path, content.encode() if isinstance(content, str) else content)
     return path
-
-
-def _warehouse_facts(network) -> tuple[int, Decimal]:  # type: ignore[no-untyped-def]
-    with network.engine.connect() as conn:
-        count, total = conn.execute(select(func.count(), func.sum(fact_spend.c.amount_gbp))).one()
-    return count, Decimal(str(total or 0)).quantize(Decimal("0.01"))
-
-
-def _submissions(network) -> list[dict]:  # type: ignore[no-untyped-def]
-    with network.engine.connect() as conn:
-        return [
-            dict(r) for r in conn.execute(select(submissions).order_by(submissions.c.received_at)).mappings()
-        ]
 
 
 def test_sample_network_every_row_accounted_for(make_network, warehouse_url: str) -> None:  # type: ignore[no-untyped-def]
@@ -58,7 +46,7 @@ def test_sample_network_every_row_accounted_for(make_network, warehouse_url: str
         assert outcome["rows_rejected"] == len(sample_file.bad_rows), sample_file
         assert network.bucket.exists(outcome["feedback_path"])
         assert network.bucket.exists(outcome["feedback_path"].replace(".html", ".csv"))
-    stored = _submissions(network)
+    stored = stored_submissions(network)
     assert all(s["rows_read"] == s["rows_loaded"] + s["rows_rejected"] for s in stored)
     for return_type, table in (("spend", fact_spend), ("workforce", fact_workforce)):
         with network.engine.connect() as conn:
@@ -75,14 +63,14 @@ def test_same_file_twice_changes_nothing(make_network, warehouse_url: str) -> No
     network = make_network(warehouse_url)
     _drop(network, "kingsbridge-council", "spend_2025-26-Q2.csv", GOOD)
     ingest(network)
-    before = (_warehouse_facts(network), len(_submissions(network)))
+    before = (spend_facts_total(network), len(stored_submissions(network)))
 
     _drop(network, "kingsbridge-council", "spend_2025-26-Q2.csv", GOOD)
     _drop(network, "kingsbridge-council", "spend_2025-26-Q2 (copy).csv", GOOD)
     outcomes = ingest(network)
 
     assert [o["status"] for o in outcomes] == ["duplicate", "duplicate"]
-    assert (_warehouse_facts(network), len(_submissions(network))) == before
+    assert (spend_facts_total(network), len(stored_submissions(network))) == before
     assert network.bucket.list_files("incoming") == []
     # The renamed copy gets an answer saying what it duplicates, rather than vanishing silently.
     copy_feedback = next(o for o in outcomes if "copy" in o["file_name"])["feedback_path"]
@@ -99,8 +87,8 @@ def test_corrected_resubmission_replaces_the_earlier_figures(make_network, wareh
     ingest(network)
     compute_kpis(network)
 
-    assert _warehouse_facts(network) == (3, Decimal("1350.00"))
-    first, second = _submissions(network)
+    assert spend_facts_total(network) == (3, Decimal("1350.00"))
+    first, second = stored_submissions(network)
     assert first["status"] == "superseded" and first["superseded_by"] == second["submission_id"]
     kpis = read_kpis(network, "2025-26-Q2", ("network",)).set_index("kpi")["value"]
     assert kpis["spend_total"] == pytest.approx(1350.00)
@@ -123,14 +111,14 @@ def test_crash_mid_load_keeps_the_file_and_the_next_run_loads_it(  # type: ignor
     [incoming] = scan_incoming(network)
     with pytest.raises(OSError):
         process_file(network, incoming)
-    assert _warehouse_facts(network) == (0, Decimal("0.00"))
-    assert _submissions(network) == []
+    assert spend_facts_total(network) == (0, Decimal("0.00"))
+    assert stored_submissions(network) == []
     assert network.bucket.exists("incoming/kingsbridge-council/spend_2025-26-Q2.csv")
 
     monkeypatch.setattr(load, "bulk_insert", real_bulk_insert)
     [outcome] = ingest(network)
     assert outcome["status"] == "accepted"
-    assert _warehouse_facts(network) == (2, Decimal("1250.50"))
+    assert spend_facts_total(network) == (2, Decimal("1250.50"))
 
 
 @pytest.mark.parametrize(
@@ -167,7 +155,7 @@ def test_bad_files_are_quarantined_with_a_reason_and_kept(  # type: ignore[no-un
     assert reason in network.bucket.read(outcome["feedback_path"]).decode()
     assert len(network.bucket.list_files(f"quarantine/{member}")) == 1
     assert len(network.bucket.list_files(f"archive/{member}")) == 1
-    assert _warehouse_facts(network)[0] == 0
+    assert spend_facts_total(network)[0] == 0
 
 
 def test_a_file_changing_while_scanned_is_left_for_the_next_run(make_network, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -178,7 +166,7 @@ def test_a_file_changing_while_scanned_is_left_for_the_next_run(make_network, tm
     outcome = process_file(network, incoming)
     assert outcome["status"] == "skipped"
     assert network.bucket.exists("incoming/kingsbridge-council/spend_2025-26-Q2.csv")
-    assert _submissions(network) == []
+    assert stored_submissions(network) == []
 
 
 def test_windows_1252_export_with_preamble_is_read(make_network, tmp_path) -> None:  # type: ignore[no-untyped-def]
