@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.synth import generate
+from samples.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,9 +37,9 @@ from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder=sys.argv[1])
 assert "anchor_ingest" in bag.dags
 t_dag = time.perf_counter()
-import pipeline.ingest  # pandas, pyarrow, SQLAlchemy, the pipeline
+import pipeline.steps.ingest  # pandas, pyarrow, SQLAlchemy, the pipeline
 t_pipeline = time.perf_counter()
-from pipeline.gx_suites import _context, _validation
+from pipeline.steps.validation import _context, _validation
 from transforms.return_types import RETURN_TYPES
 _context()
 for name, rt in RETURN_TYPES.items():

@@ -78,10 +78,10 @@ def _wrap(module: Any, name: str, stage: str) -> None:
 
 
 def instrument() -> None:
-    import pipeline.checking as checking
-    import pipeline.ingest as ingest
-    import pipeline.kpis as kpis
-    import pipeline.storage as storage
+    import pipeline.adapters.bucket as storage
+    import pipeline.steps.checking as checking
+    import pipeline.steps.ingest as ingest
+    import pipeline.steps.kpis as kpis
 
     _wrap(checking, "read_return", "parse")
     _wrap(checking, "check_table", "validate")
@@ -99,7 +99,7 @@ _NETWORK: Any = None
 
 def _worker_init(config: str) -> None:
     global _NETWORK
-    from pipeline.runtime import open_network
+    from pipeline.network import open_network
     from warehouse.db import warehouse_engine
 
     # Connections inherited through fork belong to the parent: drop them without closing them.
@@ -127,7 +127,7 @@ def _inherited_engines() -> list[Any]:
 
 
 def _process(incoming: dict[str, Any]) -> dict[str, Any]:
-    from pipeline.ingest import process_file
+    from pipeline.steps.ingest import process_file
 
     name = incoming["file_name"]
     _RETURN_TYPE[0] = name.split("_", 1)[0]
@@ -153,16 +153,16 @@ def main(spec_path: str) -> None:
     os.environ.update(spec.get("env", {}))
     os.environ["BENCH_WAREHOUSE_URL"] = spec["warehouse_url"]
     instrument()
-    from pipeline.ingest import refresh_supplier_register, scan_incoming
-    from pipeline.kpis import compute_kpis
-    from pipeline.runtime import open_network
+    from pipeline.network import open_network
+    from pipeline.steps.ingest import refresh_supplier_register, scan_incoming
+    from pipeline.steps.kpis import compute_kpis
 
     result: dict[str, Any] = {"loadavg_before": os.getloadavg()}
     t0 = time.perf_counter()
     network = open_network(spec["config"])
     with _stage("setup"):
         network.engine  # noqa: B018 - migrate and sync members before the clock for files starts
-        from pipeline.gx_suites import _context
+        from pipeline.steps.validation import _context
 
         _context()  # GX import: paid once per process, reported apart from the per-file work
     result["setup_s"] = time.perf_counter() - t0

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import floor
-from bench.synth import Network, generate
+from samples.synthetic import Network, generate
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_SERVER = os.environ.get("ANCHOR_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -39,14 +39,14 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
 def anchor_chasers() -> None:
     @task
     def send_chasers() -> list[dict]:
-        from pipeline.chasers import chase_day, send_chasers
+        from pipeline.steps.chasers import chase_day, send_chasers
 
         context = get_current_context()
         return send_chasers(network_from_context(context), chase_day(context))
 
     @task
     def resend_failed_feedback() -> list[dict]:
-        from pipeline.feedback_email import resend_failed_feedback
+        from pipeline.steps.feedback import resend_failed_feedback
 
         return resend_failed_feedback(network_from_context(get_current_context()))
 

@@ -1,4 +1,4 @@
-"""Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.batches``).
+"""Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.steps.batches``).
 
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
 quarantined; the member always gets feedback. When the warehouse changed, the `anchor_warehouse`
@@ -33,15 +33,15 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
 def anchor_ingest() -> None:
     @task
     def refresh_supplier_register() -> dict:
-        from pipeline.ingest import refresh_supplier_register
+        from pipeline.steps.ingest import refresh_supplier_register
 
         return refresh_supplier_register(network_from_context(get_current_context()))
 
     @task
     def find_new_files() -> list[list[dict]]:
         """The new files, in a few batches: a task process costs seconds to start (bench/README.md)."""
-        from pipeline.batches import plan_batches
-        from pipeline.ingest import scan_incoming
+        from pipeline.steps.batches import plan_batches
+        from pipeline.steps.ingest import scan_incoming
 
         return plan_batches(scan_incoming(network_from_context(get_current_context())))
 
@@ -50,7 +50,7 @@ def anchor_ingest() -> None:
         "{{ task.op_kwargs['incoming'][0]['path'] }}"
     )
     def ingest_file(incoming: list[dict]) -> list[dict]:
-        from pipeline.batches import ingest_batch
+        from pipeline.steps.batches import ingest_batch
 
         return ingest_batch(network_from_context(get_current_context()), incoming)
 

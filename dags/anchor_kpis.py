@@ -27,7 +27,7 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
 def anchor_kpis() -> None:
     @task
     def compute_kpis() -> dict:
-        from pipeline.kpis import compute_kpis
+        from pipeline.steps.kpis import compute_kpis
 
         return compute_kpis(network_from_context(get_current_context()))
 

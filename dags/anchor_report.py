@@ -48,8 +48,8 @@ def anchor_report() -> None:
     def issue_report() -> list[dict]:
         from datetime import date
 
-        from pipeline.report_issue import issue_due_reports
-        from pipeline.report_issue import issue_report as issue
+        from pipeline.steps.report_issue import issue_due_reports
+        from pipeline.steps.report_issue import issue_report as issue
 
         context = get_current_context()
         params = context["params"]

@@ -25,7 +25,7 @@ def tell_engineers(context: dict[str, Any]) -> None:
         context.get("exception"),
     )
     try:
-        from pipeline.alerts import email_engineers
+        from pipeline.steps.alerts import email_engineers
 
         email_engineers(context)
     except Exception as exc:  # never let the alert hide the task's own error
@@ -44,7 +44,7 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 def network_from_context(context: dict[str, Any]):  # type: ignore[no-untyped-def]
     """The network a run works on: the run's ``config`` param, else ``ANCHOR_CONFIG``, else the example."""
-    from pipeline.runtime import open_network
+    from pipeline.network import open_network
 
     params = context.get("params") or {}
     return open_network(params.get("config") or None)

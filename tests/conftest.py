@@ -20,7 +20,7 @@ os.environ.update(airflow_environment(_AIRFLOW_HOME, os.environ.get("ANCHOR_TEST
 os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "False")
 
 from pipeline.config import EXAMPLE_CONFIG  # noqa: E402
-from pipeline.runtime import Network, open_network  # noqa: E402
+from pipeline.network import Network, open_network  # noqa: E402
 
 # Loopback S3 (moto) and SMTP (aiosmtpd) servers for the members'-side tests.
 from tests.servers import mailbox, s3_bucket, s3_endpoint, smtp_server  # noqa: E402, F401

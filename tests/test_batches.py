@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline import batches
-from pipeline.batches import batch_count, ingest_batch, plan_batches
+from pipeline.steps import batches
+from pipeline.steps.batches import batch_count, ingest_batch, plan_batches
 
 
 def _files(sizes: list[int]) -> list[dict]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from pipeline.airflow_env import DAGS_FOLDER
-from pipeline.ingest import ingest
-from pipeline.runtime import open_network
+from pipeline.network import open_network
+from pipeline.steps.ingest import ingest
 from tests.conftest import write_config
 from tests.servers import enable_email
 from transforms.return_types import RETURN_TYPES

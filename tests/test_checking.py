@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from pipeline.checking import ReturnCheck, check_return
+from pipeline.steps.checking import ReturnCheck, check_return
 from transforms.periods import Period
 from transforms.return_types import SPEND
 

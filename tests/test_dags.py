@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.airflow_env import DAGS_FOLDER
-from pipeline.sample import SampleManifest, generate_sample
+from samples.network import SampleManifest, generate_sample
 from tests.conftest import write_config
 
 DAG_IDS = {"anchor_ingest", "anchor_kpis", "anchor_report", "anchor_chasers"}
@@ -230,8 +230,8 @@ def test_end_to_end_through_airflow(
     from airflow.utils import db as airflow_db
     from airflow.utils.state import DagRunState
 
-    from pipeline.kpis import read_kpis
-    from pipeline.runtime import open_network
+    from pipeline.network import open_network
+    from pipeline.steps.kpis import read_kpis
 
     airflow_db.resetdb()
     url = (

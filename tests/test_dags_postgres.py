@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from pipeline.airflow_env import DAGS_FOLDER
-from pipeline.demo import run_airflow
-from pipeline.sample import generate_sample
+from pipeline.cli.demo import run_airflow
+from samples.network import generate_sample
 from tests.conftest import write_config
 from tests.test_dags import _london_living_wage, expected_spend, expected_workforce
 
@@ -54,8 +54,8 @@ def _airflow(args: list[str], env: dict[str, str], log: Path) -> None:
 def test_end_to_end_with_airflow_metadata_and_warehouse_on_postgresql(
     tmp_path: Path, pg_database: str, airflow_metadata_db: str
 ) -> None:
-    from pipeline.kpis import read_kpis
-    from pipeline.runtime import open_network
+    from pipeline.network import open_network
+    from pipeline.steps.kpis import read_kpis
 
     config = write_config(tmp_path, pg_database)
     network = open_network(config)

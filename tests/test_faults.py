@@ -19,8 +19,8 @@ import pytest
 
 from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.config import PROJECT_ROOT
-from pipeline.ingest import BucketUnreachable, ingest, process_file, scan_incoming
-from pipeline.runtime import open_network
+from pipeline.network import open_network
+from pipeline.steps.ingest import BucketUnreachable, ingest, process_file, scan_incoming
 from tests.conftest import spend_facts_total, stored_submissions, write_config
 from tests.servers import enable_email, free_port, use_s3
 
@@ -54,8 +54,8 @@ KILLABLE_INGEST = textwrap.dedent(
         time.sleep(600)  # ...when the process is killed
 
     load.bulk_insert = slow_bulk_insert
-    from pipeline.ingest import ingest
-    from pipeline.runtime import open_network
+    from pipeline.steps.ingest import ingest
+    from pipeline.network import open_network
 
     ingest(open_network(sys.argv[1]))
     """

@@ -13,7 +13,7 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from pipeline.ingest import ingest
+from pipeline.steps.ingest import ingest
 from transforms.reading import read_return
 from transforms.return_types import SPEND, WORKFORCE
 from warehouse.schema import fact_spend

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 import warehouse.load as load
-from pipeline.ingest import ingest, process_file, scan_incoming
-from pipeline.kpis import compute_kpis, read_kpis
-from pipeline.sample import generate_sample
+from pipeline.steps.ingest import ingest, process_file, scan_incoming
+from pipeline.steps.kpis import compute_kpis, read_kpis
+from samples.network import generate_sample
 from tests.conftest import spend_facts_total, stored_submissions
 from warehouse.schema import fact_spend, fact_workforce
 

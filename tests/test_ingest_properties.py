@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from pipeline.ingest import ingest
+from pipeline.steps.ingest import ingest
 from warehouse.schema import submissions
 
 HEADERS = [

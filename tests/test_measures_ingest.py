@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.ingest import ingest
-from pipeline.kpis import compute_kpis, read_kpis
+from pipeline.steps.ingest import ingest
+from pipeline.steps.kpis import compute_kpis, read_kpis
 
 FIRST = (
     "Measure Code,Value,Unit\nmentees_matched,10,people\nco2e_saved_t,40,tCO2e\nmentors_trained,8,people\n"

@@ -10,8 +10,8 @@ import logging
 
 import pytest
 
-from pipeline.ingest import ingest
-from pipeline.runtime import open_network
+from pipeline.network import open_network
+from pipeline.steps.ingest import ingest
 from tests.conftest import write_config
 from tests.servers import enable_email, free_port, smtp_connection
 from warehouse.emails import emails
@@ -88,7 +88,7 @@ def test_mail_server_down_never_loses_the_file_and_is_logged_and_recorded(  # ty
     monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nobody listening
     network = _network(tmp_path)
     network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.csv", ONE_BAD_ROW.encode())
-    with caplog.at_level(logging.ERROR, logger="pipeline.mailer"):
+    with caplog.at_level(logging.ERROR, logger="pipeline.adapters.mail"):
         [outcome] = ingest(network)
 
     assert (outcome["status"], outcome["rows_loaded"], outcome["email"]) == ("accepted", 24, "failed")
@@ -103,7 +103,7 @@ def test_mail_server_down_never_loses_the_file_and_is_logged_and_recorded(  # ty
 def test_failed_feedback_is_retried_once_the_mail_server_is_back(  # type: ignore[no-untyped-def]
     tmp_path, monkeypatch: pytest.MonkeyPatch, mailbox
 ) -> None:
-    from pipeline.feedback_email import resend_failed_feedback
+    from pipeline.steps.feedback import resend_failed_feedback
 
     with monkeypatch.context() as down:
         down.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(free_port()))  # nobody listening
@@ -127,7 +127,7 @@ def test_failed_feedback_is_retried_once_the_mail_server_is_back(  # type: ignor
 def test_a_message_that_keeps_failing_is_given_up_and_the_engineers_are_told(  # type: ignore[no-untyped-def]
     tmp_path, mailbox
 ) -> None:
-    from pipeline.feedback_email import MAX_ATTEMPTS, resend_failed_feedback
+    from pipeline.steps.feedback import MAX_ATTEMPTS, resend_failed_feedback
 
     engineers = "data-engineering@cityhall.example.org"
     config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db")

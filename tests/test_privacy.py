@@ -13,9 +13,9 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import inspect, select, text
 
-from pipeline.ingest import ingest
-from pipeline.kpis import compute_kpis
-from pipeline.report import write_report
+from pipeline.steps.ingest import ingest
+from pipeline.steps.kpis import compute_kpis
+from pipeline.steps.report import write_report
 
 RAW_REFS = [f"ZQX-{n:05d}-PAYROLL" for n in range(1, 81)]
 FULL_POSTCODE = "SE15 4QT"
@@ -88,7 +88,7 @@ def test_uplifts_match_across_snapshots_through_the_pseudonym(make_network, tmp_
     )
     ingest(network)
     compute_kpis(network)
-    from pipeline.kpis import read_kpis
+    from pipeline.steps.kpis import read_kpis
 
     values = read_kpis(network, "2025-26-Q2").set_index(["kpi", "scope_id"])["value"]
     # All but row 3 (a full postcode) load; the same 79 people are in both snapshots.

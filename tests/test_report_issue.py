@@ -20,19 +20,19 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from pipeline.adapters.pdf import ChromiumError, html_to_pdf, screenshot
 from pipeline.config import EXAMPLE_CONFIG
-from pipeline.report import build_period_report
-from pipeline.report_issue import (
+from pipeline.network import Network, open_network
+from pipeline.presentation.messages import headline_figures
+from pipeline.steps.report import build_period_report
+from pipeline.steps.report_issue import (
     due_reports,
-    headline_figures,
     issue_due_reports,
     issue_report,
     issued,
     latest_due_period,
 )
-from pipeline.report_pdf import ChromiumError, html_to_pdf, screenshot
-from pipeline.returns_tracker import due_date
-from pipeline.runtime import Network, open_network
+from pipeline.steps.returns_tracker import due_date
 from reports.format import format_gbp, format_pct
 from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
@@ -51,9 +51,9 @@ PROJECT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A generated, ingested sample network with KPIs, shared (as copies) by the module's tests."""
-    from pipeline.ingest import ingest
-    from pipeline.kpis import compute_kpis
-    from pipeline.sample import generate_sample
+    from pipeline.steps.ingest import ingest
+    from pipeline.steps.kpis import compute_kpis
+    from samples.network import generate_sample
 
     folder = tmp_path_factory.mktemp("report-issue")
     with pytest.MonkeyPatch.context() as mp:
@@ -378,7 +378,7 @@ def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: 
 
     # Issuing again with nothing changed sends nothing and records nothing, even after the KPIs were
     # recomputed (as every ingest run does) from the same data.
-    from pipeline.kpis import compute_kpis
+    from pipeline.steps.kpis import compute_kpis
 
     compute_kpis(network)
     mailbox.clear()
@@ -451,7 +451,7 @@ def test_report_dag_issues_the_report_through_airflow(sample_dir: Path, tmp_path
 def test_cli_report_writes_the_forms_asked_for_and_send_issues_them(network: Network, mailbox) -> None:  # type: ignore[no-untyped-def]
     from typer.testing import CliRunner
 
-    from pipeline.cli import app
+    from pipeline.cli.app import app
 
     runner = CliRunner()
     config = ["--config", str(network.cfg.source_path)]

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
-from pipeline.ingest import ingest
-from pipeline.report import build_period_report
-from pipeline.returns_tracker import track_returns
+from pipeline.cli.app import app
+from pipeline.steps.ingest import ingest
+from pipeline.steps.report import build_period_report
+from pipeline.steps.returns_tracker import track_returns
 
 GOOD = "Payment Date,Supplier Name,Amount\n01/08/2025,Brightwater Cleaning Ltd,100.00\n"
 AS_OF = date(2025, 11, 25)

@@ -14,9 +14,9 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
+from pipeline.adapters.bucket import Store
 from pipeline.airflow_env import DAGS_FOLDER
-from pipeline.runtime import open_network
-from pipeline.storage import Store
+from pipeline.network import open_network
 from tests.conftest import write_config
 from tests.servers import S3_ACCESS_KEY, S3_SECRET_KEY, enable_email, use_s3
 from warehouse.schema import fact_spend, member_emails, submissions

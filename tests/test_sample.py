@@ -23,7 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from pipeline.config import EXAMPLE_CONFIG, PROJECT_ROOT, NetworkConfig, Storage, load_config
-from pipeline.sample import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
+from samples.network import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
 from transforms.periods import Period
 from transforms.return_types import SPEND, normalise_header
 
@@ -178,7 +178,7 @@ def test_output_does_not_depend_on_hash_randomisation(london, tmp_path: Path) ->
     """Same bytes from a process with another PYTHONHASHSEED (set/dict order of strings differs)."""
     _, _, bucket = london
     script = (
-        "import sys; from pipeline.config import load_config, Storage; from pipeline.sample import generate_sample; "
+        "import sys; from pipeline.config import load_config, Storage; from samples.network import generate_sample; "
         "generate_sample(load_config().model_copy(update={'storage': Storage(data_dir=sys.argv[1])}))"
     )
     env = {k: v for k, v in os.environ.items() if k != "ANCHOR_BUCKET_URL"}

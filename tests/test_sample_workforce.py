@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import EXAMPLE_CONFIG, PROJECT_ROOT, NetworkConfig, ReturnSchedule, Storage, load_config
-from pipeline.sample import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
-from pipeline.sample_workforce import PROFILES, _RateTable, workforce_files, workforce_style_for
+from samples.network import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
+from samples.workforce import PROFILES, _RateTable, workforce_files, workforce_style_for
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE, normalise_header
 
@@ -254,7 +254,7 @@ def test_same_seed_gives_identical_bytes_and_another_seed_does_not() -> None:
 def test_output_does_not_depend_on_hash_randomisation() -> None:
     script = (
         "import hashlib; from pipeline.config import load_config, ReturnSchedule; "
-        "from pipeline.sample_workforce import workforce_files; cfg = load_config(); "
+        "from samples.workforce import workforce_files; cfg = load_config(); "
         "cfg = cfg.model_copy(update={'returns': {**cfg.returns, 'workforce': ReturnSchedule()}}); "
         "print(hashlib.sha256(b''.join(p.encode() + d for p, d, _ in workforce_files(cfg))).hexdigest())"
     )

@@ -56,7 +56,7 @@ EXPECTED = {
 def frame(rows: list[tuple[object, ...]]) -> pd.DataFrame:
     result = pd.DataFrame(rows, columns=COLUMNS)
     for flag in ("is_vcse", "is_diverse"):
-        result[flag] = result[flag].astype("boolean")  # as pipeline.kpis builds it
+        result[flag] = result[flag].astype("boolean")  # as pipeline.steps.kpis builds it
     return result
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.checking import check_return
-from pipeline.ingest import ingest
+from pipeline.steps.checking import check_return
+from pipeline.steps.ingest import ingest
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE
 

@@ -13,29 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from pipeline.mailer import MemberMail, deliver
-from pipeline.runtime import Network
-from transforms.return_types import RETURN_TYPES
+from pipeline.adapters.mail import MemberMail, deliver
+from pipeline.network import Network
+from pipeline.presentation.messages import feedback_subject
 from warehouse.emails import emails
 from warehouse.schema import submissions
-
-SUBJECT_PREFIX = {
-    "accepted": "Accepted",
-    "quarantined": "Held back, action needed",
-    "superseded": "Accepted, replaced by a newer file",
-    "duplicate": "Already received",
-}
-
-
-def feedback_subject(network_name: str, submission: dict[str, Any]) -> str:
-    return_type = RETURN_TYPES.get(submission["return_type"])
-    label = return_type.label.lower() if return_type else "return"
-    prefix = SUBJECT_PREFIX.get(submission["status"], submission["status"].capitalize())
-    if submission["status"] == "accepted" and submission.get("rows_rejected"):
-        prefix = f"Accepted with {submission['rows_rejected']} row(s) to check"
-    return (
-        f"{prefix}: your {label} return {submission['period']} ({submission['file_name']}) - {network_name}"
-    )
 
 
 def email_feedback(
@@ -108,7 +90,7 @@ def resend_failed_feedback(network: Network) -> list[dict[str, Any]]:
 
 def _give_up(network: Network, row: dict[str, Any], submission: dict[str, Any]) -> None:
     """The last attempt failed: tell the data engineers, who can reach the member another way."""
-    from pipeline.alerts import tell
+    from pipeline.steps.alerts import tell
 
     [latest] = emails(network.engine, key=row["key"])
     tell(

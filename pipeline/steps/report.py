@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import select
 
-from pipeline.runtime import Network
+from pipeline.network import Network
 from reports.model import (
     MEMBER_COLUMNS,
     SECTOR_SPEND_COLUMNS,
@@ -135,7 +135,7 @@ def _submissions(network: Network, period: Period) -> pd.DataFrame:
 def _submission_rows(network: Network, period: Period) -> list[SubmissionRow]:
     """One row per member and return type, with the returns tracker's status (``late`` = accepted after
     the due date); a year's row sums its quarters and shows the status that most needs attention."""
-    from pipeline.returns_tracker import track_returns
+    from pipeline.steps.returns_tracker import track_returns
 
     grouped: dict[tuple[str, str], list[Any]] = {}
     for tracked in track_returns(network, [period.key]):
@@ -361,7 +361,7 @@ def write_report_files(
     Returns ``{"<form>_bucket": uri, "<form>_outbox": path}`` and the files' bytes by form. The PDF is
     printed first, so a missing Chromium fails before any file of a half-made report set is written.
     """
-    from pipeline.report_pdf import html_to_pdf
+    from pipeline.adapters.pdf import html_to_pdf
     from reports.workbook import period_report_workbook
 
     unknown = set(formats) - set(REPORT_FORMATS)
@@ -392,7 +392,7 @@ def write_report(
 ) -> dict[str, Any]:
     """Render the period report (HTML, PDF, Excel) into the bucket's ``reports/`` and the outbox folder.
 
-    This only writes files; :func:`pipeline.report_issue.issue_report` also e-mails and records them.
+    This only writes files; :func:`pipeline.steps.report_issue.issue_report` also e-mails and records them.
     """
     report = build_period_report(network, period_key or latest_reported_period(network))
     if not report.source_submission_ids:

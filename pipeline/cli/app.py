@@ -65,7 +65,7 @@ def _period(key: str) -> str:
 
 
 def _network(path: Path | None):  # type: ignore[no-untyped-def]
-    from pipeline.runtime import Network
+    from pipeline.network import Network
 
     return Network(_config(path))
 
@@ -77,7 +77,7 @@ def sample(
     lines: Annotated[int, typer.Option(help="Spend lines per member file.")] = 120,
 ) -> None:
     """Write a realistic sample of member returns and a supplier register into the network's bucket."""
-    from pipeline.sample import generate_sample
+    from samples.network import generate_sample
 
     cfg = _config(config)
     with err.status("Writing sample returns..."):
@@ -112,8 +112,8 @@ def ingest(config: ConfigOption = None) -> None:
     """Take every file waiting in the bucket's incoming/ folder (without Airflow), then refresh the KPIs."""
     from rich.progress import Progress
 
-    from pipeline.ingest import process_file, refresh_supplier_register, scan_incoming
-    from pipeline.kpis import compute_kpis
+    from pipeline.steps.ingest import process_file, refresh_supplier_register, scan_incoming
+    from pipeline.steps.kpis import compute_kpis
 
     network = _network(config)
     with err.status("Looking for new files..."):
@@ -142,7 +142,7 @@ def kpis(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
-    from pipeline.kpis import compute_kpis, read_kpis
+    from pipeline.steps.kpis import compute_kpis, read_kpis
     from reports.format import format_quantity_exact
 
     key = _period(period)
@@ -194,9 +194,9 @@ def report(
     ] = False,
 ) -> None:
     """Render the City Hall report for a period from the warehouse; prints where the HTML was written."""
-    from pipeline.report import REPORT_FORMATS, write_report
-    from pipeline.report_issue import issue_report
-    from pipeline.report_pdf import ChromiumError
+    from pipeline.adapters.pdf import ChromiumError
+    from pipeline.steps.report import REPORT_FORMATS, write_report
+    from pipeline.steps.report_issue import issue_report
 
     key = _period(period)
     chosen = [f.lower() for f in formats or REPORT_FORMATS]
@@ -285,7 +285,7 @@ def _validate(
     if return_type in cfg.returns and cfg.returns[return_type].frequency == "quarterly" and "-Q" not in key:
         file_problem = f"{return_type} returns are quarterly: give a quarter such as {key}-Q1."
 
-    from pipeline.checking import check_return, network_rules
+    from pipeline.steps.checking import check_return, network_rules
 
     with (
         err.status("Checking the file...")
@@ -369,7 +369,7 @@ def keygen(
     ] = False,
 ) -> None:
     """Create the network's pseudonymisation key file for workforce returns (keep it secret and backed up)."""
-    from pipeline.privacy import KEY_ENV, create_key_file
+    from pipeline.adapters.secrets import KEY_ENV, create_key_file
 
     cfg = _config(config)
     path = create_key_file(cfg, overwrite=force)
@@ -388,7 +388,7 @@ def template(
     ] = None,
 ) -> None:
     """Write a blank return with the right headers, notes on every column and (in Excel) dropdowns."""
-    from pipeline.return_templates import notes_text, template_csv, template_xlsx
+    from pipeline.presentation.return_templates import notes_text, template_csv, template_xlsx
     from transforms.return_types import RETURN_TYPES
 
     if return_type not in RETURN_TYPES:
@@ -420,7 +420,7 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Which returns each member owes for a period: accepted, late, held back, received or missing."""
-    from pipeline.returns_tracker import track_returns
+    from pipeline.steps.returns_tracker import track_returns
 
     key = _period(period)
     today = _day(as_of)
@@ -460,8 +460,8 @@ def chase(
 ) -> None:
     """E-mail members whose returns are due soon or overdue (at most once per member per day), and
     retry feedback e-mails that failed."""
-    from pipeline.chasers import send_chasers
-    from pipeline.feedback_email import resend_failed_feedback
+    from pipeline.steps.chasers import send_chasers
+    from pipeline.steps.feedback import resend_failed_feedback
 
     network = _network(config)
     if not network.cfg.email_enabled:
@@ -496,7 +496,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed for the sample network.")] = 2025,
 ) -> None:
     """Run everything through Airflow on a fresh sample network; the last line printed is the report's path."""
-    from pipeline.demo import run_demo
+    from pipeline.cli.demo import run_demo
 
     cfg = _config(config)
     try:

@@ -9,9 +9,9 @@ from functools import cached_property
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 
+from pipeline.adapters.bucket import Store
 from pipeline.config import NetworkConfig, load_config
 from pipeline.credentials import storage_options
-from pipeline.storage import Store
 from transforms.periods import Period
 from warehouse.db import warehouse_engine
 from warehouse.load import ensure_periods, sync_members

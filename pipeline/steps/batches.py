@@ -16,8 +16,8 @@ import math
 import os
 from typing import Any
 
-from pipeline.ingest import process_file
-from pipeline.runtime import Network
+from pipeline.network import Network
+from pipeline.steps.ingest import process_file
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipeline.config import NetworkConfig
-from pipeline.gx_suites import run_suite
+from pipeline.steps.validation import run_suite
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.living_wage import rates_on
 from transforms.measures import measure_range_problems

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pipeline.config import Email
-from pipeline.runtime import Network
+from pipeline.network import Network
 from warehouse.emails import claim_email, finish_email
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pipeline.adapters.bucket import Store
+from pipeline.adapters.secrets import create_key_file
 from pipeline.airflow_env import airflow_environment
 from pipeline.config import NetworkConfig
-from pipeline.privacy import create_key_file
-from pipeline.storage import Store
 
 SAMPLE_MARKER = ".anchor-sample"
 # One member's latest return arrives without its amount column, so the demo shows a file being held back
@@ -62,7 +62,7 @@ def run_airflow(args: list[str], env: dict[str, str], log_file: Path) -> None:
 
 
 def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = None) -> str:
-    from pipeline.sample import generate_sample
+    from samples.network import generate_sample
 
     console = console or Console(stderr=True)
     started = time.monotonic()

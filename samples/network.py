@@ -882,7 +882,7 @@ def generate_sample(
     return. Files already in the bucket at the same paths are overwritten; nothing else is removed.
 
     When the network has ``[returns.workforce]``, each member's staff snapshots are written too
-    (``incoming/<member>/workforce_<period>.csv``, see ``pipeline.sample_workforce``), after the spend
+    (``incoming/<member>/workforce_<period>.csv``, see ``samples.workforce``), after the spend
     files in the manifest; the spend files are the same either way. ``skip_workforce`` lists the
     (member, period) pairs with no snapshot; ``None`` (the default) means the same pairs as ``skip``.
     """
@@ -917,7 +917,7 @@ def generate_sample(
             write(entry.path, data)
             files.append(entry)
     if "workforce" in cfg.returns:
-        from pipeline.sample_workforce import workforce_files  # imported here: it imports this module
+        from samples.workforce import workforce_files  # imported here: it imports this module
 
         if skip_workforce is not None:
             skipped = {(m, Period.parse(p).key) for m, p in skip_workforce}
@@ -926,7 +926,7 @@ def generate_sample(
                 write(path, data)
                 files.append(entry)
     if "measures" in cfg.returns:
-        from pipeline.sample_measures import measures_files  # imported here: it imports this module
+        from samples.measures import measures_files  # imported here: it imports this module
 
         skip_pairs = {(m, Period.parse(p).key) for m, p in skip}
         for path, data, entry in measures_files(cfg, periods, seed):

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import select
 
 from pipeline.config import NetworkConfig
-from pipeline.runtime import Network
+from pipeline.network import Network
 from transforms.periods import Period
 from warehouse.schema import submissions
 
@@ -75,7 +75,7 @@ def _submissions(network: Network, keys: list[str]) -> dict[tuple[str, str, str]
 
 def _waiting(network: Network) -> dict[tuple[str, str, str], int]:
     """Files in incoming/ by (member, return type, period), read from their names only."""
-    from pipeline.ingest import _FILE_NAME_RE, INCOMING
+    from pipeline.steps.ingest import _FILE_NAME_RE, INCOMING
 
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for entry in network.bucket.list_files(INCOMING):

@@ -11,24 +11,16 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-from pipeline.mailer import MemberMail, deliver
-from pipeline.returns_tracker import ReturnStatus, due_date, track_returns
-from pipeline.runtime import Network
+from pipeline.adapters.mail import MemberMail, deliver
+from pipeline.network import Network
+from pipeline.presentation.messages import chaser_html
+from pipeline.steps.returns_tracker import ReturnStatus, due_date, track_returns
 from transforms.periods import Period, period_containing
 from transforms.return_types import RETURN_TYPES
 
 log = logging.getLogger(__name__)
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def open_periods(network: Network, today: date) -> list[str]:
@@ -76,25 +68,7 @@ def chaser_mail(network: Network, member_id: str, rows: list[ReturnStatus], toda
             if overdue
             else f"Reminder: {len(rows)} returns due by {max(r.due_date for r in rows):%d %B %Y}"
         )
-    html = _TEMPLATES.get_template("chaser.html.j2").render(
-        network_name=network.cfg.name,
-        member_name=first.member_name,
-        member_id=member_id,
-        rows=[
-            {
-                "label": RETURN_TYPES[r.return_type].label,
-                "period": r.period,
-                "due": f"{r.due_date:%d %B %Y}",
-                "overdue": r.overdue,
-                "days": abs((r.due_date - today).days),
-                "held_back": r.status == "quarantined",
-                "file_name": f"{r.return_type}_{r.period}.csv",
-                "return_type": r.return_type,
-            }
-            for r in rows
-        ],
-        any_overdue=bool(overdue),
-    )
+    html = chaser_html(network.cfg.name, first.member_name, member_id, rows, today)
     return MemberMail(
         key=f"chaser/{member_id}/{today.isoformat()}",
         kind=kind,

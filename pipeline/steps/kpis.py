@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import and_, delete, func, insert, select
 
-from pipeline.runtime import Network
+from pipeline.network import Network
 from transforms.measures import measure_kpis
 from transforms.periods import Period
 from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date

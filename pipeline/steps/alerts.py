@@ -6,12 +6,12 @@ raised, so it cannot hide the task's own error.
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
+from pipeline.adapters.mail import MemberMail, send_smtp
 from pipeline.config import NetworkConfig, load_config
-from pipeline.mailer import MemberMail, send_smtp
+from pipeline.presentation.messages import fact_sheet
 
 log = logging.getLogger(__name__)
 
@@ -55,16 +55,7 @@ def tell(cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, 
     """E-mail the network's data engineers one fact sheet: ``sent``, ``disabled`` or ``failed``."""
     if not cfg.email_enabled or not cfg.email.engineers:
         return "disabled"
-    text = "\n".join([*(f"{k}: {v}" for k, v in facts.items()), "", next_steps])
-    rows = "".join(
-        f"<tr><th scope='row' style='text-align:left;padding-right:12px'>{html.escape(k)}</th>"
-        f"<td>{html.escape(v)}</td></tr>"
-        for k, v in facts.items()
-    )
-    body = (
-        f"<!doctype html><html lang='en'><body><table>{rows}</table>"
-        f"<p>{html.escape(next_steps)}</p></body></html>"
-    )
+    text, body = fact_sheet(facts, next_steps)
     mail = MemberMail(
         key=key,
         kind="alert",

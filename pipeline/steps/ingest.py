@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 
-from pipeline.checking import ReturnCheck, check_return, network_rules
-from pipeline.feedback import feedback_html, problems_csv
-from pipeline.feedback_email import email_feedback
-from pipeline.privacy import pseudonym_key
-from pipeline.runtime import Network
+from pipeline.adapters.secrets import pseudonym_key
+from pipeline.network import Network
+from pipeline.presentation.feedback_pages import feedback_html, problems_csv
+from pipeline.steps.checking import ReturnCheck, check_return, network_rules
+from pipeline.steps.feedback import email_feedback
 from transforms.coercion import PROBLEM_COLUMNS
 from transforms.measures import measure_facts
 from transforms.periods import Period, PeriodError

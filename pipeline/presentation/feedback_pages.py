@@ -9,20 +9,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pipeline.presentation.templating import render
 from transforms.return_types import RETURN_TYPES
 
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=select_autoescape(["html", "j2"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 EXAMPLES_PER_GROUP = 5
 
 
@@ -65,7 +58,8 @@ def feedback_html(
     warnings: pd.DataFrame | None = None,
 ) -> str:
     return_type = RETURN_TYPES.get(submission["return_type"])
-    return _TEMPLATES.get_template("feedback.html.j2").render(
+    return render(
+        "feedback.html.j2",
         network_name=network_name,
         member_name=member_name,
         s=submission,

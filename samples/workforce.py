@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.config import PROJECT_ROOT, LocalArea, Member, NetworkConfig
-from pipeline.sample import DEFAULT_PERIODS, SampleFile, _inward, _is_local, _local_outward
+from samples.network import DEFAULT_PERIODS, SampleFile, _inward, _is_local, _local_outward
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE, normalise_header
 

@@ -9,7 +9,6 @@ Each issue is recorded in ``issued_reports`` with the submissions it was built f
 from __future__ import annotations
 
 import hashlib
-import html as html_lib
 import json
 import logging
 from datetime import UTC, date, datetime
@@ -17,25 +16,17 @@ from typing import Any
 
 from sqlalchemy import func, insert, select
 
-from pipeline.mailer import MemberMail, send_smtp
-from pipeline.report import build_period_report, write_report_files
-from pipeline.returns_tracker import due_date
-from pipeline.runtime import Network
-from reports.format import format_gbp, format_pct, format_value
-from reports.model import KpiFigure, PeriodReport
+from pipeline.adapters.mail import MemberMail, send_smtp
+from pipeline.network import Network
+from pipeline.presentation.messages import email_bodies
+from pipeline.steps.report import build_period_report, write_report_files
+from pipeline.steps.returns_tracker import due_date
+from reports.model import PeriodReport
 from reports.render import render_period_report_html
 from transforms.periods import Period, period_containing
 from warehouse.schema import issued_reports, submissions
 
 log = logging.getLogger(__name__)
-
-HEADLINE_EMAIL = (
-    ("spend_total", "Total spend"),
-    ("spend_sme_pct", "Share with SMEs"),
-    ("spend_local_pct", "Share with local suppliers"),
-    ("spend_small_or_diverse_pct", "Share with small or diverse suppliers"),
-    ("lw_uplifts", "Living Wage uplifts"),
-)
 
 
 def fingerprint(html: str) -> str:
@@ -77,65 +68,6 @@ def _has_accepted_returns(network: Network, period: str) -> bool:
             .where(submissions.c.period.in_(keys) & (submissions.c.status == "accepted"))
         ).scalar()
     return bool(count)
-
-
-def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
-    """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value."""
-    figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
-    rows = []
-    for code, label in HEADLINE_EMAIL:
-        figure = figures.get(code)
-        if figure is None:
-            continue
-        if figure.suppressed:
-            text = f"<{report.suppression_threshold}"
-        elif figure.value is None:
-            text = "no data"
-        elif figure.unit == "GBP":
-            text = format_gbp(figure.value)
-        elif figure.unit == "%":
-            text = format_pct(figure.value)
-        else:
-            text = format_value(figure.value, figure.unit)
-        if code == "spend_small_or_diverse_pct" and report.pledge_pct is not None:
-            text = f"{text} (pledge {format_pct(report.pledge_pct)})"
-        rows.append((code, label, text))
-    return rows
-
-
-def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]:
-    """Plain-text and HTML bodies: the headline figures and where the full report is."""
-    figures = headline_figures(report)
-    intro = f"The {report.network_name} report for {report.period_label} is attached as a PDF."
-    where = (
-        f"The HTML and Excel versions are in the bucket: {paths['html_bucket']} and {paths['xlsx_bucket']}."
-    )
-    text = "\n".join(
-        [
-            intro,
-            "",
-            "Headline figures:",
-            *(f"- {label}: {value}" for _, label, value in figures),
-            "",
-            f"Figures from fewer than {report.suppression_threshold} people show as <{report.suppression_threshold}.",
-            where,
-            f"Built from {len(report.source_submission_ids)} accepted returns.",
-        ]
-    )
-    esc = html_lib.escape
-    rows = "".join(
-        f'<tr data-kpi="{esc(code)}"><th scope="row" style="text-align:left;padding:4px 12px 4px 0">'
-        f'{esc(label)}</th><td style="padding:4px 0">{esc(value)}</td></tr>'
-        for code, label, value in figures
-    )
-    body = (
-        f"<!doctype html><html lang='en'><body style='font-family:Arial,sans-serif'>"
-        f"<p>{esc(intro)}</p><h2 style='font-size:1.1em'>Headline figures</h2><table>{rows}</table>"
-        f"<p>Figures from fewer than {report.suppression_threshold} people show as "
-        f"&lt;{report.suppression_threshold}.</p><p>{esc(where)}</p>"
-        f"<p>Built from {len(report.source_submission_ids)} accepted returns.</p></body></html>"
-    )
-    return text, body
 
 
 def _last_issue(network: Network, period: str) -> dict[str, Any] | None:

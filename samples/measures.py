@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from pipeline.config import NetworkConfig
-from pipeline.sample import SampleFile
+from samples.network import SampleFile
 from transforms.periods import Period
 
 # Typical quarterly size per member for each unit: (low, high).
