@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.harness import run_pipeline
 from samples.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,11 +40,8 @@ assert "anchor_ingest" in bag.dags
 t_dag = time.perf_counter()
 import pipeline.steps.ingest  # pandas, pyarrow, SQLAlchemy, the pipeline
 t_pipeline = time.perf_counter()
-from pipeline.steps.validation import _context, _validation
-from transforms.return_types import RETURN_TYPES
-_context()
-for name, rt in RETURN_TYPES.items():
-    _validation(name, tuple(rt.columns))
+from pipeline.steps.validation import warm_up
+warm_up()
 t_gx = time.perf_counter()
 print(t_dag - t0, t_pipeline - t_dag, t_gx - t_pipeline, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
@@ -54,8 +52,6 @@ def _child_maxrss() -> int:
 
 
 def measure(work: Path, members: int = 50, lines: int = 2_000, staff: int = 500) -> dict[str, Any]:
-    from bench.run import run_pipeline
-
     shutil.rmtree(work, ignore_errors=True)
     network = generate(work / "network", members, lines, staff)
     files = len(network.files)
@@ -106,7 +102,7 @@ def measure(work: Path, members: int = 50, lines: int = 2_000, staff: int = 500)
             "WHERE dag_id = 'anchor_ingest' GROUP BY task_id"
         ).fetchall()
     by_task = {t[0]: {"count": t[1], "seconds": t[2], "success": t[5]} for t in tasks}
-    mapped = by_task.get("ingest_file", {"count": 0, "seconds": 0.0, "success": 0})
+    mapped = by_task.get("ingest_batch", {"count": 0, "seconds": 0.0, "success": 0})
     assert mapped["count"] == files and mapped["success"] == files, by_task
 
     # (2) a fresh task process: imports, DAG parse, GX context

@@ -32,10 +32,10 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
 )
 def anchor_ingest() -> None:
     @task
-    def refresh_supplier_register() -> dict:
-        from pipeline.steps.ingest import refresh_supplier_register
+    def refresh_reference_data() -> dict:
+        from pipeline.steps.reference_data import refresh_reference_data
 
-        return refresh_supplier_register(network_from_context(get_current_context()))
+        return refresh_reference_data(network_from_context(get_current_context()))
 
     @task
     def find_new_files() -> list[list[dict]]:
@@ -49,7 +49,7 @@ def anchor_ingest() -> None:
         map_index_template="{{ task.op_kwargs['incoming'] | length }} files from "
         "{{ task.op_kwargs['incoming'][0]['path'] }}"
     )
-    def ingest_file(incoming: list[dict]) -> list[dict]:
+    def ingest_batch(incoming: list[dict]) -> list[dict]:
         from pipeline.steps.batches import ingest_batch
 
         return ingest_batch(network_from_context(get_current_context()), incoming)
@@ -68,8 +68,8 @@ def anchor_ingest() -> None:
         }
 
     files = find_new_files()
-    refresh_supplier_register() >> files
-    announce_warehouse_change(ingest_file.expand(incoming=files))
+    refresh_reference_data() >> files
+    announce_warehouse_change(ingest_batch.expand(incoming=files))
 
 
 anchor_ingest()

@@ -1,7 +1,9 @@
-"""One network's configuration, validated once at start-up.
+"""One network's configuration, validated once at start-up, with the deployment's overrides applied.
 
 A typo in the config must fail before any file is touched, with the file, the key and the reason,
-because the people who edit it are the core team, not the developers.
+because the people who edit it are the core team, not the developers. A deployment overrides where the
+data lives through ``ANCHOR_*`` environment variables (:class:`DeploymentSettings`); they are read once,
+when the config is loaded, so nothing later depends on the environment of whichever process runs a step.
 """
 
 from __future__ import annotations
@@ -10,13 +12,17 @@ import os
 import re
 import tomllib
 from enum import StrEnum
+from importlib.resources import files
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-EXAMPLE_CONFIG = PROJECT_ROOT / "config" / "london.toml"
+# The example networks ship as package data (the ``config`` package): they work wherever the project is
+# installed, and their relative paths are taken from the working directory, never the installed package.
+EXAMPLES_DIR = Path(str(files("config")))
+EXAMPLE_CONFIG = EXAMPLES_DIR / "london.toml"
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
@@ -79,9 +85,10 @@ class Member(_Strict):
 
 
 class Storage(_Strict):
-    """Where the network's data lives. Relative paths are resolved against the config file's folder."""
+    """Where the network's data lives. Relative paths are resolved against the config file's folder
+    (for the packaged example networks: against the working directory)."""
 
-    data_dir: str = "../var/london"
+    data_dir: str = "data"
     bucket: str | None = None
     lake: str | None = None
     warehouse_url: str | None = None
@@ -226,7 +233,9 @@ class NetworkConfig(_Strict):
     # -- derived locations -------------------------------------------------------------------------
     @property
     def base_dir(self) -> Path:
-        return self.source_path.parent if self.source_path else Path.cwd()
+        if self.source_path is None or self.source_path.parent == EXAMPLES_DIR.resolve():
+            return Path.cwd()
+        return self.source_path.parent
 
     def _location(self, value: str | None, default: str) -> str:
         raw = value or default
@@ -241,14 +250,11 @@ class NetworkConfig(_Strict):
 
     @property
     def bucket_url(self) -> str:
-        """Ingest bucket; ``ANCHOR_BUCKET_URL`` overrides the file so a deployment can point elsewhere."""
-        return self._location(
-            os.environ.get("ANCHOR_BUCKET_URL") or self.storage.bucket, f"{self.data_dir}/bucket"
-        )
+        return self._location(self.storage.bucket, f"{self.data_dir}/bucket")
 
     @property
     def lake_url(self) -> str:
-        return self._location(os.environ.get("ANCHOR_LAKE_URL") or self.storage.lake, f"{self.data_dir}/lake")
+        return self._location(self.storage.lake, f"{self.data_dir}/lake")
 
     @property
     def outbox_dir(self) -> str:
@@ -260,23 +266,15 @@ class NetworkConfig(_Strict):
 
     @property
     def warehouse_url(self) -> str:
-        url = os.environ.get("ANCHOR_WAREHOUSE_URL") or self.storage.warehouse_url
-        return url or f"sqlite:///{self.data_dir}/warehouse.db"
+        return self.storage.warehouse_url or f"sqlite:///{self.data_dir}/warehouse.db"
 
     @property
     def email_enabled(self) -> bool:
-        """``[email] enabled``; ``ANCHOR_EMAIL_ENABLED`` (true/false) overrides it, as a deployment does."""
-        override = os.environ.get("ANCHOR_EMAIL_ENABLED", "").strip().lower()
-        if override in ("1", "true", "yes", "on"):
-            return True
-        if override in ("0", "false", "no", "off"):
-            return False
         return self.email.enabled
 
     @property
     def settle_seconds(self) -> int:
-        override = os.environ.get("ANCHOR_SETTLE_SECONDS")
-        return int(override) if override and override.strip().isdigit() else self.ingest.settle_seconds
+        return self.ingest.settle_seconds
 
     def member(self, member_id: str) -> Member | None:
         return next((m for m in self.members if m.id == member_id), None)
@@ -297,9 +295,52 @@ def _format_validation_error(path: Path, error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> NetworkConfig:
+class DeploymentSettings(BaseSettings):
+    """What a deployment sets in the environment, over the network config file (``ANCHOR_<NAME>``).
+
+    ``ANCHOR_CONFIG`` picks the file; the others replace its keys: ``ANCHOR_DATA_DIR``,
+    ``ANCHOR_BUCKET_URL``, ``ANCHOR_LAKE_URL``, ``ANCHOR_WAREHOUSE_URL`` ([storage]),
+    ``ANCHOR_EMAIL_ENABLED`` ([email] enabled) and ``ANCHOR_SETTLE_SECONDS`` ([ingest] settle_seconds).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="ANCHOR_", extra="ignore", env_ignore_empty=True)
+
+    config: Path | None = None
+    data_dir: str | None = None
+    bucket_url: str | None = None
+    lake_url: str | None = None
+    warehouse_url: str | None = None
+    email_enabled: bool | None = None
+    settle_seconds: int | None = None
+
+    def apply(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The config file's tables with these overrides written over them."""
+        overrides = {
+            ("storage", "data_dir"): self.data_dir,
+            ("storage", "bucket"): self.bucket_url,
+            ("storage", "lake"): self.lake_url,
+            ("storage", "warehouse_url"): self.warehouse_url,
+            ("email", "enabled"): self.email_enabled,
+            ("ingest", "settle_seconds"): self.settle_seconds,
+        }
+        merged = {key: dict(value) if isinstance(value, dict) else value for key, value in raw.items()}
+        for (table, key), value in overrides.items():
+            if value is not None and value != "":
+                section = merged.setdefault(table, {})
+                if isinstance(section, dict):
+                    section[key] = value
+        return merged
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None, settings: DeploymentSettings | None = None
+) -> NetworkConfig:
     """Read and validate a network config (``ANCHOR_CONFIG`` or the example London network by default)."""
-    config_path = Path(path or os.environ.get("ANCHOR_CONFIG") or EXAMPLE_CONFIG).resolve()
+    try:
+        settings = settings or DeploymentSettings()
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(Path("environment (ANCHOR_*)"), exc)) from None
+    config_path = Path(path or settings.config or EXAMPLE_CONFIG).resolve()
     try:
         raw = tomllib.loads(config_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -312,6 +353,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> NetworkConfig:
             f"{config_path}: network: missing [network] table with id, name and living_wage_basis"
         )
     try:
-        return NetworkConfig.model_validate({**network, **raw, "source_path": config_path})
+        return NetworkConfig.model_validate({**network, **settings.apply(raw), "source_path": config_path})
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(config_path, exc)) from None

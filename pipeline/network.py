@@ -1,4 +1,9 @@
-"""A network's validated config with its bucket, lake and warehouse, opened once per process."""
+"""A network opened for work: its validated config, with its bucket, lake and warehouse at hand.
+
+Opening is free of side effects: nothing is created, migrated or synchronised until a step touches it
+(the bucket and lake connect on first use, the warehouse engine likewise). Steps take the Network, or
+better just the part they need (``network.engine``, ``network.bucket``, ``network.cfg.email``).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,11 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
 
 from pipeline.adapters.bucket import Store
+from pipeline.adapters.secrets import storage_options
 from pipeline.config import NetworkConfig, load_config
-from pipeline.credentials import storage_options
-from transforms.periods import Period
 from warehouse.db import warehouse_engine
-from warehouse.load import ensure_periods, sync_members
 
 
 @dataclass
@@ -31,39 +33,7 @@ class Network:
 
     @cached_property
     def engine(self) -> Engine:
-        engine = warehouse_engine(self.cfg.warehouse_url)
-        sync_members(
-            engine,
-            [
-                {
-                    "member_id": m.id,
-                    "name": m.name,
-                    "sector": m.sector.value,
-                    "contact_email": m.contact_email,
-                }
-                for m in self.cfg.members
-            ],
-        )
-        return engine
-
-    def register_periods(self, keys: list[str]) -> None:
-        rows = []
-        for key in sorted(set(keys)):
-            period = Period.parse(key)
-            for p in {period, period.financial_year}:
-                rows.append(
-                    {
-                        "period": p.key,
-                        "kind": p.kind,
-                        "start_date": p.start,
-                        "end_date": p.end,
-                        "financial_year": p.financial_year.key,
-                    }
-                )
-        try:
-            ensure_periods(self.engine, rows)
-        except IntegrityError:  # a parallel task registered the same period a moment ago
-            ensure_periods(self.engine, rows)
+        return warehouse_engine(self.cfg.warehouse_url)
 
 
 def open_network(config_path: str | os.PathLike[str] | None = None) -> Network:

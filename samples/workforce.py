@@ -42,11 +42,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from math import log
-from pathlib import Path
 from typing import Literal
 
-from pipeline.config import PROJECT_ROOT, LocalArea, Member, NetworkConfig
+from pipeline.config import LocalArea, Member, NetworkConfig
 from samples.network import DEFAULT_PERIODS, SampleFile, _inward, _is_local, _local_outward
+from transforms.living_wage import rates_table
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE, normalise_header
 
@@ -62,29 +62,23 @@ BAD_KINDS: tuple[BadKind, ...] = (
     "bad_snapshot_date",
 )
 CONTRACTOR_ROLES = ("cleaning", "catering", "security")
-# The project's Living Wage table (``transforms.living_wage.RATES_FILE``), read here with ``csv`` so the
-# sample does not need pandas; a test checks both readings agree.
-RATES_FILE = PROJECT_ROOT / "config" / "living_wage_rates.csv"
 
 
 # -- Living Wage rates -----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _RateTable:
-    """Rates in pence by the date they apply from, read once from the project's rates table."""
+    """Rates in pence by the date they apply from, from the project's one rates table."""
 
     starts: tuple[date, ...]
     pence: tuple[int, ...]
     basis: str
 
     @classmethod
-    def load(cls, basis: str, path: Path = RATES_FILE) -> _RateTable:
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
-        rows = sorted(
-            (date.fromisoformat(row["applies_from"]), round(float(row["rate_gbp"]) * 100))
-            for row in csv.DictReader(lines)
-            if row["basis"] == basis
-        )
-        return cls(tuple(day for day, _ in rows), tuple(pence for _, pence in rows), basis)
+    def load(cls, basis: str) -> _RateTable:
+        table = rates_table()
+        table = table[table["basis"] == basis]
+        starts = tuple(ts.date() for ts in table["applies_from"])
+        return cls(starts, tuple(round(float(rate) * 100) for rate in table["rate_gbp"]), basis)
 
     def on(self, day: date) -> int:
         position = bisect.bisect_right(self.starts, day) - 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="anchor-airflow-"))
-from pipeline.airflow_env import airflow_environment  # noqa: E402
+from pipeline.orchestration import airflow_environment  # noqa: E402
 
 for _key in ("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", "AIRFLOW_HOME"):
     os.environ.pop(_key, None)
@@ -25,6 +25,8 @@ from pipeline.network import Network, open_network  # noqa: E402
 # Loopback S3 (moto) and SMTP (aiosmtpd) servers for the members'-side tests.
 from tests.servers import mailbox, s3_bucket, s3_endpoint, smtp_server  # noqa: E402, F401
 
+# The checkout the tests run from (subprocesses of the tests run the project from here).
+REPO_ROOT = Path(__file__).resolve().parents[1]
 PG_SERVER_URL = os.environ.get("ANCHOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
 TEST_PSEUDONYM_KEY = "test-only-pseudonym-key-0123456789abcdef"

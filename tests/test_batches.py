@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.steps import batches
+from pipeline.steps import batches, ingest
 from pipeline.steps.batches import batch_count, ingest_batch, plan_batches
 
 
 def _files(sizes: list[int]) -> list[dict]:
-    return [{"path": f"incoming/m{i}/spend_2025-26-Q2.csv", "size": s} for i, s in enumerate(sizes)]
+    return [
+        {
+            "path": f"incoming/m{i}/spend_2025-26-Q2.csv",
+            "member_id": f"m{i}",
+            "file_name": "spend_2025-26-Q2.csv",
+            "content_hash": f"{i:064d}",
+            "size": s,
+        }
+        for i, s in enumerate(sizes)
+    ]
 
 
 def test_every_file_once_in_a_few_balanced_batches() -> None:
@@ -38,9 +47,9 @@ def test_one_failing_file_does_not_stop_the_others(monkeypatch: pytest.MonkeyPat
         if incoming["path"].startswith("incoming/m1/"):
             raise OSError("bucket hiccup")
         done.append(incoming["path"])
-        return {"path": incoming["path"]}
+        return {"path": incoming["path"], "status": "accepted"}
 
-    monkeypatch.setattr(batches, "process_file", process)
-    with pytest.raises(RuntimeError, match="1 of 3 files failed: incoming/m1/"):
+    monkeypatch.setattr(ingest, "process_file", process)
+    with pytest.raises(batches.FilesFailed, match=r"1 of 3 files failed: m1/spend_2025-26-Q2\.csv: OSError"):
         ingest_batch(None, _files([1, 1, 1]))  # type: ignore[arg-type]
     assert done == ["incoming/m0/spend_2025-26-Q2.csv", "incoming/m2/spend_2025-26-Q2.csv"]

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.network import open_network
+from pipeline.orchestration import DAGS_FOLDER
 from pipeline.steps.ingest import ingest
 from tests.conftest import write_config
 from tests.servers import enable_email

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from pipeline.config import EXAMPLE_CONFIG, PROJECT_ROOT, ConfigError, NetworkConfig, load_config
+from pipeline.config import EXAMPLE_CONFIG, EXAMPLES_DIR, ConfigError, NetworkConfig, load_config
 
-LONDON = PROJECT_ROOT / "config" / "london.toml"
-DURHAM = PROJECT_ROOT / "config" / "durham.toml"
+LONDON = EXAMPLES_DIR / "london.toml"
+DURHAM = EXAMPLES_DIR / "durham.toml"
 
 
 def broken(tmp_path: Path, old: str, new: str, source: Path = LONDON) -> Path:
@@ -183,9 +184,11 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def _copy(tmp_path: Path, storage: str) -> NetworkConfig:
-    text = LONDON.read_text(encoding="utf-8").replace('data_dir = "../var/london"', storage, 1)
+    text = re.sub(
+        r'(?m)^data_dir = "var/london".*$', lambda _: storage, LONDON.read_text(encoding="utf-8"), count=1
+    )
     folder = tmp_path / "configs" / "nested"
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     path = folder / "network.toml"
     path.write_text(text, encoding="utf-8")
     return load_config(path)
@@ -210,19 +213,35 @@ def test_urls_are_kept_as_they_are(tmp_path: Path) -> None:
     assert cfg.warehouse_url == "postgresql+psycopg://anchor@db/wh"
 
 
-def test_environment_overrides_storage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    cfg = _copy(tmp_path, 'data_dir = "data"\nbucket = "drop"')
+def test_environment_overrides_are_read_once_at_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANCHOR_WAREHOUSE_URL", "postgresql+psycopg://anchor@warehouse/anchor")
     monkeypatch.setenv("ANCHOR_BUCKET_URL", "s3://from-env")
+    monkeypatch.setenv("ANCHOR_DATA_DIR", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("ANCHOR_EMAIL_ENABLED", "true")
+    monkeypatch.setenv("ANCHOR_SETTLE_SECONDS", "42")
+    cfg = _copy(tmp_path, 'data_dir = "data"\nbucket = "drop"')
     assert cfg.warehouse_url == "postgresql+psycopg://anchor@warehouse/anchor"
     assert cfg.bucket_url == "s3://from-env"
-    monkeypatch.delenv("ANCHOR_WAREHOUSE_URL")
+    assert cfg.lake_url == str(tmp_path / "elsewhere" / "lake")
+    assert cfg.email_enabled and cfg.settle_seconds == 42
+    # Read once: a later change of the environment does not move a loaded network's data.
     monkeypatch.delenv("ANCHOR_BUCKET_URL")
-    assert cfg.warehouse_url.startswith("sqlite:///")
-    assert cfg.bucket_url.endswith("/nested/drop")
+    assert cfg.bucket_url == "s3://from-env"
+    monkeypatch.delenv("ANCHOR_WAREHOUSE_URL")
+    assert _copy(tmp_path, 'data_dir = "data"\nbucket = "drop"').bucket_url.endswith("/nested/drop")
 
 
-def test_config_is_frozen() -> None:
-    cfg = load_config(LONDON)
-    with pytest.raises(ValueError):
-        cfg.id = "elsewhere"  # type: ignore[misc]
+def test_an_unreadable_environment_override_is_a_config_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANCHOR_SETTLE_SECONDS", "soon")
+    with pytest.raises(ConfigError, match="settle_seconds"):
+        load_config(LONDON)
+
+
+def test_packaged_examples_keep_their_data_under_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cfg = load_config()
+    assert cfg.source_path == EXAMPLE_CONFIG.resolve()
+    assert cfg.data_dir == str(tmp_path / "var" / "london")
+    assert cfg.warehouse_url == f"sqlite:///{tmp_path / 'var' / 'london'}/warehouse.db"

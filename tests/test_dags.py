@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.airflow_env import DAGS_FOLDER
+from pipeline.orchestration import DAGS_FOLDER
 from samples.network import SampleManifest, generate_sample
 from tests.conftest import write_config
 
@@ -46,7 +46,7 @@ def test_every_dag_imports_with_tags_retries_and_docs(dag_bag) -> None:  # type:
 
 def test_ingest_maps_one_task_per_file_and_kpis_wait_for_the_warehouse(dag_bag) -> None:  # type: ignore[no-untyped-def]
     ingest = dag_bag.dags["anchor_ingest"]
-    assert ingest.get_task("ingest_file").is_mapped
+    assert ingest.get_task("ingest_batch").is_mapped
     [outlet] = ingest.get_task("announce_warehouse_change").outlets
     kpis = dag_bag.dags["anchor_kpis"]
     assert outlet.name in str(kpis.timetable.asset_condition)

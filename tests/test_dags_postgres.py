@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.cli.demo import run_airflow
+from pipeline.orchestration import DAGS_FOLDER
 from samples.network import generate_sample
 from tests.conftest import write_config
 from tests.test_dags import _london_living_wage, expected_spend, expected_workforce

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.airflow_env import DAGS_FOLDER
-from pipeline.config import PROJECT_ROOT
+from pipeline.adapters.bucket import BucketUnreachable
 from pipeline.network import open_network
-from pipeline.steps.ingest import BucketUnreachable, ingest, process_file, scan_incoming
-from tests.conftest import spend_facts_total, stored_submissions, write_config
+from pipeline.orchestration import DAGS_FOLDER
+from pipeline.steps.ingest import ingest, process_file, scan_incoming
+from tests.conftest import REPO_ROOT, spend_facts_total, stored_submissions, write_config
 from tests.servers import enable_email, free_port, use_s3
 
 GOOD = (
@@ -71,8 +71,8 @@ def test_process_killed_during_the_warehouse_load(warehouse_url: str, tmp_path: 
     script.write_text(KILLABLE_INGEST)
     process = subprocess.Popen(
         [sys.executable, str(script), str(config), str(marker)],
-        cwd=PROJECT_ROOT,
-        env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)},
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     try:
         deadline = time.monotonic() + 120
@@ -186,7 +186,7 @@ def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(
     with pytest.raises(BucketUnreachable) as failure:
         scan_incoming(open_network(config))
     message = str(failure.value)
-    assert f"Could not list the ingest bucket s3://{s3_bucket.name}/london/bucket" in message
+    assert f"Could not list the bucket s3://{s3_bucket.name}/london/bucket" in message
     assert closed in message and "Nothing was moved" in message
 
     # Through Airflow: the task is retried (no wait between tries here) and then fails the run.
@@ -197,10 +197,10 @@ def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(
     run = dag.test(run_conf={"config": str(config)})
     assert run.state == DagRunState.FAILED
     tries = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
-    assert tries["refresh_supplier_register"] == (TaskInstanceState.FAILED, 3)
+    assert tries["refresh_reference_data"] == (TaskInstanceState.FAILED, 3)
     assert s3_bucket.list_keys() == before  # nothing archived, answered or removed
     # The data engineers are told once, after the last try, with the error and what to do next.
     [alert] = mailbox.to(ENGINEERS)
-    assert "anchor_ingest.refresh_supplier_register failed" in alert["Subject"]
+    assert "anchor_ingest.refresh_reference_data failed" in alert["Subject"]
     body = alert.get_body(("plain",)).get_content()
     assert "Try: 3" in body and "Could not" in body and "Nothing was lost" in body

@@ -433,7 +433,7 @@ def test_report_dag_issues_the_report_through_airflow(sample_dir: Path, tmp_path
     from airflow.utils import db as airflow_db
     from airflow.utils.state import DagRunState
 
-    from pipeline.airflow_env import DAGS_FOLDER
+    from pipeline.orchestration import DAGS_FOLDER
 
     airflow_db.resetdb()
     network = _copy(sample_dir, tmp_path)

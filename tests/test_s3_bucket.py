@@ -15,8 +15,8 @@ from openpyxl import Workbook
 from sqlalchemy import func, select
 
 from pipeline.adapters.bucket import Store
-from pipeline.airflow_env import DAGS_FOLDER
 from pipeline.network import open_network
+from pipeline.orchestration import DAGS_FOLDER
 from tests.conftest import write_config
 from tests.servers import S3_ACCESS_KEY, S3_SECRET_KEY, enable_email, use_s3
 from warehouse.schema import fact_spend, member_emails, submissions

@@ -22,8 +22,9 @@ import fsspec
 import pytest
 from openpyxl import load_workbook
 
-from pipeline.config import EXAMPLE_CONFIG, PROJECT_ROOT, NetworkConfig, Storage, load_config
+from pipeline.config import EXAMPLE_CONFIG, EXAMPLES_DIR, NetworkConfig, Storage, load_config
 from samples.network import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
+from tests.conftest import REPO_ROOT
 from transforms.periods import Period
 from transforms.return_types import SPEND, normalise_header
 
@@ -187,7 +188,7 @@ def test_output_does_not_depend_on_hash_randomisation(london, tmp_path: Path) ->
     subprocess.run(
         [sys.executable, "-c", script, str(out)],
         check=True,
-        cwd=PROJECT_ROOT,
+        cwd=REPO_ROOT,
         env={**env, "PYTHONHASHSEED": hash_seed},
     )
     assert _all_files(out / "bucket") == _all_files(bucket)
@@ -469,9 +470,7 @@ def test_register_values_are_consistent_and_realistic(london) -> None:
 
 # -- other networks --------------------------------------------------------------------------------
 def test_members_of_other_networks_rotate_through_the_styles(tmp_path: Path) -> None:
-    cfg, manifest = _generate(
-        tmp_path, PROJECT_ROOT / "config" / "durham.toml", periods=("2025-26-Q1",), skip=()
-    )
+    cfg, manifest = _generate(tmp_path, EXAMPLES_DIR / "durham.toml", periods=("2025-26-Q1",), skip=())
     bucket = tmp_path / "bucket"
     assert {f.member_id for f in manifest.files} == {m.id for m in cfg.members}
     headers = {f.member_id: _parsed(bucket, cfg, f).header for f in manifest.files}

@@ -22,9 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import EXAMPLE_CONFIG, PROJECT_ROOT, NetworkConfig, ReturnSchedule, Storage, load_config
+from pipeline.config import EXAMPLE_CONFIG, EXAMPLES_DIR, NetworkConfig, ReturnSchedule, Storage, load_config
 from samples.network import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
 from samples.workforce import PROFILES, _RateTable, workforce_files, workforce_style_for
+from tests.conftest import REPO_ROOT
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE, normalise_header
 
@@ -261,7 +262,7 @@ def test_output_does_not_depend_on_hash_randomisation() -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("ANCHOR_BUCKET_URL", "ANCHOR_CONFIG")}
     hash_seed = "2" if env.get("PYTHONHASHSEED") == "1" else "1"
     result = subprocess.run(
-        [sys.executable, "-c", script], check=True, cwd=PROJECT_ROOT, capture_output=True, text=True,
+        [sys.executable, "-c", script], check=True, cwd=REPO_ROOT, capture_output=True, text=True,
         env={**env, "PYTHONHASHSEED": hash_seed},
     )  # fmt: skip
     files = workforce_files(_with_workforce(load_config()))
@@ -481,7 +482,7 @@ def test_accredited_members_pay_everybody_the_rate_and_others_do_not(snapshots) 
 
 
 def test_uk_living_wage_network() -> None:
-    cfg = _with_workforce(load_config(PROJECT_ROOT / "config" / "durham.toml"))
+    cfg = _with_workforce(load_config(EXAMPLES_DIR / "durham.toml"))
     snapshots = _snapshots(cfg, workforce_files(cfg, DEFAULT_PERIODS, 2025))
     assert {s.entry.member_id for s in snapshots} == {m.id for m in cfg.members}
     uplifts = 0

@@ -201,20 +201,13 @@ def test_tasks_starting_together_can_all_sync_members_and_periods(warehouse_url:
 
     engine = _engine(warehouse_url)
     roster = [_member(f"m{i}", f"Member {i}") for i in range(20)]
-    period = {
-        "period": "2025-26-Q2",
-        "kind": "quarter",
-        "start_date": date(2025, 7, 1),
-        "end_date": date(2025, 9, 30),
-        "financial_year": "2025-26",
-    }
 
     def start_up(_: int) -> None:
         other = make_engine(warehouse_url)  # a separate pool, as a separate process would have
         try:
             for _ in range(5):
                 load.sync_members(other, roster)
-                load.ensure_periods(other, [period])
+                load.register_periods(other, ["2025-26-Q2"])
         finally:
             other.dispose()
 
@@ -222,7 +215,8 @@ def test_tasks_starting_together_can_all_sync_members_and_periods(warehouse_url:
         list(pool.map(start_up, range(4)))
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(members)).scalar() == 20
-        assert conn.execute(select(func.count()).select_from(periods)).scalar() == 1
+        registered = dict(conn.execute(select(periods.c.period, periods.c.kind)).all())
+    assert registered == {"2025-26-Q2": "quarter", "2025-26": "year"}
 
 
 def test_upgrading_an_older_warehouse_keeps_its_facts_and_sums_them_by_supplier(warehouse_url: str) -> None:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import io
 from datetime import date
 from functools import cache
-from pathlib import Path
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 
 import numpy as np
 import pandas as pd
 
-RATES_FILE = Path(__file__).resolve().parents[1] / "config" / "living_wage_rates.csv"
+# Shipped as package data of the ``config`` package, beside the example networks.
+RATES_FILE: Traversable = files("config") / "living_wage_rates.csv"
 BASES = ("uk", "london", "national")
 
 
@@ -33,7 +35,7 @@ def parse_rates(text: str) -> pd.DataFrame:
 
 
 @cache
-def rates_table(path: Path = RATES_FILE) -> pd.DataFrame:
+def rates_table(path: Traversable = RATES_FILE) -> pd.DataFrame:
     return parse_rates(path.read_text(encoding="utf-8"))
 
 

@@ -14,15 +14,19 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
 
+from transforms.periods import Period
 from transforms.spend import spend_by_supplier
 from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
+    issued_reports,
+    kpi_value,
     members,
     periods,
     reference_files,
     submissions,
     suppliers,
+    target,
 )
 
 SUMMARISE = {"spend": spend_by_supplier}
@@ -134,16 +138,6 @@ def record_submission(
     return record
 
 
-def find_submission(engine: Engine, content_hash: str) -> dict[str, Any] | None:
-    with engine.connect() as conn:
-        row = (
-            conn.execute(select(submissions).where(submissions.c.content_hash == content_hash))
-            .mappings()
-            .first()
-        )
-    return dict(row) if row else None
-
-
 def _insert_on_conflict(conn: Connection, table: Table):
     """The dialect's INSERT with ON CONFLICT (SQLite and PostgreSQL share the clause)."""
     if conn.dialect.name == "postgresql":
@@ -169,14 +163,26 @@ def sync_members(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
         conn.execute(delete(members).where(members.c.member_id.not_in([r["member_id"] for r in rows])))
 
 
-def ensure_periods(engine: Engine, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Register periods; concurrent tasks registering the same period both succeed."""
-    rows = list(rows)
+def register_periods(engine: Engine, keys: Iterable[str]) -> None:
+    """Register periods (and their financial years); concurrent tasks registering the same one both succeed."""
+    rows = {}
+    for key in set(keys):
+        period = Period.parse(key)
+        for p in (period, period.financial_year):
+            rows[p.key] = {
+                "period": p.key,
+                "kind": p.kind,
+                "start_date": p.start,
+                "end_date": p.end,
+                "financial_year": p.financial_year.key,
+            }
     if not rows:
         return
     with engine.begin() as conn:
         statement = _insert_on_conflict(conn, periods)
-        conn.execute(statement.on_conflict_do_nothing(index_elements=["period"]), rows)
+        conn.execute(
+            statement.on_conflict_do_nothing(index_elements=["period"]), sorted(rows.values(), key=str)
+        )
 
 
 def reference_hash(engine: Engine, name: str) -> str | None:
@@ -197,3 +203,22 @@ def replace_supplier_register(engine: Engine, register: pa.Table, name: str, con
                 name=name, content_hash=content_hash, rows=register.num_rows, loaded_at=datetime.now(UTC)
             )
         )
+
+
+def replace_kpis(
+    engine: Engine, values: Iterable[Mapping[str, Any]], targets: Iterable[Mapping[str, Any]]
+) -> None:
+    """Swap in a full set of KPI values and targets in one transaction (readers see old or new, never half)."""
+    values, targets = list(values), list(targets)
+    with engine.begin() as conn:
+        conn.execute(delete(kpi_value))
+        conn.execute(delete(target))
+        if targets:
+            conn.execute(insert(target), targets)
+        if values:
+            conn.execute(insert(kpi_value), values)
+
+
+def record_issued_report(engine: Engine, row: Mapping[str, Any]) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(issued_reports).values(**row))

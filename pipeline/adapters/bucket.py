@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import posixpath
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -95,3 +97,26 @@ def _modified(info: dict[str, Any]) -> datetime:
     if isinstance(value, int | float):
         return datetime.fromtimestamp(value, UTC)
     return datetime.now(UTC)
+
+
+def content_hash(data: bytes) -> str:
+    """A file's identity: the same bytes are the same submission, whatever the file is called."""
+    return hashlib.sha256(data).hexdigest()
+
+
+class BucketUnreachable(OSError):
+    """The bucket cannot be listed or read; nothing was moved, and the task should be retried."""
+
+
+@contextlib.contextmanager
+def bucket_errors(store: Store, doing: str) -> Iterator[None]:
+    """Turn a storage client's error into one line an engineer can act on (which bucket, what failed)."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise
+    except Exception as exc:
+        raise BucketUnreachable(
+            f"Could not {doing} the bucket {store.url}: {exc.__class__.__name__}: {exc}. "
+            "Nothing was moved; the task will be retried."
+        ) from exc

@@ -1,10 +1,9 @@
-"""Send one e-mail to a member at most once, through the Airflow SMTP provider, and record the outcome.
+"""One e-mail through the Airflow SMTP provider: text and HTML alternatives, attachments, Reply-To.
 
-The same code runs inside Airflow tasks and from the CLI: ``SmtpHook`` resolves the network's
+The same code runs inside Airflow tasks and from the CLI: the hook resolves the network's
 ``email.smtp_conn_id`` from Airflow's connections (metadata DB, secrets backend, or an
-``AIRFLOW_CONN_<ID>`` environment variable, which is what the CLI uses). A failed send is logged and
-recorded in ``member_emails`` with the error; it never raises into the step that asked for it, because
-an unsent e-mail must not lose or hold back a member's file.
+``AIRFLOW_CONN_<ID>`` environment variable, which is what the CLI uses). Sending at most once, and
+recording the outcome, is ``pipeline.steps.delivery``'s job.
 """
 
 from __future__ import annotations
@@ -12,12 +11,10 @@ from __future__ import annotations
 import logging
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 
+from pipeline.adapters import airflow
 from pipeline.config import Email
-from pipeline.network import Network
-from warehouse.emails import claim_email, finish_email
 
 log = logging.getLogger(__name__)
 
@@ -35,37 +32,8 @@ class MemberMail:
     text: str | None = None  # a plain-text alternative to ``html``, when given
 
 
-def deliver(network: Network, mail: MemberMail, today: date | None = None) -> str:
-    """``sent``, ``failed``, ``already sent`` or ``disabled`` (the network has no e-mail configured)."""
-    settings = network.cfg.email
-    if not network.cfg.email_enabled:
-        return "disabled"
-    row = {
-        "key": mail.key,
-        "kind": mail.kind,
-        "member_id": mail.member_id,
-        "recipient": mail.to,
-        "subject": mail.subject[:300],
-        "about": mail.about,
-    }
-    if not claim_email(network.engine, row, today or datetime.now(UTC).date()):
-        return "already sent"
-    try:
-        send_smtp(settings, mail)
-    except Exception as exc:
-        error = f"{exc.__class__.__name__}: {exc}"
-        log.error("e-mail %s to %s (%s) failed: %s", mail.key, mail.to, mail.member_id, error)
-        finish_email(network.engine, mail.key, "failed", error[:2000])
-        return "failed"
-    finish_email(network.engine, mail.key, "sent")
-    log.info("e-mail %s sent to %s", mail.key, mail.to)
-    return "sent"
-
-
 def send_smtp(settings: Email, mail: MemberMail) -> None:
     """One message through the SMTP connection (the hook attaches files from disk, hence the temp folder)."""
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
     headers = {"Reply-To": settings.reply_to} if settings.reply_to else None
     with tempfile.TemporaryDirectory(prefix="anchor-mail-") as folder:
         files = []
@@ -73,7 +41,7 @@ def send_smtp(settings: Email, mail: MemberMail) -> None:
             path = Path(folder) / name
             path.write_bytes(data)
             files.append(str(path))
-        with SmtpHook(smtp_conn_id=settings.smtp_conn_id) as hook:
+        with airflow.smtp_hook(settings.smtp_conn_id) as hook:
             if mail.text is not None:
                 _send_with_text(hook, settings, mail, headers)
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -93,7 +94,13 @@ def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
     table = Table(title="Files processed", show_lines=False)
     for column in ("member", "file", "status", "read", "loaded", "rejected"):
         table.add_column(column, justify="right" if column in ("read", "loaded", "rejected") else "left")
-    colours = {"accepted": "green", "quarantined": "red", "duplicate": "blue", "superseded": "yellow"}
+    colours = {
+        "accepted": "green",
+        "quarantined": "red",
+        "duplicate": "blue",
+        "superseded": "yellow",
+        "failed": "bold red",
+    }
     for o in outcomes:
         colour = colours.get(o["status"], "white")
         table.add_row(
@@ -112,20 +119,22 @@ def ingest(config: ConfigOption = None) -> None:
     """Take every file waiting in the bucket's incoming/ folder (without Airflow), then refresh the KPIs."""
     from rich.progress import Progress
 
-    from pipeline.steps.ingest import process_file, refresh_supplier_register, scan_incoming
+    from pipeline.steps.ingest import failures, ingest_files, scan_incoming
     from pipeline.steps.kpis import compute_kpis
+    from pipeline.steps.reference_data import refresh_reference_data
 
     network = _network(config)
     with err.status("Looking for new files..."):
-        refresh_supplier_register(network)
+        refresh_reference_data(network)
         files = scan_incoming(network)
-    outcomes = []
     with Progress(console=err, transient=True) as progress:
         bar = progress.add_task("Ingesting", total=len(files))
-        for incoming in files:
-            progress.update(bar, description=f"Ingesting {incoming['path']}")
-            outcomes.append(process_file(network, incoming))
-            progress.advance(bar)
+
+        def done(outcome: dict[str, Any]) -> None:
+            where = escape(f"{outcome['member_id']}/{outcome['file_name']}")
+            progress.update(bar, advance=1, description=f"Ingested {where}")
+
+        outcomes = ingest_files(network, files, on_file=done)
     if not outcomes:
         out.print(f"No files waiting in {network.bucket.uri('incoming')}.")
         return
@@ -133,6 +142,17 @@ def ingest(config: ConfigOption = None) -> None:
     if any(o["warehouse_changed"] for o in outcomes):
         result = compute_kpis(network)
         out.print(f"KPIs refreshed for {', '.join(result['periods'])}.")
+    failed = failures(outcomes)
+    if failed:
+        for o in failed:
+            err.print(
+                f"[red]Failed:[/] {escape(o['member_id'])}/{escape(o['file_name'])}: {escape(o['message'])}"
+            )
+        _fail(
+            f"{len(failed)} file(s) could not be processed and stay in incoming/ for the next run; "
+            "the other files were done. See the log above.",
+            code=1,
+        )
 
 
 @app.command()
@@ -270,27 +290,20 @@ def _validate(
     if not file.is_file():
         _fail(f"no such file: {file}")
     cfg = _config(config)
-    file_problem = None
-    column_map = None
-    if member_id is not None:
-        member = cfg.member(member_id)
-        if member is None:
-            file_problem = (
-                f"'{member_id}' is not a member of {cfg.name}; check your member id with the core team."
-            )
-        else:
-            column_map = member.column_map
-            if return_type not in cfg.expected_returns(member):
-                file_problem = f"'{return_type}' is not a return {member.name} sends to this network."
-    if return_type in cfg.returns and cfg.returns[return_type].frequency == "quarterly" and "-Q" not in key:
-        file_problem = f"{return_type} returns are quarterly: give a quarter such as {key}-Q1."
+    from pipeline.steps.submission_rules import submission_problem
+
+    extension = file.suffix.lower().lstrip(".")
+    problem = submission_problem(cfg, member_id, return_type, key, extension)
+    file_problem = f"{problem.reason} {problem.how_to_fix}" if problem else None
+    member = cfg.member(member_id) if member_id is not None else None
+    column_map = member.column_map if member else None
 
     from pipeline.steps.checking import check_return, network_rules
 
     with (
         err.status("Checking the file...")
         if not os.environ.get("CI") and sys.stderr.isatty()
-        else _nullcontext()
+        else nullcontext()
     ):
         check = check_return(
             file.read_bytes(),
@@ -326,14 +339,6 @@ def _validate(
         "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
         "problems": problems,
     }
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *args: object) -> None:
-        return None
 
 
 def _print_validation(file: Path, result: dict[str, Any]) -> None:
@@ -372,7 +377,7 @@ def keygen(
     from pipeline.adapters.secrets import KEY_ENV, create_key_file
 
     cfg = _config(config)
-    path = create_key_file(cfg, overwrite=force)
+    path = create_key_file(cfg.pseudonym_key_file, overwrite=force)
     out.print(f"Pseudonymisation key: {path} (or set {KEY_ENV} instead; never commit it).")
 
 

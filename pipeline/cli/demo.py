@@ -18,8 +18,8 @@ from rich.console import Console
 
 from pipeline.adapters.bucket import Store
 from pipeline.adapters.secrets import create_key_file
-from pipeline.airflow_env import airflow_environment
 from pipeline.config import NetworkConfig
+from pipeline.orchestration import airflow_environment
 
 SAMPLE_MARKER = ".anchor-sample"
 # One member's latest return arrives without its amount column, so the demo shows a file being held back
@@ -67,7 +67,9 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     console = console or Console(stderr=True)
     started = time.monotonic()
     _fresh_data_dir(cfg)
-    create_key_file(cfg)  # the pseudonymisation key for workforce returns (git-ignored, under var/)
+    create_key_file(
+        cfg.pseudonym_key_file
+    )  # the pseudonymisation key for workforce returns (git-ignored, under var/)
     manifest = generate_sample(cfg, seed=seed)
     latest = max(f.period for f in manifest.files)
     problem_path, problem_content = PROBLEM_FILE

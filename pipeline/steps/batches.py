@@ -11,15 +11,12 @@ the way by ``process_file`` (idempotent), and one file's failure does not stop t
 
 from __future__ import annotations
 
-import logging
 import math
 import os
 from typing import Any
 
 from pipeline.network import Network
-from pipeline.steps.ingest import process_file
-
-log = logging.getLogger(__name__)
+from pipeline.steps.ingest import failures, ingest_files
 
 # Enough batches to keep the embedded set-up's 4 parallel task slots busy (ANCHOR_INGEST_BATCHES
 # overrides it, e.g. to the Celery workers' total concurrency) ...
@@ -48,15 +45,17 @@ def plan_batches(files: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [sorted(b, key=lambda f: order[id(f)]) for b in batches if b]
 
 
+class FilesFailed(RuntimeError):
+    """Some files of a batch raised; the others were done, and the task's retry takes the failed ones again."""
+
+
 def ingest_batch(network: Network, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``process_file`` for every file of a batch; if any raised, raise after the others are done."""
-    outcomes, failures = [], []
-    for incoming in files:
-        try:
-            outcomes.append(process_file(network, incoming))
-        except Exception as exc:  # the task's retry takes the file again; the rest are done
-            log.exception("%s could not be processed", incoming["path"])
-            failures.append(f"{incoming['path']}: {exc.__class__.__name__}: {exc}")
-    if failures:
-        raise RuntimeError(f"{len(failures)} of {len(files)} files failed: " + "; ".join(failures))
+    """:func:`pipeline.steps.ingest.ingest_files` over a batch; if any file failed, raise after the others."""
+    outcomes = ingest_files(network, files)
+    failed = failures(outcomes)
+    if failed:
+        raise FilesFailed(
+            f"{len(failed)} of {len(files)} files failed: "
+            + "; ".join(f"{o['member_id']}/{o['file_name']}: {o['message']}" for o in failed)
+        )
     return outcomes

@@ -13,9 +13,10 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from pipeline.adapters.mail import MemberMail, deliver
+from pipeline.adapters.mail import MemberMail
 from pipeline.network import Network
 from pipeline.presentation.messages import chaser_html
+from pipeline.steps.delivery import deliver
 from pipeline.steps.returns_tracker import ReturnStatus, due_date, track_returns
 from transforms.periods import Period, period_containing
 from transforms.return_types import RETURN_TYPES

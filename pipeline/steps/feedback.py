@@ -1,29 +1,77 @@
-"""E-mail each file's feedback to the member's contact, so nobody has to look in the bucket for it.
+"""Answer the member about every file: a feedback page and a CSV of problem rows in the bucket's
+``feedback/``, and the same page by e-mail to the member's contact.
 
-The message body is the same HTML page that is written to ``feedback/`` (a receipt or a rejection with
-the problems grouped); the CSV of every problem row is attached when there is one. Sending is
-best-effort by design: ``mailer.deliver`` records a failure instead of raising, so the file's outcome
-never depends on the mail server.
+The e-mail body is the feedback page itself (a receipt or a rejection with the problems grouped); the
+CSV of every problem row is attached when there is one. Sending is best-effort by design:
+``delivery.deliver`` records a failure instead of raising, so a file's outcome never depends on the
+mail server, and failed e-mails are retried daily.
 """
 
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+import pandas as pd
 
-from pipeline.adapters.mail import MemberMail, deliver
+from pipeline.adapters.mail import MemberMail
 from pipeline.network import Network
+from pipeline.presentation.feedback_pages import feedback_html, problems_csv
 from pipeline.presentation.messages import feedback_subject
+from pipeline.steps.delivery import deliver
+from warehouse import queries
 from warehouse.emails import emails
-from warehouse.schema import submissions
+
+STATUS_LABELS = {
+    "accepted": "Accepted",
+    "quarantined": "Held back",
+    "superseded": "Accepted, but a newer file with the same name replaces it",
+    "duplicate": "Already received",
+}
+
+
+def feedback_base(member_id: str, period: str, file_name: str, submission_id: str) -> str:
+    """Where a file's answer goes: ``feedback/<member>/<period>/<file stem>.<submission id>``."""
+    stem = file_name.rsplit(".", 1)[0]
+    return f"feedback/{member_id}/{period}/{stem}.{submission_id}"
+
+
+def write_feedback(
+    network: Network,
+    submission: dict[str, Any],
+    problems: pd.DataFrame,
+    how_to_fix: str | None,
+    warnings: pd.DataFrame | None = None,
+) -> str:
+    """The feedback page and problem CSV of one processed file; returns the page's path in the bucket."""
+    member = network.cfg.member(submission["member_id"])
+    view = {
+        **submission,
+        "status_label": STATUS_LABELS.get(submission["status"], submission["status"]),
+        "received_at_label": pd.Timestamp(submission["received_at"]).strftime("%d %B %Y %H:%M UTC"),
+    }
+    base = feedback_base(
+        submission["member_id"], submission["period"], submission["file_name"], submission["submission_id"]
+    )
+    html = feedback_html(
+        network_name=network.cfg.name,
+        member_name=member.name if member else submission["member_id"],
+        submission=view,
+        problems=problems,
+        how_to_fix=how_to_fix,
+        generated_at=datetime.now(UTC),
+        warnings=warnings,
+    )
+    network.bucket.write(f"{base}.html", html.encode("utf-8"))
+    network.bucket.write(f"{base}.csv", problems_csv(problems))
+    return f"{base}.html"
 
 
 def email_feedback(
     network: Network, submission: dict[str, Any], feedback_path: str | None, key: str | None = None
 ) -> str:
-    """Send the feedback for one processed file; returns the delivery status (see ``mailer.deliver``).
+    """Send the feedback for one processed file; returns the delivery status (see ``delivery.deliver``).
 
     ``key`` is the ledger key of an earlier, failed attempt being retried.
     """
@@ -69,12 +117,7 @@ def resend_failed_feedback(network: Network) -> list[dict[str, Any]]:
         if row["attempts"] >= MAX_ATTEMPTS:
             continue
         submission_id = row["key"].split("/")[1]
-        with network.engine.connect() as conn:
-            stored = (
-                conn.execute(select(submissions).where(submissions.c.submission_id == submission_id))
-                .mappings()
-                .first()
-            )
+        stored = queries.submission(network.engine, submission_id)
         if (
             stored is None
             or not stored["feedback_path"]

@@ -4,16 +4,16 @@ Every file ends in exactly one place the member can see (a receipt or a rejectio
 and the original is always kept in ``archive/``. The warehouse changes in one transaction per file,
 after the lake copy is written, so a crash at any point leaves the file in ``incoming/`` to be taken
 again on the next run, and taking it again changes nothing twice (the content hash is the key).
+
+:func:`ingest_files` is the one loop over files: the DAG's mapped tasks, ``anchor ingest`` and the tests
+all go through it, and a file that fails never stops the others.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import posixpath
-import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -22,27 +22,30 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy.exc import IntegrityError
 
+from pipeline.adapters.bucket import bucket_errors, content_hash
 from pipeline.adapters.secrets import pseudonym_key
 from pipeline.network import Network
-from pipeline.presentation.feedback_pages import feedback_html, problems_csv
 from pipeline.steps.checking import ReturnCheck, check_return, network_rules
-from pipeline.steps.feedback import email_feedback
+from pipeline.steps.feedback import email_feedback, feedback_base, write_feedback
+from pipeline.steps.reference_data import refresh_reference_data
+from pipeline.steps.submission_rules import (
+    INCOMING,
+    file_name_problem,
+    member_problem,
+    parse_file_name,
+    submission_problem,
+)
 from transforms.coercion import PROBLEM_COLUMNS
 from transforms.measures import measure_facts
-from transforms.periods import Period, PeriodError
+from transforms.periods import Period
 from transforms.reading import count_rows
 from transforms.return_types import RETURN_TYPES, SPEND
-from transforms.spend import spend_facts, supplier_register
+from transforms.spend import spend_facts
 from transforms.workforce import workforce_facts
-from warehouse.load import find_submission, record_submission, reference_hash, replace_supplier_register
+from warehouse.load import record_submission, register_periods
+from warehouse.queries import find_submission
 
 log = logging.getLogger(__name__)
-
-INCOMING = "incoming"
-_FILE_NAME_RE = re.compile(
-    r"^(?P<return_type>[a-z]+)_(?P<period>\d{4}-\d{2}(?:-Q[1-4])?)(?P<part>[ _\-.(][^/]*)?\.(?P<ext>[A-Za-z0-9]+)$",
-    re.IGNORECASE,
-)
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class FileOutcome:
     file_name: str
     return_type: str
     period: str
-    status: str  # accepted | quarantined | superseded | duplicate | skipped
+    status: str  # accepted | quarantined | superseded | duplicate | skipped | failed
     rows_read: int
     rows_loaded: int
     rows_rejected: int
@@ -82,28 +85,6 @@ def _no_problems() -> pd.DataFrame:
     return pd.DataFrame(columns=PROBLEM_COLUMNS)
 
 
-def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-class BucketUnreachable(OSError):
-    """The bucket cannot be listed or read; nothing was moved, and the task should be retried."""
-
-
-@contextmanager
-def bucket_errors(network: Network, doing: str) -> Iterator[None]:
-    """Turn a storage client's error into one line an engineer can act on (which bucket, what failed)."""
-    try:
-        yield
-    except FileNotFoundError:
-        raise
-    except Exception as exc:
-        raise BucketUnreachable(
-            f"Could not {doing} the ingest bucket {network.cfg.bucket_url}: {exc.__class__.__name__}: {exc}. "
-            "Nothing was moved; the task will be retried."
-        ) from exc
-
-
 def scan_incoming(network: Network, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every stable file waiting in ``incoming/``, hashed, oldest first.
 
@@ -113,7 +94,7 @@ def scan_incoming(network: Network, now: datetime | None = None) -> list[dict[st
     now = now or datetime.now(UTC)
     settle = timedelta(seconds=network.cfg.settle_seconds)
     found = []
-    with bucket_errors(network, "list"):
+    with bucket_errors(network.bucket, "list"):
         entries = network.bucket.list_files(INCOMING)
     for entry in entries:
         parts = entry["path"].split("/")
@@ -124,7 +105,7 @@ def scan_incoming(network: Network, now: datetime | None = None) -> list[dict[st
             continue
         member_id = parts[1] if len(parts) >= 3 else ""
         try:
-            with bucket_errors(network, "read"):
+            with bucket_errors(network.bucket, "read"):
                 data = network.bucket.read(entry["path"])
         except FileNotFoundError:  # taken by a parallel run since the listing
             continue
@@ -142,88 +123,6 @@ def scan_incoming(network: Network, now: datetime | None = None) -> list[dict[st
     return [asdict(f) for f in found]
 
 
-def refresh_supplier_register(network: Network) -> dict[str, Any]:
-    """Load the core team's supplier register into the warehouse when its content has changed."""
-    path = network.cfg.reference.supplier_register
-    with bucket_errors(network, "read"):
-        if not network.bucket.exists(path):
-            return {"path": path, "status": "missing", "rows": 0}
-        data = network.bucket.read(path)
-    digest = content_hash(data)
-    if reference_hash(network.engine, path) == digest:
-        return {"path": path, "status": "unchanged", "rows": None}
-    import io
-
-    raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = {"supplier_id", "supplier_name", "postcode", "size", "is_vcse", "is_diverse_owned"} - set(
-        raw.columns
-    )
-    if missing:
-        raise ValueError(f"supplier register {path} lacks columns {sorted(missing)}")
-    for column in ("employees", "turnover_gbp", "source", "as_of"):
-        if column not in raw.columns:
-            raw[column] = ""
-    table = supplier_register(raw)
-    replace_supplier_register(network.engine, table, path, digest)
-    return {"path": path, "status": "loaded", "rows": table.num_rows}
-
-
-def _file_level_problem(network: Network, incoming: IncomingFile) -> tuple[str, str, str, str] | None:
-    """(reason, how to fix, return type, period) when the name or folder alone make the file unusable."""
-    match = _FILE_NAME_RE.match(incoming.file_name)
-    member = network.cfg.member(incoming.member_id)
-    example = "spend_2025-26-Q2.csv"
-    return_type = match["return_type"].lower() if match else "unknown"
-    period = match["period"] if match else "unknown"
-    if member is None:
-        return (
-            f"The folder '{incoming.member_id}' is not a member of {network.cfg.name}.",
-            "Drop files into incoming/<your member id>/; the core team can tell you your id.",
-            return_type,
-            period,
-        )
-    if not match:
-        return (
-            f"The file name '{incoming.file_name}' does not say which return and period it is.",
-            f"Name the file <return type>_<period>.csv, for example {example}.",
-            return_type,
-            period,
-        )
-    expected = network.cfg.expected_returns(member)
-    if return_type not in expected:
-        return (
-            f"'{return_type}' is not a return your organisation sends to this network.",
-            f"Use one of: {', '.join(expected)} (e.g. {example}).",
-            return_type,
-            period,
-        )
-    try:
-        parsed = Period.parse(period)
-    except PeriodError as exc:
-        return (str(exc), f"Name the file like {example}.", return_type, period)
-    frequency = network.cfg.returns[return_type].frequency
-    if frequency == "quarterly" and parsed.quarter is None:
-        return (
-            f"{return_type} returns are quarterly, but the file name gives the whole year {period}.",
-            f"Send one file per quarter, named like {return_type}_{period}-Q1.csv.",
-            return_type,
-            period,
-        )
-    suffix = match["ext"].lower()
-    if suffix not in ("csv", "xlsx", "txt"):
-        spreadsheet = suffix in ("xls", "xlsm", "xlsb", "ods", "numbers")
-        return (
-            f"Files of type '.{suffix}' are not accepted"
-            + (" (an older or other spreadsheet format we cannot read)." if spreadsheet else "."),
-            "Open the file and use File > Save As > 'Excel Workbook (*.xlsx)' or 'CSV UTF-8', then send it again."
-            if spreadsheet
-            else "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
-            return_type,
-            period,
-        )
-    return None
-
-
 def build_facts(
     network: Network,
     return_type: str,
@@ -234,51 +133,12 @@ def build_facts(
 ) -> pa.Table:
     """Typed fact rows for the lake and warehouse; workforce references are pseudonymised here, before any write."""
     if return_type == "workforce":
-        return workforce_facts(accepted, submission_id, member_id, period, pseudonym_key(network.cfg))
+        key = pseudonym_key(network.cfg.pseudonym_key_file)
+        return workforce_facts(accepted, submission_id, member_id, period, key)
     if return_type == "measures":
         units = {m.code: m.unit for m in network.cfg.measures}
         return measure_facts(accepted, submission_id, member_id, period, units)
     return spend_facts(accepted, submission_id, member_id, period)
-
-
-def _feedback_base(incoming: IncomingFile, period: str) -> str:
-    stem = incoming.file_name.rsplit(".", 1)[0]
-    return f"feedback/{incoming.member_id}/{period}/{stem}.{incoming.submission_id}"
-
-
-def _write_feedback(
-    network: Network,
-    incoming: IncomingFile,
-    submission: dict[str, Any],
-    problems: pd.DataFrame,
-    how_to_fix: str | None,
-    warnings: pd.DataFrame | None = None,
-) -> str:
-    member = network.cfg.member(incoming.member_id)
-    labels = {
-        "accepted": "Accepted",
-        "quarantined": "Held back",
-        "superseded": "Accepted, but a newer file with the same name replaces it",
-        "duplicate": "Already received",
-    }
-    view = {
-        **submission,
-        "status_label": labels.get(submission["status"], submission["status"]),
-        "received_at_label": pd.Timestamp(submission["received_at"]).strftime("%d %B %Y %H:%M UTC"),
-    }
-    base = _feedback_base(incoming, submission["period"])
-    html = feedback_html(
-        network_name=network.cfg.name,
-        member_name=member.name if member else incoming.member_id,
-        submission=view,
-        problems=problems,
-        how_to_fix=how_to_fix,
-        generated_at=datetime.now(UTC),
-        warnings=warnings,
-    )
-    network.bucket.write(f"{base}.html", html.encode("utf-8"))
-    network.bucket.write(f"{base}.csv", problems_csv(problems))
-    return f"{base}.html"
 
 
 def _archive(network: Network, incoming: IncomingFile, data: bytes) -> str:
@@ -288,6 +148,25 @@ def _archive(network: Network, incoming: IncomingFile, data: bytes) -> str:
     return path
 
 
+def _skipped(incoming: IncomingFile, why: str) -> dict[str, Any]:
+    return asdict(
+        FileOutcome(
+            incoming.submission_id,
+            incoming.member_id,
+            incoming.file_name,
+            "",
+            "",
+            "skipped",
+            0,
+            0,
+            0,
+            None,
+            False,
+            why,
+        )
+    )
+
+
 def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]) -> FileOutcome:
     """The same bytes again: nothing changes, but the member is told rather than left wondering."""
     feedback, email = None, ""
@@ -295,6 +174,8 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
         when = pd.Timestamp(earlier["received_at"]).strftime("%d %B %Y")
         submission = {
             **earlier,
+            "member_id": incoming.member_id,
+            "submission_id": incoming.submission_id,
             "status": "duplicate",
             "file_name": incoming.file_name,
             "received_at": incoming.received_at,
@@ -304,8 +185,8 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
             "reason": f"This file has exactly the same content as '{earlier['file_name']}', received on {when} "
             f"(status: {earlier['status']}).",
         }
-        feedback = _write_feedback(network, incoming, submission, _no_problems(), None)
-        email = email_feedback(network, {**submission, "member_id": incoming.member_id}, feedback)
+        feedback = write_feedback(network, submission, _no_problems(), None)
+        email = email_feedback(network, submission, feedback)
     network.bucket.remove(incoming.path)
     return FileOutcome(
         earlier["submission_id"],
@@ -324,69 +205,50 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
     )
 
 
+def _check(network: Network, incoming: IncomingFile, data: bytes) -> tuple[str, str, ReturnCheck]:
+    """(return type, period, verdict) of a file: its file-level rules first, then its content."""
+    name = parse_file_name(incoming.file_name)
+    return_type = name.return_type if name else "unknown"
+    period = name.period if name else "unknown"
+    problem = member_problem(network.cfg, incoming.member_id) or (
+        submission_problem(network.cfg, incoming.member_id, return_type, period, name.extension)
+        if name
+        else file_name_problem(incoming.file_name)
+    )
+    if problem is not None:
+        rows_read = count_rows(data, incoming.file_name, RETURN_TYPES.get(return_type, SPEND))
+        check = ReturnCheck(
+            "quarantined", rows_read, pd.DataFrame(), _no_problems(), problem.reason, problem.how_to_fix
+        )
+        return return_type, period, check
+    member = network.cfg.member(incoming.member_id)
+    check = check_return(
+        data,
+        incoming.file_name,
+        RETURN_TYPES[return_type],
+        Period.parse(period),
+        member_column_map=member.column_map if member else None,
+        tolerance=network.cfg.rejected_row_tolerance,
+        rules=network_rules(network.cfg, return_type),
+    )
+    return return_type, period, check
+
+
 def process_file(network: Network, incoming_dict: dict[str, Any]) -> dict[str, Any]:
     """Take one incoming file all the way: archive, check, stage and load (or quarantine), answer, clear."""
     incoming = IncomingFile(**incoming_dict)
     if not network.bucket.exists(incoming.path):
-        return asdict(
-            FileOutcome(
-                incoming.submission_id,
-                incoming.member_id,
-                incoming.file_name,
-                "",
-                "",
-                "skipped",
-                0,
-                0,
-                0,
-                None,
-                False,
-                "file no longer in incoming/",
-            )
-        )
+        return _skipped(incoming, "file no longer in incoming/")
     data = network.bucket.read(incoming.path)
     if content_hash(data) != incoming.content_hash:
         # Still being written (or replaced) since the scan: take it on the next run, once it is stable.
-        return asdict(
-            FileOutcome(
-                incoming.submission_id,
-                incoming.member_id,
-                incoming.file_name,
-                "",
-                "",
-                "skipped",
-                0,
-                0,
-                0,
-                None,
-                False,
-                "file changed since it was found",
-            )
-        )
+        return _skipped(incoming, "file changed since it was found")
     earlier = find_submission(network.engine, incoming.content_hash)
     if earlier is not None:
         return asdict(_duplicate(network, incoming, earlier))
 
     archive_path = _archive(network, incoming, data)
-    problem = _file_level_problem(network, incoming)
-    if problem is not None:
-        reason, how_to_fix, return_type, period = problem
-        rows_read = count_rows(data, incoming.file_name, RETURN_TYPES.get(return_type, SPEND))
-        check = ReturnCheck("quarantined", rows_read, pd.DataFrame(), _no_problems(), reason, how_to_fix)
-    else:
-        match = _FILE_NAME_RE.match(incoming.file_name)
-        assert match is not None
-        return_type, period = match["return_type"].lower(), match["period"]
-        member = network.cfg.member(incoming.member_id)
-        check = check_return(
-            data,
-            incoming.file_name,
-            RETURN_TYPES[return_type],
-            Period.parse(period),
-            member_column_map=member.column_map if member else None,
-            tolerance=network.cfg.rejected_row_tolerance,
-            rules=network_rules(network.cfg, return_type),
-        )
+    return_type, period, check = _check(network, incoming, data)
     try:
         return asdict(_store(network, incoming, data, archive_path, return_type, period, check))
     except IntegrityError:
@@ -407,7 +269,7 @@ def _store(
     check: ReturnCheck,
 ) -> FileOutcome:
     submission_id = incoming.submission_id
-    base = _feedback_base(incoming, period)
+    base = feedback_base(incoming.member_id, period, incoming.file_name, submission_id)
     submission: dict[str, Any] = {
         "submission_id": submission_id,
         "content_hash": incoming.content_hash,
@@ -432,7 +294,7 @@ def _store(
     }
     facts = None
     if check.status == "accepted":
-        network.register_periods([period])
+        register_periods(network.engine, [period])
         facts = build_facts(network, return_type, check.accepted, submission_id, incoming.member_id, period)
         lake_path = f"{return_type}/period={period}/member={incoming.member_id}/{submission_id}.parquet"
         network.lake.write_parquet(lake_path, facts)
@@ -447,7 +309,7 @@ def _store(
             f"A newer file with the same name was received on "
             f"{pd.Timestamp(stored['received_at']).strftime('%d %B %Y')}; its figures are used instead."
         )
-    feedback = _write_feedback(network, incoming, stored, check.problems, check.how_to_fix, check.warnings)
+    feedback = write_feedback(network, stored, check.problems, check.how_to_fix, check.warnings)
     # Before the file leaves incoming/: a crash here means the re-run finds the submission and does not re-send.
     email = email_feedback(network, stored, feedback)
     network.bucket.remove(incoming.path)
@@ -477,13 +339,54 @@ def _store(
     )
 
 
-def ingest(network: Network, on_file: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
-    """The whole ingest in one process (the CLI path; the DAG maps ``process_file`` over the scan)."""
-    refresh_supplier_register(network)
+def _failed(incoming: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    name = parse_file_name(incoming["file_name"])
+    return asdict(
+        FileOutcome(
+            incoming["content_hash"][:16],
+            incoming["member_id"],
+            incoming["file_name"],
+            name.return_type if name else "",
+            name.period if name else "",
+            "failed",
+            0,
+            0,
+            0,
+            None,
+            False,
+            f"{exc.__class__.__name__}: {exc}",
+        )
+    )
+
+
+def ingest_files(
+    network: Network,
+    files: Iterable[dict[str, Any]],
+    on_file: Callable[[dict[str, Any]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Take each file all the way, one at a time; a file that fails is logged and the others go on.
+
+    Returns an outcome per file (``status`` "failed" for a file that raised). A failed file stays in
+    ``incoming/`` (nothing is removed before its outcome is stored), so the next run takes it again.
+    """
     outcomes = []
-    for incoming in scan_incoming(network):
-        outcome = process_file(network, incoming)
+    for incoming in files:
+        try:
+            outcome = process_file(network, incoming)
+        except Exception as exc:
+            log.exception("%s could not be processed", incoming["path"])
+            outcome = _failed(incoming, exc)
         outcomes.append(outcome)
         if on_file:
             on_file(outcome)
     return outcomes
+
+
+def failures(outcomes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [o for o in outcomes if o["status"] == "failed"]
+
+
+def ingest(network: Network, on_file: Callable[[dict[str, Any]], None] | None = None) -> list[dict[str, Any]]:
+    """The whole ingest in one process: reference data, then every waiting file."""
+    refresh_reference_data(network)
+    return ingest_files(network, scan_incoming(network), on_file)

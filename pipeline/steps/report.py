@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
 
 from pipeline.network import Network
 from reports.model import (
@@ -39,7 +38,7 @@ from transforms.spend_kpis import SPEND_KPIS, KpiDefinition
 from transforms.targets import STATUS_RULE, target_progress
 from transforms.workforce_kpis import WORKFORCE_KPIS, suppressed
 from transforms.year_to_date import ytd_code
-from warehouse.schema import kpi_value, submissions, target
+from warehouse import queries
 
 TREND_PERIODS = 6
 WORKFORCE_HEADLINE = (
@@ -69,12 +68,6 @@ def _trend_periods(period: Period) -> list[Period]:
     while len(periods) < TREND_PERIODS:
         periods.insert(0, periods[0].previous())
     return periods
-
-
-def _kpi_frame(network: Network, periods: list[str]) -> pd.DataFrame:
-    with network.engine.connect() as conn:
-        rows = conn.execute(select(kpi_value).where(kpi_value.c.period.in_(periods))).mappings().all()
-    return pd.DataFrame(rows, columns=[c.name for c in kpi_value.columns])
 
 
 class _Figures:
@@ -127,9 +120,7 @@ class _Figures:
 
 def _submissions(network: Network, period: Period) -> pd.DataFrame:
     keys = [p.key for p in period.quarters()] + ([period.key] if period.quarter is None else [])
-    with network.engine.connect() as conn:
-        rows = conn.execute(select(submissions).where(submissions.c.period.in_(keys))).mappings().all()
-    return pd.DataFrame(rows, columns=[c.name for c in submissions.columns])
+    return queries.submissions_for(network.engine, keys)
 
 
 def _submission_rows(network: Network, period: Period) -> list[SubmissionRow]:
@@ -168,7 +159,9 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     period = Period.parse(period_key)
     trend_periods = _trend_periods(period)
     threshold = network.cfg.suppression_threshold
-    kpi_frame = _kpi_frame(network, [*(p.key for p in trend_periods), period.financial_year.key])
+    kpi_frame = queries.kpi_values(
+        network.engine, [*(p.key for p in trend_periods), period.financial_year.key]
+    )
     figures = _Figures(kpi_frame, threshold)
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
@@ -299,11 +292,7 @@ def _kpi_label(network: Network, kpi: str) -> tuple[str, str]:
 
 
 def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:
-    with network.engine.connect() as conn:
-        targets = pd.DataFrame(
-            conn.execute(select(target)).mappings().all(), columns=[c.name for c in target.columns]
-        )
-    progress = target_progress(targets, kpi_frame, period)
+    progress = target_progress(queries.targets(network.engine), kpi_frame, period)
     names = {m.id: m.name for m in network.cfg.members}
     rows = []
     for r in progress.itertuples(index=False):
@@ -329,12 +318,7 @@ def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list
 
 def latest_reported_period(network: Network) -> str:
     """The latest quarter with an accepted return: what "the report" means when nobody names a period."""
-    with network.engine.connect() as conn:
-        periods = (
-            conn.execute(select(submissions.c.period).where(submissions.c.status == "accepted").distinct())
-            .scalars()
-            .all()
-        )
+    periods = queries.accepted_periods(network.engine)
     if not periods:
         raise ValueError("no accepted returns yet, so there is nothing to report; ingest some files first")
     return max(Period.parse(p) for p in periods).key

@@ -14,8 +14,6 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
-
 from pipeline.adapters.mail import MemberMail, send_smtp
 from pipeline.network import Network
 from pipeline.presentation.messages import email_bodies
@@ -24,7 +22,8 @@ from pipeline.steps.returns_tracker import due_date
 from reports.model import PeriodReport
 from reports.render import render_period_report_html
 from transforms.periods import Period, period_containing
-from warehouse.schema import issued_reports, submissions
+from warehouse import queries
+from warehouse.load import record_issued_report
 
 log = logging.getLogger(__name__)
 
@@ -61,43 +60,18 @@ def issue_due_reports(network: Network, today: date | None = None) -> list[dict[
 
 def _has_accepted_returns(network: Network, period: str) -> bool:
     keys = [period, *(p.key for p in Period.parse(period).quarters())]
-    with network.engine.connect() as conn:
-        count = conn.execute(
-            select(func.count())
-            .select_from(submissions)
-            .where(submissions.c.period.in_(keys) & (submissions.c.status == "accepted"))
-        ).scalar()
-    return bool(count)
+    return queries.count_accepted(network.engine, keys) > 0
 
 
 def _last_issue(network: Network, period: str) -> dict[str, Any] | None:
-    with network.engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(issued_reports)
-                .where((issued_reports.c.network_id == network.cfg.id) & (issued_reports.c.period == period))
-                .order_by(issued_reports.c.issued_at.desc(), issued_reports.c.report_id.desc())
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        count = conn.execute(
-            select(func.count())
-            .select_from(issued_reports)
-            .where((issued_reports.c.network_id == network.cfg.id) & (issued_reports.c.period == period))
-        ).scalar()
-    return {**row, "count": count} if row else None
+    """The period's latest issue, with how many times it has been issued."""
+    earlier = issued(network, period)
+    return {**earlier[-1], "count": len(earlier)} if earlier else None
 
 
 def issued(network: Network, period: str | None = None) -> list[dict[str, Any]]:
     """Issued reports, oldest first (all periods unless one is named)."""
-    query = select(issued_reports).where(issued_reports.c.network_id == network.cfg.id)
-    if period:
-        query = query.where(issued_reports.c.period == period)
-    with network.engine.connect() as conn:
-        rows = conn.execute(query.order_by(issued_reports.c.issued_at, issued_reports.c.report_id)).mappings()
-        return [dict(r) for r in rows]
+    return queries.issued_reports_of(network.engine, network.cfg.id, period)
 
 
 def _send(
@@ -158,20 +132,20 @@ def issue_report(
     report_id = f"{network.cfg.id}-{report.period}-r{(last or {}).get('count', 0) + 1}"
     email_status, recipients = _send(network, report, report_id, pdf, f"{stem}.pdf", paths)
     issued_at = datetime.now(UTC)
-    with network.engine.begin() as conn:
-        conn.execute(
-            insert(issued_reports).values(
-                report_id=report_id,
-                network_id=network.cfg.id,
-                period=report.period,
-                issued_at=issued_at,
-                source_submission_ids=json.dumps(sorted(report.source_submission_ids)),
-                fingerprint=digest,
-                paths=json.dumps(paths, sort_keys=True),
-                emailed_to=json.dumps(recipients) if recipients else None,
-                email_status=email_status,
-            )
-        )
+    record_issued_report(
+        network.engine,
+        {
+            "report_id": report_id,
+            "network_id": network.cfg.id,
+            "period": report.period,
+            "issued_at": issued_at,
+            "source_submission_ids": json.dumps(sorted(report.source_submission_ids)),
+            "fingerprint": digest,
+            "paths": json.dumps(paths, sort_keys=True),
+            "emailed_to": json.dumps(recipients) if recipients else None,
+            "email_status": email_status,
+        },
+    )
     return {
         "period": report.period,
         "status": "issued",

@@ -17,12 +17,11 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from pipeline.config import NetworkConfig
 from pipeline.network import Network
+from pipeline.steps.submission_rules import INCOMING, parse_file_name
 from transforms.periods import Period
-from warehouse.schema import submissions
+from warehouse import queries
 
 STATUSES = ("accepted", "late", "quarantined", "received", "missing")
 
@@ -65,8 +64,7 @@ def return_periods(cfg: NetworkConfig, return_type: str, period: Period) -> list
 
 
 def _submissions(network: Network, keys: list[str]) -> dict[tuple[str, str, str], list[dict[str, Any]]]:
-    with network.engine.connect() as conn:
-        rows = conn.execute(select(submissions).where(submissions.c.period.in_(keys))).mappings().all()
+    rows = queries.submissions_for(network.engine, keys).to_dict("records")
     grouped: dict[tuple[str, str, str], list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[(row["member_id"], row["return_type"], row["period"])].append(dict(row))
@@ -75,14 +73,12 @@ def _submissions(network: Network, keys: list[str]) -> dict[tuple[str, str, str]
 
 def _waiting(network: Network) -> dict[tuple[str, str, str], int]:
     """Files in incoming/ by (member, return type, period), read from their names only."""
-    from pipeline.steps.ingest import _FILE_NAME_RE, INCOMING
-
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
     for entry in network.bucket.list_files(INCOMING):
         parts = entry["path"].split("/")
-        match = _FILE_NAME_RE.match(parts[-1]) if len(parts) >= 3 else None
-        if match:
-            counts[(parts[1], match["return_type"].lower(), match["period"])] += 1
+        name = parse_file_name(parts[-1]) if len(parts) >= 3 else None
+        if name:
+            counts[(parts[1], name.return_type, name.period)] += 1
     return counts
 
 
