@@ -10,7 +10,8 @@ import math
 import pandas as pd
 import pytest
 
-from transforms.spend_kpis import KPI_COLUMNS, SPEND_KPIS, classify_spend, spend_kpis
+from transforms.kpi_registry import SPEND_CODES
+from transforms.spend_kpis import KPI_COLUMNS, classify_spend, spend_kpis
 
 COLUMNS = ["member_id", "sector", "period", "size", "is_vcse", "is_diverse", "area", "district", "amount"]
 LG, NHS, HE = "local_government", "nhs", "higher_education"
@@ -129,7 +130,7 @@ def test_unknown_size_is_never_sme(result: pd.DataFrame) -> None:
 def test_every_scope_and_period_has_every_kpi(result: pd.DataFrame) -> None:
     assert list(result.columns) == KPI_COLUMNS
     groups = result.groupby(["scope", "scope_id", "period"])["kpi"].apply(sorted)
-    assert all(kpi_list == sorted(SPEND_KPIS) for kpi_list in groups)
+    assert all(kpi_list == sorted(SPEND_CODES) for kpi_list in groups)
     assert set(result.loc[result["scope"] == "network", "scope_id"]) == {"london"}
     # Q1 and Q2 for the network plus the year to date; no member invented for a period it did not send.
     assert set(result.loc[result["scope"] == "network", "period"]) == {Q1, Q2, YEAR}

@@ -13,11 +13,10 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from transforms.kpi_registry import SOCIAL_VALUE, measure_code
 from transforms.periods import Period
 from transforms.spend import to_arrow
 from transforms.spend_kpis import KPI_COLUMNS
-
-SOCIAL_VALUE = "social_value_gbp"
 
 
 def measure_range_problems(typed: pd.DataFrame, catalogue: Iterable[Any]) -> pd.DataFrame:
@@ -44,10 +43,6 @@ def measure_range_problems(typed: pd.DataFrame, catalogue: Iterable[Any]) -> pd.
                 )
             )
     return pd.DataFrame(problems, columns=["row", "column", "value", "reason", "rule"])
-
-
-def measure_kpi(code: str) -> str:
-    return f"measure:{code}"
 
 
 def _scope_ids(frame: pd.DataFrame, column: str | None, network_id: str) -> pd.Series | str:
@@ -81,7 +76,7 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
         frames.append(
             pd.DataFrame(
                 {
-                    "kpi": sums["measure_code"].map(measure_kpi),
+                    "kpi": sums["measure_code"].map(measure_code),
                     "scope": scope,
                     "scope_id": _scope_ids(sums, column, network_id),
                     "period": sums["period"],

@@ -1,4 +1,4 @@
-"""Spend KPIs (DESIGN.md section 6) from spend aggregated by supplier characteristics.
+"""Spend KPIs from spend aggregated by supplier characteristics (names and units: ``kpi_registry``).
 
 Input is small (one row per member, period and combination of supplier size, flags and postcode),
 so the roll-ups to network, member and sector, and to financial year to date, are plain pandas.
@@ -7,94 +7,15 @@ Unknown supplier size is never guessed: it is reported as its own figure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
+from transforms.kpi_registry import REGISTRY, ytd_code
 from transforms.periods import Period
-from transforms.year_to_date import quarters_to_date, ytd_code
+from transforms.year_to_date import quarters_to_date
 
 SME_SIZES = ("micro", "small", "medium")
 
-
-@dataclass(frozen=True)
-class KpiDefinition:
-    code: str
-    label: str
-    unit: str
-    definition: str
-
-
-SPEND_KPIS: dict[str, KpiDefinition] = {
-    k.code: k
-    for k in [
-        KpiDefinition(
-            "spend_total",
-            "Total spend with suppliers",
-            "GBP",
-            "All direct spend with suppliers, net of VAT, after credit notes.",
-        ),
-        KpiDefinition(
-            "spend_sme",
-            "Spend with SMEs",
-            "GBP",
-            "Spend with small and medium-sized enterprises (SMEs: micro, small and medium businesses "
-            "with fewer than 250 staff).",
-        ),
-        KpiDefinition(
-            "spend_sme_pct", "Share of spend with SMEs", "%", "Spend with SMEs as a share of total spend."
-        ),
-        KpiDefinition(
-            "spend_unknown_size",
-            "Spend with suppliers of unknown size",
-            "GBP",
-            "Spend with suppliers whose size is not in the supplier register or the return; "
-            "it is not counted as SME or large.",
-        ),
-        KpiDefinition(
-            "spend_unknown_size_pct",
-            "Share of spend with suppliers of unknown size",
-            "%",
-            "Spend with suppliers of unknown size as a share of total spend.",
-        ),
-        KpiDefinition(
-            "spend_local",
-            "Local spend",
-            "GBP",
-            "Spend with suppliers whose postcode is in the network's area.",
-        ),
-        KpiDefinition(
-            "spend_local_pct", "Share of spend that is local", "%", "Local spend as a share of total spend."
-        ),
-        KpiDefinition(
-            "spend_local_sme",
-            "Spend with local SMEs",
-            "GBP",
-            "Spend with SMEs whose postcode is in the network's area.",
-        ),
-        KpiDefinition(
-            "spend_vcse",
-            "Spend with VCSE organisations",
-            "GBP",
-            "Spend with voluntary, community and social enterprise (VCSE) organisations.",
-        ),
-        KpiDefinition(
-            "spend_diverse",
-            "Spend with diverse-owned businesses",
-            "GBP",
-            "Spend with businesses majority-owned by women, ethnic minority or disabled people.",
-        ),
-        KpiDefinition(
-            "spend_small_or_diverse_pct",
-            "Share of spend with local MSMEs or diverse-owned businesses",
-            "%",
-            "Spend with local micro, small and medium-sized enterprises (MSMEs) or with diverse-owned "
-            "businesses, each pound counted once, as a share of total spend; the network's pledge "
-            "is 30%.",
-        ),
-    ]
-}
 
 _AMOUNT_COLUMNS = {
     "spend_total": "total",
@@ -163,7 +84,7 @@ def _kpis_for(sums: pd.DataFrame, scope: str, scope_column: str | None, network_
         )
     result = pd.concat(frames, ignore_index=True)
     result["scope"] = scope
-    result["unit"] = result["kpi"].map(lambda k: SPEND_KPIS[k].unit)
+    result["unit"] = result["kpi"].map(lambda k: REGISTRY[k].unit)
     result["value"] = result["value"].astype("float64").replace([np.inf, -np.inf], np.nan)
     return result[KPI_COLUMNS]
 

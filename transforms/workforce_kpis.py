@@ -1,4 +1,4 @@
-"""Living Wage and workforce KPIs (DESIGN.md section 6) from pseudonymised staff snapshots.
+"""Living Wage and workforce KPIs from pseudonymised staff snapshots (names and units: ``kpi_registry``).
 
 Stock figures (headcounts, share paid the Living Wage, apprentices, local employment) come from each
 member's latest snapshot in the period; flows (uplifts, apprenticeship starts) come from every
@@ -14,97 +14,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transforms.kpi_registry import BASIS_CODES, REGISTRY, WORKFORCE_CODES, lookup, ytd_code
 from transforms.living_wage import rates_on
 from transforms.periods import period_containing
-from transforms.spend_kpis import KPI_COLUMNS, KpiDefinition
+from transforms.spend_kpis import KPI_COLUMNS
 
-WORKFORCE_KPIS: dict[str, KpiDefinition] = {
-    k.code: k
-    for k in [
-        KpiDefinition(
-            "staff",
-            "Staff in the snapshot",
-            "count",
-            "People in members' latest staff snapshot of the period, direct and contracted.",
-        ),
-        KpiDefinition("staff_direct", "Directly employed staff", "count", "Staff on members' own payrolls."),
-        KpiDefinition(
-            "staff_contractor",
-            "Regular contracted staff",
-            "count",
-            "Regular third-party contracted staff (such as cleaning, catering and security) who count "
-            "towards Living Wage accreditation.",
-        ),
-        KpiDefinition(
-            "lw_paid_pct",
-            "Share of staff paid at least the Living Wage",
-            "%",
-            "Staff whose basic hourly pay is at least the real Living Wage (set by the Living Wage "
-            "Foundation; the London Living Wage in London) applying on the snapshot date.",
-        ),
-        KpiDefinition(
-            "lw_paid_pct_direct",
-            "Share of direct staff paid at least the Living Wage",
-            "%",
-            "The same share for directly employed staff.",
-        ),
-        KpiDefinition(
-            "lw_paid_pct_contractor",
-            "Share of contracted staff paid at least the Living Wage",
-            "%",
-            "The same share for regular contracted staff.",
-        ),
-        KpiDefinition(
-            "lw_uplifts",
-            "Staff uplifted to the Living Wage",
-            "count",
-            "People in this and the previous snapshot of the same member whose pay rose from below the "
-            "Living Wage to at least it.",
-        ),
-        KpiDefinition(
-            "lw_uplift_annual_gbp",
-            "Yearly value of Living Wage uplifts",
-            "GBP",
-            "For uplifted staff: the rise in hourly pay times weekly hours times 52.",
-        ),
-        KpiDefinition(
-            "apprentices", "Apprentices", "count", "Apprentices in members' latest staff snapshot."
-        ),
-        KpiDefinition(
-            "apprentice_starts",
-            "Apprenticeship starts",
-            "count",
-            "Apprentices whose apprenticeship started in the period.",
-        ),
-        KpiDefinition(
-            "local_employment_pct",
-            "Share of staff living locally",
-            "%",
-            "Staff whose home postcode district is in the network's area.",
-        ),
-    ]
-}
-
-# Disclosure control: the number of people each published figure is derived from.
+# Disclosure control: the count of people each published figure is derived from (the registry's
+# ``people_basis``), for the figures and their financial year to date.
 PEOPLE_BASIS = {
-    "staff": "staff",
-    "staff_direct": "staff_direct",
-    "staff_contractor": "staff_contractor",
-    "lw_paid_pct": "lw_assessed",
-    "lw_paid_pct_direct": "lw_assessed_direct",
-    "lw_paid_pct_contractor": "lw_assessed_contractor",
-    "lw_uplifts": "lw_uplifts",
-    "lw_uplift_annual_gbp": "lw_uplifts",
-    "apprentices": "apprentices",
-    "apprentice_starts": "apprentice_starts",
-    "local_employment_pct": "staff",
-    # year to date at the end of a quarter (transforms.year_to_date)
-    "lw_uplifts_ytd": "lw_uplifts_ytd",
-    "lw_uplift_annual_gbp_ytd": "lw_uplifts_ytd",
-    "apprentice_starts_ytd": "apprentice_starts_ytd",
+    code: kpi.people_basis
+    for code in (
+        *WORKFORCE_CODES,
+        *BASIS_CODES,
+        *(ytd_code(c) for c in WORKFORCE_CODES if REGISTRY[c].to_date),
+    )
+    if (kpi := lookup(code)).people_basis
 }
 # Flows add up over a year's quarters; stocks (staff, shares paid the Living Wage) do not.
-WORKFORCE_FLOWS = ("lw_uplifts", "lw_uplift_annual_gbp", "apprentice_starts")
+WORKFORCE_FLOWS = tuple(c for c in WORKFORCE_CODES if REGISTRY[c].flow)
 _COUNTS = [
     "staff",
     "staff_direct",
@@ -220,7 +147,7 @@ def _kpis_from_counts(
 ) -> pd.DataFrame:
     scope_ids = counts[scope_column] if scope_column else pd.Series(network_id, index=counts.index)
     frames = []
-    for code in WORKFORCE_KPIS:
+    for code in WORKFORCE_CODES:
         if code in _SHARES:
             numerator, denominator = _SHARES[code]
             value = (counts[numerator] / counts[denominator].where(counts[denominator] > 0) * 100).round(4)
@@ -230,7 +157,7 @@ def _kpis_from_counts(
             pd.DataFrame({"kpi": code, "scope_id": scope_ids, "period": counts["period"], "value": value})
         )
     # The people behind the percentages, kept so that disclosure control can be applied when publishing.
-    for basis in ("lw_assessed", "lw_assessed_direct", "lw_assessed_contractor"):
+    for basis in BASIS_CODES:
         frames.append(
             pd.DataFrame(
                 {
@@ -243,7 +170,7 @@ def _kpis_from_counts(
         )
     result = pd.concat(frames, ignore_index=True)
     result["scope"] = scope
-    result["unit"] = result["kpi"].map(lambda k: WORKFORCE_KPIS[k].unit if k in WORKFORCE_KPIS else "count")
+    result["unit"] = result["kpi"].map(lambda k: REGISTRY[k].unit)
     result["value"] = result["value"].astype("float64").replace([np.inf, -np.inf], np.nan)
     return result[KPI_COLUMNS]
 

@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms.kpi_registry import ytd_code
 from transforms.periods import Period
-
-YTD_SUFFIX = "_ytd"
-
-
-def ytd_code(kpi: str) -> str:
-    return f"{kpi}{YTD_SUFFIX}"
 
 
 def quarters_to_date(rows: pd.DataFrame) -> pd.DataFrame:

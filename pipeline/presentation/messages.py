@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from pipeline.presentation.templating import render
 from reports.format import format_gbp, format_pct, format_value
 from reports.model import KpiFigure, PeriodReport
+from transforms.kpi_registry import REGISTRY
 from transforms.return_types import RETURN_TYPES
 
 
@@ -72,12 +73,13 @@ def chaser_html(
     )
 
 
+# The figures in the body of the report e-mail, named as the report names them (``kpi_registry``).
 HEADLINE_EMAIL = (
-    ("spend_total", "Total spend"),
-    ("spend_sme_pct", "Share with SMEs"),
-    ("spend_local_pct", "Share with local suppliers"),
-    ("spend_small_or_diverse_pct", "Share with small or diverse suppliers"),
-    ("lw_uplifts", "Living Wage uplifts"),
+    "spend_total",
+    "spend_sme_pct",
+    "spend_local_pct",
+    "spend_small_or_diverse_pct",
+    "lw_uplifts",
 )
 
 
@@ -85,7 +87,8 @@ def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
     """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value."""
     figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
     rows = []
-    for code, label in HEADLINE_EMAIL:
+    for code in HEADLINE_EMAIL:
+        label = REGISTRY[code].short_name
         figure = figures.get(code)
         if figure is None:
             continue

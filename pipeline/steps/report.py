@@ -32,12 +32,19 @@ from reports.model import (
     WorkforceMemberRow,
 )
 from reports.render import render_period_report_html
-from transforms.measures import SOCIAL_VALUE, measure_kpi
+from transforms.kpi_registry import (
+    REGISTRY,
+    SOCIAL_VALUE,
+    SPEND_CODES,
+    Kpi,
+    is_known,
+    lookup,
+    measure_code,
+    ytd_code,
+)
 from transforms.periods import Period
-from transforms.spend_kpis import SPEND_KPIS, KpiDefinition
 from transforms.targets import STATUS_RULE, target_progress
-from transforms.workforce_kpis import WORKFORCE_KPIS, suppressed
-from transforms.year_to_date import ytd_code
+from transforms.workforce_kpis import suppressed
 from warehouse import queries
 
 TREND_PERIODS = 6
@@ -94,7 +101,7 @@ class _Figures:
             if k == kpi and scope == "member" and p == period and not pd.isna(v)
         )
 
-    def figure(self, definition: KpiDefinition, network_id: str, period: str, previous: str) -> KpiFigure:
+    def figure(self, definition: Kpi, network_id: str, period: str, previous: str) -> KpiFigure:
         to_date = ytd_code(definition.code)
         quarter = Period.parse(period)
         in_quarter = quarter.quarter is not None
@@ -107,7 +114,7 @@ class _Figures:
         )
         return KpiFigure(
             code=definition.code,
-            label=definition.label,
+            label=definition.name,
             unit=definition.unit,
             definition=definition.definition,
             value=self.value(definition.code, "network", network_id, period),
@@ -194,7 +201,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         for m in network.cfg.members
         if "workforce" in network.cfg.expected_returns(m)
     ]
-    trend_codes = [*SPEND_KPIS, *WORKFORCE_HEADLINE, SOCIAL_VALUE]
+    trend_codes = [*SPEND_CODES, *WORKFORCE_HEADLINE, SOCIAL_VALUE]
     trend = [
         TrendPoint(
             p.key,
@@ -214,13 +221,13 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         period=key,
         period_label=period_label(period),
         as_of=as_of_time,
-        headline=[figures.figure(d, network_id, key, previous) for d in SPEND_KPIS.values()],
+        headline=[figures.figure(REGISTRY[c], network_id, key, previous) for c in SPEND_CODES],
         members=members,
         submissions=_submission_rows(network, period),
         trend=trend,
         source_submission_ids=sorted(accepted.submission_id.tolist()),
         workforce_headline=[
-            figures.figure(WORKFORCE_KPIS[c], network_id, key, previous) for c in WORKFORCE_HEADLINE
+            figures.figure(REGISTRY[c], network_id, key, previous) for c in WORKFORCE_HEADLINE
         ]
         if has_workforce
         else [],
@@ -256,7 +263,7 @@ def _sector_rows(network: Network, figures: _Figures, period: str, has_workforce
 def _measure_rows(network: Network, figures: _Figures, period: str, previous: str) -> list[MeasureRow]:
     rows = []
     for m in network.cfg.measures:
-        value = figures.value(measure_kpi(m.code), "network", network.cfg.id, period)
+        value = figures.value(measure_code(m.code), "network", network.cfg.id, period)
         rows.append(
             MeasureRow(
                 code=m.code,
@@ -264,31 +271,24 @@ def _measure_rows(network: Network, figures: _Figures, period: str, previous: st
                 unit=m.unit,
                 theme=m.theme,
                 value=value,
-                previous=figures.value(measure_kpi(m.code), "network", network.cfg.id, previous),
+                previous=figures.value(measure_code(m.code), "network", network.cfg.id, previous),
                 proxy_gbp_per_unit=m.proxy_gbp_per_unit,
                 proxy_source=m.proxy_source,
                 social_value_gbp=round(value * m.proxy_gbp_per_unit, 2)
                 if value is not None and m.proxy_gbp_per_unit is not None
                 else None,
-                members_reporting=figures.reporting(measure_kpi(m.code), period),
+                members_reporting=figures.reporting(measure_code(m.code), period),
             )
         )
     return rows
 
 
 def _kpi_label(network: Network, kpi: str) -> tuple[str, str]:
-    """Plain-English label and unit of any KPI code a target can name."""
-    definitions = {**SPEND_KPIS, **WORKFORCE_KPIS}
-    if kpi in definitions:
-        return definitions[kpi].label, definitions[kpi].unit
-    catalogue = {measure_kpi(m.code): m for m in network.cfg.measures}
-    if kpi in catalogue:
-        return catalogue[kpi].name, catalogue[kpi].unit
-    if kpi == SOCIAL_VALUE:
-        return "Social value", "GBP"
-    if kpi.startswith(f"{SOCIAL_VALUE}:"):
-        return f"Social value: {kpi.split(':', 1)[1].replace('_', ' ')}", "GBP"
-    return kpi, ""
+    """Name and unit of any KPI code a target can name (an unknown code is shown as itself)."""
+    if not is_known(kpi, network.cfg.measures):
+        return kpi, ""
+    entry = lookup(kpi, network.cfg.measures)
+    return entry.name, entry.unit
 
 
 def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:

@@ -1,0 +1,225 @@
+"""The one list of the network's KPIs: code, names, unit, definition, direction, disclosure basis, order.
+
+Everything that names a KPI reads it from here: the KPI maths (units, which figures add up over a year,
+which count of people each figure rests on), the City Hall report and workbook (names, definitions, the
+order of cards and columns), the e-mails and ``anchor kpis``. A KPI is named twice: a short name for
+table headings, chart labels and e-mail lines ("SME share"), and a name for cards and definitions
+("Share of spend with SMEs").
+
+Some codes are families rather than entries: ``measure:<code>`` (the network's measure catalogue
+names them), ``social_value_gbp:<theme>``, and ``<kpi>_ytd``, the financial year to the end of a quarter
+for KPIs that add up over a year. :func:`lookup` resolves all of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Literal, Protocol
+
+Family = Literal["spend", "workforce", "measures", "social_value", "basis"]
+YTD_SUFFIX = "_ytd"
+MEASURE_PREFIX = "measure:"
+SOCIAL_VALUE = "social_value_gbp"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    code: str
+    short_name: str
+    name: str
+    unit: str  # "GBP" | "%" | "count" | a measure's own unit
+    definition: str
+    # True: more is better (SME share); False: less is better; None: neither (a headcount, unknown size).
+    higher_is_better: bool | None
+    family: Family
+    order: int
+    # Disclosure control: the KPI (a count of people) this figure is derived from, or None when it is
+    # not about people (spend, measures) and is never suppressed.
+    people_basis: str | None = None
+    # Flows add up over a year's quarters (spend, uplifts, starts); stocks (staff, shares) do not.
+    flow: bool = False
+    # Shown for the financial year to the end of a quarter (``<code>_ytd``): flows, and shares worked out
+    # from flows (a year-to-date SME share is year-to-date SME spend over year-to-date spend).
+    to_date: bool = False
+
+
+class CatalogueMeasure(Protocol):
+    """What the registry needs of a network's measure catalogue entry (``pipeline.config.Measure``)."""
+
+    code: str
+    name: str
+    unit: str
+
+
+def _spend(
+    order: int, code: str, short: str, name: str, unit: str, definition: str, better: bool | None
+) -> Kpi:
+    return Kpi(code, short, name, unit, definition, better, "spend", order, flow=unit == "GBP", to_date=True)
+
+
+def _staff(
+    order: int,
+    code: str,
+    short: str,
+    name: str,
+    unit: str,
+    definition: str,
+    better: bool | None,
+    basis: str | None,
+    flow: bool = False,
+) -> Kpi:
+    return Kpi(code, short, name, unit, definition, better, "workforce", order, basis, flow, to_date=flow)
+
+
+_ENTRIES = (
+    _spend(10, "spend_total", "Total spend", "Total spend with suppliers", "GBP",
+           "All direct spend with suppliers, net of VAT, after credit notes.", None),
+    _spend(20, "spend_sme", "SME spend", "Spend with SMEs", "GBP",
+           "Spend with small and medium-sized enterprises (SMEs: micro, small and medium businesses with "
+           "fewer than 250 staff).", True),
+    _spend(21, "spend_sme_pct", "SME share", "Share of spend with SMEs", "%",
+           "Spend with SMEs as a share of total spend.", True),
+    _spend(30, "spend_local", "Local spend", "Local spend", "GBP",
+           "Spend with suppliers whose postcode is in the network's area.", True),
+    _spend(31, "spend_local_pct", "Local share", "Share of spend that is local", "%",
+           "Local spend as a share of total spend.", True),
+    _spend(32, "spend_local_sme", "Local SME spend", "Spend with local SMEs", "GBP",
+           "Spend with SMEs whose postcode is in the network's area.", True),
+    _spend(40, "spend_vcse", "VCSE spend", "Spend with VCSE organisations", "GBP",
+           "Spend with voluntary, community and social enterprise (VCSE) organisations.", True),
+    _spend(50, "spend_diverse", "Diverse-owned spend", "Spend with diverse-owned businesses", "GBP",
+           "Spend with businesses majority-owned by women, ethnic minority or disabled people.", True),
+    _spend(60, "spend_small_or_diverse_pct", "Local small or diverse-owned share",
+           "Share of spend with local MSMEs or diverse-owned businesses", "%",
+           "Spend with local micro, small and medium-sized enterprises (MSMEs) or with diverse-owned "
+           "businesses, each pound counted once, as a share of total spend; the network's pledge is 30%.",
+           True),
+    _spend(70, "spend_unknown_size", "Unknown size spend", "Spend with suppliers of unknown size", "GBP",
+           "Spend with suppliers whose size is not in the supplier register or the return; it is not "
+           "counted as SME or large.", None),
+    _spend(71, "spend_unknown_size_pct", "Unknown size share", "Share of spend with suppliers of unknown size",
+           "%", "Spend with suppliers of unknown size as a share of total spend.", False),
+    _staff(100, "staff", "Staff", "Staff in the snapshot", "count",
+           "People in members' latest staff snapshot of the period, direct and contracted.", None, "staff"),
+    _staff(101, "staff_direct", "Direct staff", "Directly employed staff", "count",
+           "Staff on members' own payrolls.", None, "staff_direct"),
+    _staff(102, "staff_contractor", "Contractors", "Regular contracted staff", "count",
+           "Regular third-party contracted staff (such as cleaning, catering and security) who count "
+           "towards Living Wage accreditation.", None, "staff_contractor"),
+    _staff(110, "lw_paid_pct", "Paid the Living Wage", "Share of staff paid at least the Living Wage", "%",
+           "Staff whose basic hourly pay is at least the real Living Wage (set by the Living Wage "
+           "Foundation; the London Living Wage in London) applying on the snapshot date.", True,
+           "lw_assessed"),
+    _staff(111, "lw_paid_pct_direct", "Paid the Living Wage: direct staff",
+           "Share of direct staff paid at least the Living Wage", "%",
+           "The same share for directly employed staff.", True, "lw_assessed_direct"),
+    _staff(112, "lw_paid_pct_contractor", "Paid the Living Wage: contractors",
+           "Share of contracted staff paid at least the Living Wage", "%",
+           "The same share for regular contracted staff.", True, "lw_assessed_contractor"),
+    _staff(120, "lw_uplifts", "Living Wage uplifts", "Staff uplifted to the Living Wage", "count",
+           "People in this and the previous snapshot of the same member whose pay rose from below the "
+           "Living Wage to at least it.", True, "lw_uplifts", flow=True),
+    _staff(121, "lw_uplift_annual_gbp", "Yearly value of uplifts", "Yearly value of Living Wage uplifts",
+           "GBP", "For uplifted staff: the rise in hourly pay times weekly hours times 52.", True,
+           "lw_uplifts", flow=True),
+    _staff(130, "apprentices", "Apprentices", "Apprentices", "count",
+           "Apprentices in members' latest staff snapshot.", True, "apprentices"),
+    _staff(131, "apprentice_starts", "Apprentice starts", "Apprenticeship starts", "count",
+           "Apprentices whose apprenticeship started in the period.", True, "apprentice_starts", flow=True),
+    _staff(140, "local_employment_pct", "Living locally", "Share of staff living locally", "%",
+           "Staff whose home postcode district is in the network's area.", True, "staff"),
+    # The counts of people the Living Wage shares rest on, kept for disclosure control.
+    Kpi("lw_assessed", "Staff assessed", "Staff whose pay was compared with the Living Wage", "count",
+        "Staff in the snapshot on a date for which a Living Wage rate is known.", None, "basis", 900,
+        "lw_assessed"),
+    Kpi("lw_assessed_direct", "Direct staff assessed", "Direct staff whose pay was compared with the "
+        "Living Wage", "count", "The same count for directly employed staff.", None, "basis", 901,
+        "lw_assessed_direct"),
+    Kpi("lw_assessed_contractor", "Contractors assessed", "Contracted staff whose pay was compared with "
+        "the Living Wage", "count", "The same count for regular contracted staff.", None, "basis", 902,
+        "lw_assessed_contractor"),
+    Kpi(SOCIAL_VALUE, "Social value", "Estimated social value", "GBP",
+        "Measures reported by members multiplied by the network's proxy values (pounds per unit).", True,
+        "social_value", 300, flow=True),
+)  # fmt: skip
+
+REGISTRY: Mapping[str, Kpi] = {k.code: k for k in _ENTRIES}
+SPEND_CODES = tuple(k.code for k in _ENTRIES if k.family == "spend")
+WORKFORCE_CODES = tuple(k.code for k in _ENTRIES if k.family == "workforce")
+BASIS_CODES = tuple(k.code for k in _ENTRIES if k.family == "basis")
+FLOW_CODES = tuple(k.code for k in _ENTRIES if k.flow)
+TO_DATE_CODES = tuple(k.code for k in _ENTRIES if k.to_date)
+
+
+class UnknownKpi(KeyError):
+    pass
+
+
+def ytd_code(code: str) -> str:
+    return f"{code}{YTD_SUFFIX}"
+
+
+def measure_code(catalogue_code: str) -> str:
+    return f"{MEASURE_PREFIX}{catalogue_code}"
+
+
+def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
+    """The registry entry for any KPI code the pipeline stores or shows; raises :class:`UnknownKpi`."""
+    if code in REGISTRY:
+        return REGISTRY[code]
+    if code.endswith(YTD_SUFFIX) and code.removesuffix(YTD_SUFFIX) in REGISTRY:
+        base = REGISTRY[code.removesuffix(YTD_SUFFIX)]
+        if base.to_date:
+            return replace(
+                base,
+                code=code,
+                short_name=f"{base.short_name}, year to date",
+                name=f"{base.name}: financial year to date",
+                definition=f"{base.definition} Added up over the financial year to the end of the quarter.",
+                people_basis=ytd_code(base.people_basis) if base.people_basis else None,
+                order=base.order + 1000,
+                to_date=False,
+            )
+    if code.startswith(MEASURE_PREFIX):
+        wanted = code.removeprefix(MEASURE_PREFIX)
+        for index, measure in enumerate(catalogue):
+            if measure.code == wanted:
+                return Kpi(
+                    code,
+                    measure.name,
+                    measure.name,
+                    measure.unit,
+                    f"{measure.name}, as reported by members, added up.",
+                    True,
+                    "measures",
+                    200 + index,
+                    flow=True,
+                )
+    if code.startswith(f"{SOCIAL_VALUE}:"):
+        theme = code.split(":", 1)[1]
+        label = theme.replace("_", " ")
+        return Kpi(
+            code,
+            f"Social value: {label}",
+            f"Estimated social value: {label}",
+            "GBP",
+            f"Social value of the measures in the {label} theme.",
+            True,
+            "social_value",
+            310,
+            flow=True,
+        )
+    raise UnknownKpi(code)
+
+
+def is_known(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> bool:
+    try:
+        lookup(code, catalogue)
+    except UnknownKpi:
+        return False
+    return True
+
+
+def unit_of(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> str:
+    return lookup(code, catalogue).unit
