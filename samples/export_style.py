@@ -164,8 +164,9 @@ def csv_bytes(
 
 
 def arrow_csv(table: pa.Table, delimiter: str = ",", include_header: bool = True) -> bytes:
-    """A whole table through pyarrow's CSV writer (quoting only where needed, "\\n" line ends): the
-    vectorised counterpart of ``csv_bytes`` for files of millions of rows."""
+    """A whole table through pyarrow's CSV writer, "\\n" line ends: the vectorised counterpart of
+    ``csv_bytes`` for files of millions of rows. Its "needed" quoting quotes every string value (any
+    string might hold a quote), as many database exports do."""
     out = pa.BufferOutputStream()
     options = pacsv.WriteOptions(include_header=include_header, delimiter=delimiter, quoting_style="needed")
     pacsv.write_csv(table, out, options)
