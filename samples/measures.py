@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 
 from pipeline.config import NetworkConfig
-from samples.network import SampleFile
+from samples.manifest import GeneratedFile, SampleFile
 from transforms.periods import Period
 
 # Typical quarterly size per member for each unit: (low, high).
@@ -27,12 +27,11 @@ _RANGES = {
 }
 
 
-def measures_files(
-    cfg: NetworkConfig, periods: Sequence[str], seed: int
-) -> list[tuple[str, bytes, SampleFile]]:
+def measures_files(cfg: NetworkConfig, periods: Sequence[str], seed: int) -> list[GeneratedFile]:
+    """(bucket path, bytes, manifest entry) of every measures return of every member that sends one."""
     if "measures" not in cfg.returns or not cfg.measures:
         return []
-    out = []
+    out: list[GeneratedFile] = []
     for member in cfg.members:
         if "measures" not in cfg.expected_returns(member):
             continue

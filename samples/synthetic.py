@@ -21,7 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
+
+from samples.export_style import DMY, POUNDS, POUNDS_COMMAS, ExportStyle, arrow_csv
+from samples.postcodes import INWARD_LETTERS
 
 PERIOD = "2025-26-Q2"  # July to September 2025
 PERIOD_START, PERIOD_END = date(2025, 7, 1), date(2025, 9, 30)
@@ -167,7 +169,7 @@ def supplier_pool(size: int, seed: int) -> dict[str, np.ndarray]:
         np.array(LONDON_AREAS)[rng.integers(0, len(LONDON_AREAS), size)],
         np.array(ELSEWHERE)[rng.integers(0, len(ELSEWHERE), size)],
     )
-    letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
+    letters = np.array(list(INWARD_LETTERS))
     postcodes = [
         f"{a}{d} {n}{l1}{l2}"
         for a, d, n, l1, l2 in zip(
@@ -207,87 +209,62 @@ def register_csv(pool: dict[str, np.ndarray], seed: int) -> bytes:
             "as_of": np.full(keep.sum(), "2025-06-30"),
         }
     )
-    out = pa.BufferOutputStream()
-    pacsv.write_csv(table, out)
-    return out.getvalue().to_pybytes()
+    return arrow_csv(table)
 
 
 # -- spend returns ---------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Style:
-    headers: tuple[str, ...]
-    columns: tuple[str, ...]
-    delimiter: str = ","
-    newline: str = "\n"
-    encoding: str = "utf-8"
-    money: str = "plain"  # plain | pounds | pounds_commas
-    preamble: bool = False
-    trailing: str = ""
-
-
-_STYLES = (
-    _Style(
-        ("Payment Date", "Supplier Name", "Supplier ID", "Postcode", "Amount", "Transaction ID", "Department",
-         "Category"),
-        ("payment_date", "supplier_name", "supplier_id", "supplier_postcode", "amount_gbp", "transaction_id",
-         "department", "category"),
+# Five finance-system exports, from the same description the demo's members use.
+SPEND_STYLES = (
+    ExportStyle.from_pairs(
+        "ledger-plain",
+        "Payment Date=payment_date;Supplier Name=supplier_name;Supplier ID=supplier_id;"
+        "Postcode=supplier_postcode;Amount=amount_gbp;Transaction ID=transaction_id;"
+        "Department=department;Category=category",
     ),
-    _Style(
-        ("Date Paid", "Beneficiary", "Net Amount", "Payment Ref", "Directorate"),
-        ("payment_date", "supplier_name", "amount_gbp", "transaction_id", "department"),
+    ExportStyle.from_pairs(
+        "pounds-with-commas",
+        "Date Paid=payment_date;Beneficiary=supplier_name;Net Amount=amount_gbp;"
+        "Payment Ref=transaction_id;Directorate=department",
+        money=POUNDS_COMMAS,
         newline="\r\n",
-        money="pounds_commas",
-        trailing="\r\n\r\n",
+        trailing_blank=2,
     ),
-    _Style(
-        ("Transaction Date", "Supplier", "Supplier Postcode", "Net Amount", "Invoice Number"),
-        ("payment_date", "supplier_name", "supplier_postcode", "amount_gbp", "transaction_id"),
+    ExportStyle.from_pairs(
+        "report-with-preamble",
+        "Transaction Date=payment_date;Supplier=supplier_name;Supplier Postcode=supplier_postcode;"
+        "Net Amount=amount_gbp;Invoice Number=transaction_id",
         newline="\r\n",
         preamble=True,
-        trailing=",,,,\r\n,,,,\r\n",
+        trailing_blank=2,
+        blank_as_commas=True,
     ),
-    _Style(
-        ("Posting Date", "Vendor Name", "Vendor Postcode", "Net Amount £", "Doc No", "Expense Category"),
-        ("payment_date", "supplier_name", "supplier_postcode", "amount_gbp", "transaction_id", "category"),
+    ExportStyle.from_pairs(
+        "windows-1252-semicolons",
+        "Posting Date=payment_date;Vendor Name=supplier_name;Vendor Postcode=supplier_postcode;"
+        "Net Amount £=amount_gbp;Doc No=transaction_id;Expense Category=category",
         delimiter=";",
         newline="\r\n",
         encoding="cp1252",
-        money="pounds",
+        money=POUNDS,
     ),
-    _Style(
-        ("Payment Date", "Supplier Name", "Amount", "Supplier Size", "VCSE", "Diverse Owned", "Tier"),
-        ("payment_date", "supplier_name", "amount_gbp", "supplier_size", "is_vcse", "is_diverse_owned",
-         "spend_tier"),
+    ExportStyle.from_pairs(
+        "self-declared-flags",
+        "Payment Date=payment_date;Supplier Name=supplier_name;Amount=amount_gbp;Supplier Size=supplier_size;"
+        "VCSE=is_vcse;Diverse Owned=is_diverse_owned;Tier=spend_tier",
         encoding="utf-8-sig",
     ),
-)  # fmt: skip
+)
+PREAMBLE = (
+    "AP Payments Report",
+    f"Run date: {DMY.text(PERIOD_END + timedelta(days=14))}",
+    f"Parameters: Company=RAL, Period={DMY.text(PERIOD_START)} - {DMY.text(PERIOD_END)}",
+    "",
+)
 
 
 def _weekdays() -> np.ndarray:
     days = [PERIOD_START + timedelta(i) for i in range((PERIOD_END - PERIOD_START).days + 1)]
-    return np.array([d.strftime("%d/%m/%Y") for d in days if d.weekday() < 5], dtype=object)
-
-
-def _money(pence: np.ndarray, style: str) -> np.ndarray:
-    sign = np.where(pence < 0, "-", "")
-    pounds, rest = np.divmod(np.abs(pence), 100)
-    if style == "pounds_commas":
-        whole = np.array([f"{p:,}" for p in pounds.tolist()], dtype=object)
-    else:
-        whole = pounds.astype(str).astype(object)
-    cents = np.char.zfill(rest.astype(str), 2).astype(object)
-    prefix = sign + ("£" if style != "plain" else "")
-    return prefix.astype(object) + whole + "." + cents
-
-
-def _csv(table: pa.Table, style: _Style) -> bytes:
-    out = pa.BufferOutputStream()
-    pacsv.write_csv(
-        table,
-        out,
-        pacsv.WriteOptions(include_header=False, delimiter=style.delimiter, quoting_style="needed"),
-    )
-    return out.getvalue().to_pybytes()
+    return DMY.column(d for d in days if d.weekday() < 5)
 
 
 def spend_file(
@@ -295,7 +272,7 @@ def spend_file(
 ) -> tuple[bytes, int, int, int]:
     """(file bytes, data rows, bad rows, direct total of the good rows in pence)."""
     rng = np.random.default_rng([seed, 100, member_index])
-    style = _STYLES[member_index % len(_STYLES)]
+    style = SPEND_STYLES[member_index % len(SPEND_STYLES)]
     suppliers = rng.choice(len(pool["name"]), size=min(len(pool["name"]), 900), replace=False)
     weights = rng.lognormal(0, 0.8, len(suppliers))
     who = suppliers[rng.choice(len(suppliers), size=lines, p=weights / weights.sum())]
@@ -309,7 +286,7 @@ def spend_file(
         "supplier_name": pool["name"][who],
         "supplier_id": np.where(rng.random(lines) < 0.92, pool["id"][who], ""),
         "supplier_postcode": pool["postcode"][who],
-        "amount_gbp": _money(pence, style.money),
+        "amount_gbp": style.money.column(pence),
         "transaction_id": np.char.add(f"T{member_index:03d}-", np.arange(lines).astype(str)).astype(object),
         "department": _DEPARTMENTS[rng.integers(0, len(_DEPARTMENTS), lines)],
         "category": _CATEGORIES[rng.integers(0, len(_CATEGORIES), lines)],
@@ -327,7 +304,7 @@ def spend_file(
     for k, row in enumerate(bad):
         kind = kinds[k % len(kinds)]
         if kind == "bad_date":
-            values["payment_date"][row] = "31/09/2025"
+            values["payment_date"][row] = DMY.parts(2025, 9, 31)  # no such day
         elif kind == "amount_not_number":
             values["amount_gbp"][row] = "TBC"
         elif kind == "missing_supplier":
@@ -337,7 +314,8 @@ def spend_file(
     good = np.ones(lines, dtype=bool)
     good[bad] = False
     direct = good & (tier == "direct") if "spend_tier" in style.columns else good
-    body = _csv(pa.table({c: pa.array(values[c], type=pa.string()) for c in style.columns}), style)
+    table = pa.table({c: pa.array(values[c], type=pa.string()) for c in style.columns})
+    body = arrow_csv(table, style.delimiter, include_header=False)
     # A ragged row (supplier and amount ran together) and a blank line in the middle of the file.
     records = body.split(b"\n")
     ragged = int(bad[-1]) + 1 if int(bad[-1]) + 1 < lines else int(bad[0]) - 1
@@ -349,19 +327,11 @@ def spend_file(
     direct[ragged] = False
     records.insert(lines // 2, b"")
     body = b"\n".join(records)
-    head = ""
-    if style.preamble:
-        head = "AP Payments Report\nRun date: 14/10/2025\nParameters: Company=RAL, Period=01/07/2025 - 30/09/2025\n\n"
-    text = (
-        head
-        + style.delimiter.join(style.headers)
-        + "\n"
-        + body.decode()
-        + style.trailing.replace("\r\n", "\n")
-    )
-    if style.newline != "\n":
-        text = text.replace("\n", style.newline)
-    data = text.encode("cp1252" if style.encoding == "cp1252" else style.encoding)
+    head = [*PREAMBLE] if style.preamble else []
+    trailing = [style.delimiter.join(style.blank_row())] * style.trailing_blank
+    text = "".join(f"{line}\n" for line in [*head, style.delimiter.join(style.headers)])
+    text += body.decode() + "".join(f"{line}\n" for line in trailing)
+    data = style.encode(text)
     total = int(pence[direct].sum())
     return data, lines, len(bad) + 1, total
 
@@ -379,7 +349,7 @@ def workforce_file(member_index: int, staff: int, seed: int) -> tuple[bytes, int
     table = pa.table(
         {
             "Employee Number": np.char.add(f"E{member_index:03d}", np.arange(staff).astype(str)),
-            "Snapshot Date": np.full(staff, "30/09/2025"),
+            "Snapshot Date": np.full(staff, DMY.text(PERIOD_END)),
             "Hourly Rate": rates.astype(str),
             "Contracted Hours": hours.astype(str),
             "Employment Type": basis,
@@ -392,9 +362,7 @@ def workforce_file(member_index: int, staff: int, seed: int) -> tuple[bytes, int
     rates_col = table.column("Hourly Rate").to_numpy(zero_copy_only=False).astype(object)
     rates_col[bad] = "n/a"
     table = table.set_column(2, "Hourly Rate", pa.array(rates_col, type=pa.string()))
-    out = pa.BufferOutputStream()
-    pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="needed"))
-    return out.getvalue().to_pybytes(), staff, len(bad)
+    return arrow_csv(table), staff, len(bad)
 
 
 # -- the network -----------------------------------------------------------------------------------

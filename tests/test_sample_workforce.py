@@ -24,7 +24,8 @@ import pytest
 
 from pipeline.config import EXAMPLE_CONFIG, EXAMPLES_DIR, NetworkConfig, ReturnSchedule, Storage, load_config
 from samples.network import DEFAULT_PERIODS, SampleFile, SampleManifest, generate_sample
-from samples.workforce import PROFILES, _RateTable, workforce_files, workforce_style_for
+from samples.staff import PROFILES, RateTable
+from samples.workforce import workforce_files, workforce_style_for
 from tests.conftest import REPO_ROOT
 from transforms.periods import Period
 from transforms.return_types import WORKFORCE, normalise_header
@@ -517,7 +518,7 @@ def test_rates_agree_with_the_projects_rates_table() -> None:
     from transforms.living_wage import rate_on
 
     for basis in ("london", "uk", "national"):
-        table = _RateTable.load(basis)
+        table = RateTable.load(basis)
         for day in (
             date(2025, 12, 31),
             date(2026, 3, 31),
