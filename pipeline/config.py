@@ -93,6 +93,8 @@ class Storage(_Strict):
 
 class Reference(_Strict):
     supplier_register: str = "reference/suppliers.csv"
+    # Column mappings the data team recorded for members (``transforms.column_maps``), in the bucket.
+    column_maps: str = "reference/column_maps.csv"
 
 
 class Privacy(_Strict):

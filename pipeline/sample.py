@@ -30,6 +30,7 @@ import fsspec
 
 from pipeline.config import LocalArea, Member, NetworkConfig
 from transforms.periods import Period
+from transforms.pre_period import PRE_PERIOD_DAYS
 from transforms.return_types import SPEND, normalise_header
 
 DEFAULT_PERIODS = ("2025-26-Q3", "2025-26-Q4", "2026-27-Q1", "2026-27-Q2")
@@ -749,7 +750,8 @@ def _spoil(records: list[list], index: int, kind: str, style: Style, period: Per
     if kind == "bad_date":
         row[col("payment_date")] = (_dmy if xlsx else style.date_text)(*_impossible_date(period, rng))
     elif kind == "date_outside_period":
-        day = period.start - timedelta(days=rng.randint(3, 40))
+        # Before the window in which late-approved payments are accepted (pre_period_days), or after the end.
+        day = period.start - timedelta(days=PRE_PERIOD_DAYS + rng.randint(3, 40))
         if rng.random() < 0.5:
             day = period.end + timedelta(days=rng.randint(3, 40))
         row[col("payment_date")] = day if xlsx else style.date_text(day.year, day.month, day.day)

@@ -67,7 +67,7 @@ def early_payments_warning(accepted: pd.DataFrame, period: Period) -> pd.DataFra
         {
             "row": [rows[0]],
             "column": ["payment_date"],
-            "value": [f"{len(rows)} rows"],
+            "value": [f"{len(rows)} row{'s' if len(rows) > 1 else ''}"],
             "reason": [reason],
             "rule": ["payment_date:before_period"],
         }
