@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from transforms.headers import HeaderRecogniser, header_words, recogniser
+from transforms.headers import HeaderRecogniser, header_words, mapping_summary, recogniser
 from transforms.reading import FileRejected, read_return
 from transforms.return_types import MEASURES, SPEND, WORKFORCE, ReturnType, normalise_header
 
@@ -191,6 +191,8 @@ NOT = {
             "Client",
             "Payer Name",
             "Supplier ID",
+            "Supplier (ID)",
+            "Supplier (No)",
             "Supplier Postcode",
             "Supplier Address",
             "Supplier Type",
@@ -423,7 +425,12 @@ def test_the_mapping_records_how_each_header_was_read() -> None:
     }
     assert table.ignored == ["Body Name"]
     assert all(0.6 <= m.score <= 1 for m in table.header_matches)
-    assert table.header_matches[0].describe(SPEND).startswith("'Name of Suplier' read as Supplier Name (")
+    assert mapping_summary(table.header_matches, table.ignored, SPEND) == [
+        "'Name of Suplier' read as Supplier Name (words, allowing a typo, 0.95)",
+        "'Sum of Nett Amount' read as Amount (words, 1.00)",
+        "'Payment Date' read as Payment Date (known name, 1.00)",
+        "Not used: 'Body Name'.",
+    ]
 
 
 def test_a_missing_column_names_the_closest_headers_and_how_to_map_them() -> None:

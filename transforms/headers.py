@@ -22,7 +22,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -188,33 +188,7 @@ _PREFERENCE = {"net": 1, "gross": -1}
 _TYPO_STRENGTH = 0.9
 
 # Words that carry no meaning in a header, and currency words (the pound sign is dropped too).
-_STOPWORDS = frozenset(
-    {
-        "of",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "for",
-        "in",
-        "to",
-        "by",
-        "on",
-        "at",
-        "per",
-        "is",
-        "from",
-        "this",
-        "our",
-        "your",
-        "its",
-        "amp",
-        "all",
-        "each",
-        "s",
-    }
-)
+_STOPWORDS = frozenset({"of", "the", "a", "an", "and", "or", "for", "in", "to", "by", "on", "at", "per", "is", "from", "this", "our", "your", "its", "amp", "all", "each", "s"})  # fmt: skip
 _CURRENCY = frozenset({"gbp", "stg", "sterling", "pounds", "pound", "eur", "usd"})
 # Pivot-table and database export prefixes: "Sum of Amount" is the amount; "Count of" is a count.
 _PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -268,8 +242,8 @@ _EXTRA_PHRASES: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {
 
 # -- header text to words ---------------------------------------------------------------------------
 _QUOTES = re.compile(r"[\"'`´‘’“”]")
-# System suffixes: "(T)", "[R]", "(1)", "#2"; a parenthesis of other words is kept ("(excl VAT)").
-_SYSTEM_SUFFIX = re.compile(r"[(\[]\s*(?:[A-Za-z]{1,2}|\d+)\s*[)\]]")
+# System suffixes: "(T)", "[R]", "(1)"; a parenthesis of words is kept ("(excl VAT)", "(ID)", "(Payee)").
+_SYSTEM_SUFFIX = re.compile(r"[(\[]\s*(?:[A-Za-z]|\d+)\s*[)\]]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _SPLIT = re.compile(r"[^a-z0-9%#]+")
 
@@ -277,13 +251,13 @@ _SPLIT = re.compile(r"[^a-z0-9%#]+")
 def header_words(header: object) -> tuple[str, ...]:
     """The meaningful words of a header, lower case, prefixes, suffixes, currency and VAT phrasing folded.
 
-    'Sum of Nett_Amount (£) (T)' -> ('net', 'amount'); 'Amount excl. VAT' -> ('amount', 'net');
+    'Sum of Nett_Amount (£) (T)' -> ('nett', 'amount'); 'Amount excl. VAT' -> ('amount', 'net');
     'SupplierID' -> ('supplier', 'id').
     """
     return _words(str(header or ""))
 
 
-@cache
+@lru_cache(maxsize=1 << 16)
 def _words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFKC", text)
     text = _QUOTES.sub("", text)
@@ -515,6 +489,8 @@ class HeaderRecogniser:
                     how: How = "words, allowing a typo" if scored[1] else "words"
                     result.append(ColumnScore(column.name, round(min(scored[0], 1.0), 2), how, preference))
             result.sort(key=lambda s: (-s.score, -s.preference))
+        if len(self._cache) > 1 << 16:  # cells of many files' first lines: keep memory bounded
+            self._cache.clear()
         self._cache[key] = result
         return result
 
@@ -617,3 +593,13 @@ def recogniser(return_type: ReturnType, member_column_map: dict[str, str] | None
             _RECOGNISERS.clear()
         _RECOGNISERS[key] = HeaderRecogniser(return_type, member_column_map)
     return _RECOGNISERS[key]
+
+
+def mapping_summary(
+    matches: Sequence[HeaderMatch], ignored: Sequence[str], return_type: ReturnType
+) -> list[str]:
+    """Lines for the feedback: how each header was read, then the columns not used, so a member can check."""
+    lines = [match.describe(return_type) for match in matches]
+    if ignored:
+        lines.append("Not used: " + ", ".join(f"'{header}'" for header in ignored) + ".")
+    return lines
