@@ -100,6 +100,8 @@ class Storage(_Strict):
 
 class Reference(_Strict):
     supplier_register: str = "reference/suppliers.csv"
+    # Column mappings the data team recorded for members (``transforms.column_maps``), in the bucket.
+    column_maps: str = "reference/column_maps.csv"
 
 
 class Privacy(_Strict):
@@ -149,6 +151,9 @@ class Ingest(_Strict):
     # A file modified less than this many seconds ago may still be being written (a slow upload into a
     # folder): it is left for the next run. ``ANCHOR_SETTLE_SECONDS`` overrides it.
     settle_seconds: int = Field(10, ge=0, le=3600)
+    # Payments dated up to this many days before a return's period are accepted in it, with a warning
+    # (late approvals exported with the next month); "reject" refuses them as out of period.
+    pre_period_days: Annotated[int, Field(ge=0, le=366)] | Literal["reject"] = 92
 
 
 class Email(_Strict):

@@ -34,6 +34,7 @@ from samples.export_style import (
 from samples.manifest import GeneratedFile, SampleFile
 from samples.suppliers import Supplier
 from transforms.periods import Period
+from transforms.pre_period import PRE_PERIOD_DAYS
 from transforms.return_types import SPEND
 
 RETURN_TYPE = "spend"
@@ -348,7 +349,8 @@ def _spoil(records: list[list], index: int, kind: str, style: SpendStyle, period
     if kind == "bad_date":
         row[col("payment_date")] = (DMY if xlsx else style.dates).parts(*_impossible_date(period, rng))
     elif kind == "date_outside_period":
-        day = period.start - timedelta(days=rng.randint(3, 40))
+        # Before the window in which late-approved payments are accepted (pre_period_days), or after the end.
+        day = period.start - timedelta(days=PRE_PERIOD_DAYS + rng.randint(3, 40))
         if rng.random() < 0.5:
             day = period.end + timedelta(days=rng.randint(3, 40))
         row[col("payment_date")] = day if xlsx else style.dates.text(day)

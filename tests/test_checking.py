@@ -103,9 +103,9 @@ def test_supplier_totals_file_with_grand_total_row() -> None:
 
 
 def test_member_column_map_is_used() -> None:
-    text = "Vendor Legal Name,Amount\nAcme Widgets Ltd,5.00\n"
+    text = "Account Holder,Amount\nAcme Widgets Ltd,5.00\n"
     assert check(text).status == "quarantined"
-    result = check(text, member_column_map={"Vendor Legal Name": "supplier_name"})
+    result = check(text, member_column_map={"Account Holder": "supplier_name"})
     assert result.status == "accepted"
     assert result.accepted_total_gbp == 5.0
 
@@ -169,11 +169,11 @@ ROW_FAILURES = {
         "",
         ["payment date is missing"],
     ),
-    "date before the period": (
-        "30/06/2025,Acme Widgets Ltd,10.00,SE1 7PB,X1,small",
+    "date before the period's window": (  # 1 July 2025 less 92 days is 31 March: the day before is out
+        "30/03/2025,Acme Widgets Ltd,10.00,SE1 7PB,X1,small",
         "payment_date",
-        "30/06/2025",
-        ["30/06/2025 is outside the return's period", "01/07/2025 to 30/09/2025"],
+        "30/03/2025",
+        ["30/03/2025 is outside the return's period", "01/07/2025 to 30/09/2025", "92 days before"],
     ),
     "date after the period": (
         "2025-10-01,Acme Widgets Ltd,10.00,SE1 7PB,X1,small",

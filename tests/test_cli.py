@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from pipeline.cli.app import app
 from typer.testing import CliRunner
 
-from pipeline.cli.app import app
 from tests.conftest import write_config
 
 runner = CliRunner()
@@ -103,7 +103,9 @@ def test_unusable_files_exit_1_with_a_reason(tmp_path: Path, content: bytes | st
 
 
 def test_member_column_map_applies_only_with_member(tmp_path: Path) -> None:
-    content = "Vendor Legal Name,Payment Amount,Payment Date\nLumen Supplies Ltd,10.00,2025-08-01\n"
+    # "Supplier" is a known name and "Vendor Legal Name" is recognised too; only lumen-energy's own map
+    # (Vendor Legal Name = supplier_name) makes the filled column the supplier over the empty one.
+    content = "Vendor Legal Name,Supplier,Payment Amount,Payment Date\nLumen Supplies Ltd,,10.00,2025-08-01\n"
     assert _validate(tmp_path, content)[0] == 1
     code, report = _validate(tmp_path, content, "--member", "lumen-energy")
     assert code == 0 and report["rows_accepted"] == 1

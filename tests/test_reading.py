@@ -215,10 +215,11 @@ def test_unrecognised_headers_are_listed_as_ignored() -> None:
 
 
 def test_member_column_map() -> None:
-    data = b"Vendor Legal Name,Amount,Reference\nAcme Ltd,10.00,CH123\n"
+    # "Account Holder" names no supplier in any words we know: only the member's map can say it is one.
+    data = b"Account Holder,Amount,Reference\nAcme Ltd,10.00,CH123\n"
     with pytest.raises(FileRejected, match="Supplier Name"):
         read(data)
-    table = read(data, member_column_map={"Vendor Legal Name": "supplier_name", "Reference": "supplier_id"})
+    table = read(data, member_column_map={"Account Holder": "supplier_name", "Reference": "supplier_id"})
     # The member's own map wins over the shared alias ('Reference' is a transaction id for others).
     assert table.mapped["Reference"] == "supplier_id"
     assert cells(table) == {2: {"supplier_name": "Acme Ltd", "amount_gbp": "10.00", "supplier_id": "CH123"}}

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from transforms.headers import recogniser
 from transforms.reading import (
     HEADER_SEARCH_ROWS,
     FileRejected,
@@ -89,15 +90,16 @@ def read_clean_csv(
         if len(head) <= HEADER_SEARCH_ROWS:
             return None  # values spanning lines in the first lines: leave it to the csv module
         head = head[:HEADER_SEARCH_ROWS]
-    alias_index = return_type.alias_index(member_column_map)
+    names = recogniser(return_type, member_column_map)
     try:
-        header_index = find_header(head, return_type, alias_index)
+        header_index = find_header(head, return_type, names)
         header_line, header = head[header_index]
-        positions, mapped, ignored = map_headers(header, return_type, alias_index)
+        mapping = map_headers(header, return_type, names)
     except FileRejected:
         return None  # the csv-module path words the rejection and counts the rows
     if header_index + 1 >= len(head) or head[header_index + 1][0] != header_line + 1:
         return None  # the header spans lines, or nothing follows it in the lines read
+    positions = mapping.positions
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
@@ -228,7 +230,17 @@ def read_clean_csv(
             dtype="str",
         )
         frame = pd.concat([frame, added]).sort_index(kind="stable")
-    return RawTable(frame, rows_read, header_line, mapped, ignored, encoding, delimiter, problems)
+    return RawTable(
+        frame,
+        rows_read,
+        header_line,
+        mapping.mapped,
+        list(mapping.ignored),
+        encoding,
+        delimiter,
+        problems,
+        mapping.matches,
+    )
 
 
 def _decide(

@@ -17,7 +17,8 @@ from datetime import date, datetime, time
 import pandas as pd
 from charset_normalizer import from_bytes
 
-from transforms.return_types import ReturnType, normalise_header
+from transforms.headers import HeaderMapping, HeaderMatch, HeaderRecogniser, recogniser
+from transforms.return_types import ReturnType
 
 DELIMITERS = (",", ";", "\t", "|")
 HEADER_SEARCH_ROWS = 50
@@ -67,6 +68,8 @@ class RawTable:
     encoding: str
     delimiter: str | None
     structural_problems: list[RowProblem] = field(default_factory=list)
+    # How each mapped header was recognised (your column map, a known name, its words), for the feedback.
+    header_matches: tuple[HeaderMatch, ...] = ()
 
 
 # -- bytes to records ------------------------------------------------------------------------------
@@ -195,12 +198,12 @@ def _is_blank(cells: list[str]) -> bool:
 
 
 def find_header(
-    records: list[tuple[int, list[str]]], return_type: ReturnType, alias_index: dict[str, str]
+    records: list[tuple[int, list[str]]], return_type: ReturnType, names: HeaderRecogniser
 ) -> int:
     """Index (in ``records``) of the header: the first row naming the most canonical columns."""
     best_index, best_hits = -1, 1
     for index, (_, cells) in enumerate(records[:HEADER_SEARCH_ROWS]):
-        hits = {alias_index[key] for key in map(normalise_header, cells) if key in alias_index}
+        hits = names.columns_named(cells)
         anchors_found = all(anchor in hits for anchor in return_type.header_anchors)
         if anchors_found:
             return index
@@ -217,34 +220,51 @@ def find_header(
     return best_index
 
 
-def map_headers(
-    header: list[str], return_type: ReturnType, alias_index: dict[str, str]
-) -> tuple[dict[int, str], dict[str, str], list[str]]:
-    positions: dict[int, str] = {}
-    mapped: dict[str, str] = {}
-    ignored: list[str] = []
-    for position, name in enumerate(header):
-        column = alias_index.get(normalise_header(name))
-        if column and column not in positions.values():
-            positions[position] = column
-            mapped[name.strip()] = column
-        elif name.strip():
-            ignored.append(name.strip())
-    missing = [c for c in return_type.required if c not in positions.values()]
-    if missing:
-        labels = ", ".join(f"'{return_type.columns[c].label}'" for c in missing)
-        examples = "; ".join(
-            f"{return_type.columns[c].label}: e.g. "
-            + ", ".join(f"'{a.title()}'" for a in return_type.columns[c].aliases[:3])
-            for c in missing
+def map_headers(header: list[str], return_type: ReturnType, names: HeaderRecogniser) -> HeaderMapping:
+    """Each canonical column to the header that names it best; a missing required column rejects the file."""
+    mapping = names.map(header)
+    if mapping.missing:
+        raise FileRejected(*missing_columns_reason(header, mapping, return_type, names))
+    return mapping
+
+
+def missing_columns_reason(
+    header: list[str], mapping: HeaderMapping, return_type: ReturnType, names: HeaderRecogniser
+) -> tuple[str, str]:
+    """Reason and fix for required columns no header was recognised as: the nearest headers and how to map them."""
+    labels = ", ".join(f"'{return_type.columns[c].label}'" for c in mapping.missing)
+    found = ", ".join(f"'{h.strip()}'" for h in header if h.strip())
+    closest = {c: names.closest(header, c, taken=mapping.mapped) for c in mapping.missing}
+    nearest = "".join(
+        f" The closest to {return_type.columns[c].label} "
+        + ("is " if len(hs) == 1 else "are ")
+        + _or_list(hs)
+        + "."
+        for c, hs in closest.items()
+        if hs
+    )
+    examples = "; ".join(
+        f"{return_type.columns[c].label}: e.g. "
+        + ", ".join(f"'{a.title()}'" for a in return_type.columns[c].aliases[:3])
+        for c in mapping.missing
+    )
+    suggestion = next(((c, hs[0]) for c, hs in closest.items() if hs), None)
+    if suggestion is None:
+        how = f"Add the column or rename yours to a name we recognise ({examples})."
+    else:
+        column, nearest_header = suggestion
+        label = return_type.columns[column].label
+        how = (
+            f"If '{nearest_header}' holds the {label.lower()}, rename it to '{label}' or another name we recognise "
+            f"({examples}), or ask the network's data team to record it for your organisation, so that later "
+            f'files are read the same way (anchor columns map --member <your member id> "{nearest_header}" {column}).'
         )
-        raise FileRejected(
-            f"A required column is missing: {labels}. The header row has: "
-            + ", ".join(f"'{h.strip()}'" for h in header if h.strip())
-            + ".",
-            f"Add the column or rename yours to a name we recognise ({examples}).",
-        )
-    return positions, mapped, ignored
+    return f"A required column is missing: {labels}.{nearest} The header row has: {found}.", how
+
+
+def _or_list(items: list[str]) -> str:
+    quoted = [f"'{item}'" for item in items]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
 
 
 def take_record(
@@ -298,18 +318,19 @@ def build_raw_table(
     encoding: str,
     delimiter: str | None,
 ) -> RawTable:
-    alias_index = return_type.alias_index(member_column_map)
+    names = recogniser(return_type, member_column_map)
     try:
-        header_index = find_header(records, return_type, alias_index)
+        header_index = find_header(records, return_type, names)
     except FileRejected as rejected:
         rejected.rows_read = sum(not _is_blank(cells) for _, cells in records)
         raise
     header_line, header = records[header_index]
     try:
-        positions, mapped, ignored = map_headers(header, return_type, alias_index)
+        mapping = map_headers(header, return_type, names)
     except FileRejected as rejected:
         rejected.rows_read = sum(not _is_blank(cells) for _, cells in records[header_index + 1 :])
         raise
+    positions = mapping.positions
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
@@ -332,7 +353,17 @@ def build_raw_table(
     frame = pd.DataFrame(
         rows, columns=list(positions.values()), index=pd.Index(lines, name="row"), dtype=object
     )
-    return RawTable(frame, rows_read, header_line, mapped, ignored, encoding, delimiter, problems)
+    return RawTable(
+        frame,
+        rows_read,
+        header_line,
+        mapping.mapped,
+        list(mapping.ignored),
+        encoding,
+        delimiter,
+        problems,
+        mapping.matches,
+    )
 
 
 def _joined(cells: list[str]) -> str:

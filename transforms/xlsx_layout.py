@@ -14,7 +14,8 @@ import re
 import zipfile
 from itertools import zip_longest
 
-from transforms.return_types import ReturnType, normalise_header
+from transforms.headers import recogniser
+from transforms.return_types import ReturnType
 
 HEADER_SEARCH_ROWS = 50
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
@@ -99,11 +100,8 @@ def join_split_header(
     single row does (and include its key columns), and the lower row holds no amounts or dates; an
     ordinary one-row header is never changed.
     """
-    alias_index = return_type.alias_index(member_column_map)
+    names = recogniser(return_type, member_column_map).columns_named
     anchors = set(return_type.header_anchors)
-
-    def names(cells: list[str]) -> set[str]:
-        return {alias_index[key] for key in map(normalise_header, cells) if key in alias_index}
 
     head = records[:HEADER_SEARCH_ROWS]
     single = next((i for i, (_, cells) in enumerate(head) if anchors <= names(cells)), None)

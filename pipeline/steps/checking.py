@@ -17,11 +17,20 @@ import pandas as pd
 from pipeline.config import NetworkConfig
 from pipeline.steps.validation import run_suite
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
+from transforms.column_faults import whole_column_fault
 from transforms.living_wage import rates_on
 from transforms.measures import measure_range_problems
 from transforms.periods import Period
+from transforms.pre_period import (
+    PRE_PERIOD_DAYS,
+    PrePeriodDays,
+    earliest_payment_date,
+    early_payments_warning,
+    window_note,
+)
 from transforms.reading import FileRejected, RawTable, count_rows, read_return
 from transforms.return_types import ReturnType
+from transforms.totals import set_aside_unlabelled_totals
 
 Status = Literal["accepted", "quarantined"]
 
@@ -84,11 +93,13 @@ def _content_problems(
     return_type: ReturnType,
     period: Period,
     suite_parameters: dict[str, Any] | None = None,
+    pre_period_days: PrePeriodDays = PRE_PERIOD_DAYS,
 ) -> pd.DataFrame:
     sent = [c for c in typed.columns if c in raw.columns]
     parameters = {
         "period_start": pd.Timestamp(period.start),
         "period_end": pd.Timestamp(period.end),
+        "earliest_payment_date": pd.Timestamp(earliest_payment_date(period, pre_period_days)),
         **(suite_parameters or {}),
     }
     # Parameters a reason can quote ("valid codes: ..."), as text.
@@ -127,6 +138,7 @@ def _content_problems(
                 expected=expected.get(r, ""),
                 period_start=period.start.strftime("%d/%m/%Y"),
                 period_end=period.end.strftime("%d/%m/%Y"),
+                pre_period_note=window_note(pre_period_days),
                 **quoted,
             )
             + _suggestion(v, failure.allowed_values)
@@ -162,13 +174,18 @@ class NetworkRules:
     suite_parameters: dict[str, Any] = field(default_factory=dict)
     # Further row checks on the typed frame, returning problems (row, column, value, reason, rule).
     extra_checks: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # Payments dated up to this many days before the period are accepted in it (``[ingest]`` config).
+    pre_period_days: PrePeriodDays = PRE_PERIOD_DAYS
 
 
 def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
-    if return_type != "measures" or cfg is None:
+    if cfg is None:
         return NetworkRules()
+    if return_type != "measures":
+        return NetworkRules(pre_period_days=cfg.ingest.pre_period_days)
     catalogue = {m.code: m for m in cfg.measures}
     return NetworkRules(
+        pre_period_days=cfg.ingest.pre_period_days,
         suite_parameters={
             "measure_codes": sorted(catalogue),
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
@@ -185,8 +202,18 @@ def check_table(
     rules: NetworkRules | None = None,
 ) -> ReturnCheck:
     rules = rules or NetworkRules()
+    fault = whole_column_fault(raw.frame, return_type)
+    if fault is not None:  # one reason for the file, not one per row
+        empty = raw.frame.iloc[:0]
+        return ReturnCheck(
+            "quarantined", raw.rows_read, empty, _empty_problems(), fault.reason, fault.how_to_fix, raw
+        )
     typed, unreadable = coerce_return(raw.frame, return_type)
-    content = _content_problems(typed, raw.frame, return_type, period, rules.suite_parameters)
+    raw, typed = set_aside_unlabelled_totals(raw, typed, return_type)
+    unreadable = unreadable[unreadable["row"].isin(typed.index)]
+    content = _content_problems(
+        typed, raw.frame, return_type, period, rules.suite_parameters, rules.pre_period_days
+    )
     if rules.extra_checks is not None:
         content = pd.concat([content, rules.extra_checks(typed)], ignore_index=True)
     # One problem per cell: a value that could not be read is not also reported as "missing".
@@ -234,9 +261,13 @@ def check_table(
             "Fix the rows listed below and send the whole file again with the same file name.",
             raw,
         )
-    return ReturnCheck(
-        "accepted", raw.rows_read, accepted, problems, raw=raw, warnings=row_warnings(accepted, return_type)
-    )
+    found = [
+        w
+        for w in (row_warnings(accepted, return_type), early_payments_warning(accepted, period))
+        if not w.empty
+    ]
+    warnings = pd.concat(found, ignore_index=True) if found else _empty_problems()
+    return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw, warnings=warnings)
 
 
 def row_warnings(accepted: pd.DataFrame, return_type: ReturnType) -> pd.DataFrame:

@@ -1,0 +1,123 @@
+"""Whole-column export faults: one file-level reason with the fix, not a row reason per row.
+
+Each file is written out in the test; every row is still accounted for (rows read = rows rejected when
+the file is held back), and a column with only a few bad values keeps its row-by-row reasons.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pipeline.steps.checking import ReturnCheck, check_return
+from tests.test_checking import assert_accounting
+from transforms.column_faults import whole_column_fault
+from transforms.periods import Period
+from transforms.return_types import SPEND, WORKFORCE
+
+PERIOD = Period.parse("2025-26-Q2")
+
+
+def check(rows: list[tuple[str, str, str]], tolerance: float = 0.05) -> ReturnCheck:
+    text = "Payment Date,Supplier Name,Amount\n" + "".join(f"{d},{s},{a}\n" for d, s, a in rows)
+    result = check_return(text.encode(), "spend.csv", SPEND, PERIOD, tolerance=tolerance)
+    assert_accounting(result)
+    return result
+
+
+def rows(n: int, date: str | None = None, amount: str | None = None) -> list[tuple[str, str, str]]:
+    return [
+        (
+            date if date is not None else f"{1 + i % 28:02d}/08/2025",
+            f"Supplier {i} Ltd",
+            amount if amount is not None else f"{10 + i}.00",
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("date", "amount", "phrases", "fix"),
+    [
+        (
+            "00:00:00",
+            None,
+            [
+                "Payment Date column holds a time of day and no date",
+                "every one of the 200 rows",
+                "'00:00:00'",
+            ],
+            "Format the Payment Date column as a date",
+        ),
+        (  # Excel's day 45658 is 1 January 2025
+            "45658",
+            None,
+            ["numbers instead of dates", "'45658'", "45658 is 01/01/2025"],
+            "Format Cells > Date",
+        ),
+        (
+            None,
+            "#REF!",
+            ["Amount column holds the spreadsheet error '#REF!'", "every one of the 200 rows"],
+            "fix the formulas",
+        ),
+        (
+            None,
+            "",
+            ["Amount column is empty on every one of the 200 rows"],
+            "includes the Amount of every row",
+        ),
+        ("#N/A", None, ["Payment Date column holds the spreadsheet error '#N/A'"], "fix the formulas"),
+    ],
+    ids=["times-only", "excel-serials", "ref-errors", "blank-amounts", "na-dates"],
+)
+def test_a_whole_column_fault_holds_the_file_back_with_one_reason(
+    date: str | None, amount: str | None, phrases: list[str], fix: str
+) -> None:
+    result = check(rows(200, date, amount))
+    assert result.status == "quarantined"
+    assert result.problems.empty  # one sentence, not 200 identical row reasons
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (200, 0, 200)
+    for phrase in phrases:
+        assert phrase in result.file_reason
+    assert fix in result.how_to_fix
+    assert result.file_reason[0].isupper() and result.file_reason.endswith(".")
+
+
+def test_nearly_every_row_is_enough_and_the_count_is_exact() -> None:
+    broken = rows(95, date="00:00")
+    result = check([*broken, *rows(5)])
+    assert result.status == "quarantined"
+    assert "95 of the 100 rows" in result.file_reason
+
+
+def test_a_few_bad_values_stay_row_problems() -> None:
+    result = check([*rows(3, date="00:00:00"), *rows(97)], tolerance=0.05)
+    assert result.status == "accepted"
+    assert result.problems["row"].tolist() == [2, 3, 4]
+    assert set(result.problems["rule"]) == {"payment_date:unreadable"}
+
+
+def test_a_tiny_file_keeps_its_row_reasons() -> None:
+    result = check(rows(3, date="00:00:00"), tolerance=1.0)
+    assert result.status == "quarantined"
+    assert len(result.problems) == 3
+
+
+def test_an_optional_column_left_blank_is_no_fault() -> None:
+    frame = pd.DataFrame({"supplier_name": ["A Ltd"] * 20, "amount_gbp": ["1"] * 20, "category": [""] * 20})
+    assert whole_column_fault(frame, SPEND) is None
+
+
+def test_workforce_snapshot_dates_as_serial_numbers() -> None:
+    frame = pd.DataFrame(
+        {
+            "employee_ref": [f"E{i}" for i in range(10)],
+            "snapshot_date": ["45930"] * 10,
+            "hourly_rate_gbp": ["13.50"] * 10,
+        }
+    )
+    fault = whole_column_fault(frame, WORKFORCE)
+    assert fault is not None
+    assert (fault.column, fault.kind, fault.affected, fault.rows) == ("snapshot_date", "excel_serial", 10, 10)
+    assert "45930 is 30/09/2025" in fault.reason

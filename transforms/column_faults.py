@@ -1,0 +1,147 @@
+"""Faults of a whole column, made by the export rather than by the data: said once, with the fix.
+
+When the date column of a quarter lost its format, every row holds "00:00:00"; telling the member so
+on 3,836 rows hides the one thing they need to know: what went wrong in the export and how to redo it.
+Here each column the file sent is looked at as a whole, on its raw text, before any row is checked.
+A fault is reported only when (nearly) every row has it in the same way; a few bad values are still
+row problems, so a member is never told their export is broken because of one typo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+import pandas as pd
+
+from transforms.return_types import ReturnType
+
+# "Nearly every row": the share of a column's rows that must show the same fault.
+NEARLY_ALL = 0.9
+# Below this many faulty values, row-by-row reasons say it well enough.
+MIN_AFFECTED = 5
+
+FaultKind = Literal["time_only", "excel_serial", "spreadsheet_error", "all_blank"]
+
+_TIME_ONLY = r"\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*[AaPp][Mm])?"
+# Excel counts days from 30/12/1899: 10000 is 1927, 99999 is 2173; real payment dates sit in between.
+_EXCEL_SERIAL = r"\d{5}(?:\.\d+)?"
+_EXCEL_EPOCH = date(1899, 12, 30)
+_SPREADSHEET_ERROR = (
+    r"#(?:VALUE!|REF!|N/?A|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|UNKNOWN!)"
+)
+
+
+@dataclass(frozen=True)
+class ColumnFault:
+    column: str
+    kind: FaultKind
+    affected: int  # rows showing the fault
+    rows: int  # rows of the table
+    example: str
+    reason: str
+    how_to_fix: str
+
+
+def whole_column_fault(frame: pd.DataFrame, return_type: ReturnType) -> ColumnFault | None:
+    """The first column whose values (nearly) all show one export fault, or None.
+
+    ``frame`` holds the raw text cells under canonical column names (``RawTable.frame``). Columns are
+    looked at in the return type's order, so a broken required column is named before an optional one.
+    """
+    rows = len(frame)
+    if rows < MIN_AFFECTED:
+        return None
+    for column, spec in return_type.columns.items():
+        if column not in frame.columns:
+            continue
+        text = frame[column].astype("string").str.strip().fillna("")
+        checks = [_spreadsheet_errors]
+        if spec.kind == "date":
+            checks += [_time_only, _excel_serials]
+        if spec.required:
+            checks.append(_blank)
+        found = [fault for check in checks if (fault := check(text)) is not None]
+        if not found:
+            continue
+        kind, affected, example = max(found, key=lambda fault: fault[1])
+        if affected >= MIN_AFFECTED and affected >= NEARLY_ALL * rows:
+            label = spec.label or column
+            reason, how_to_fix = _MESSAGES[kind](label, affected, rows, example)
+            return ColumnFault(column, kind, affected, rows, example, reason, how_to_fix)
+    return None
+
+
+def _first(text: pd.Series, mask: pd.Series) -> tuple[int, str] | None:
+    affected = int(mask.sum())
+    return (affected, str(text[mask].iloc[0])) if affected else None
+
+
+def _time_only(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    found = _first(text, text.str.fullmatch(_TIME_ONLY))
+    return ("time_only", *found) if found else None
+
+
+def _excel_serials(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    found = _first(text, text.str.fullmatch(_EXCEL_SERIAL))
+    return ("excel_serial", *found) if found else None
+
+
+def _spreadsheet_errors(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    found = _first(text, text.str.upper().str.fullmatch(_SPREADSHEET_ERROR))
+    return ("spreadsheet_error", *found) if found else None
+
+
+def _blank(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    affected = int((text == "").sum())
+    return ("all_blank", affected, "") if affected else None
+
+
+def _share(affected: int, rows: int) -> str:
+    return f"every one of the {rows:,} rows" if affected == rows else f"{affected:,} of the {rows:,} rows"
+
+
+def _time_only_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    return (
+        f"The {label} column holds a time of day and no date on {_share(affected, rows)} (e.g. '{example}'): "
+        "the dates were lost when the file was exported, so no row can be placed in the period.",
+        f"Format the {label} column as a date (dd/mm/yyyy) in your system's export or in Excel before saving, "
+        "check that the dates show, and send the whole file again.",
+    )
+
+
+def _excel_serial_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    as_date = (_EXCEL_EPOCH + timedelta(days=int(float(example)))).strftime("%d/%m/%Y")
+    return (
+        f"The {label} column holds numbers instead of dates on {_share(affected, rows)} (e.g. '{example}'): "
+        f"these are Excel's internal day numbers ({example.split('.')[0]} is {as_date}), which appear when a "
+        "date column is saved as a number.",
+        f"In Excel select the {label} column, choose Format Cells > Date (dd/mm/yyyy), save the file again "
+        "and send it.",
+    )
+
+
+def _spreadsheet_error_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    return (
+        f"The {label} column holds the spreadsheet error '{example}' on {_share(affected, rows)}: the "
+        "formulas behind the column broke before the file was saved, so its values are lost.",
+        f"Open the workbook, fix the formulas in the {label} column (or paste the column as values once "
+        "they show correctly) and send the file again.",
+    )
+
+
+def _blank_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    return (
+        f"The {label} column is empty on {_share(affected, rows)}: the export lost the column's values "
+        "(a filter, a hidden column or a formula that was not saved can do this).",
+        f"Check that the export includes the {label} of every row and send the whole file again.",
+    )
+
+
+_MESSAGES = {
+    "time_only": _time_only_message,
+    "excel_serial": _excel_serial_message,
+    "spreadsheet_error": _spreadsheet_error_message,
+    "all_blank": _blank_message,
+}
