@@ -408,3 +408,75 @@ def test_oxford_share_out_of_scope_is_reported_per_file(oxford: pd.DataFrame) ->
     share = shares["out"] / shares["amount_gbp"]
     # every quarter has some spend the council cannot influence, and most of its spend is influenceable
     assert ((share > 0) & (share < 0.5)).all(), share
+
+
+def test_changed_rules_classify_the_stored_spend_again(make_network, warehouse_url: str) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import func
+
+    from pipeline.spend_scope import NETWORK_RULES_FILE, refresh_spend_scope
+    from warehouse.load import record_submission
+    from warehouse.schema import fact_spend
+    from warehouse.schema import spend_by_supplier as summary_table
+
+    network = make_network(warehouse_url)
+    accepted = lines(
+        ("HMRC", "Tax", 500.0), ("Citizens Advice", "Grants", 300.0), ("Acme Ltd", "Materials", 200.0)
+    ).drop(columns="member_id")
+    accepted.index = pd.RangeIndex(2, 5)
+    for column in ("supplier_postcode", "transaction_id", "supplier_size"):
+        accepted[column] = pd.array([None] * 3, dtype="string")
+    accepted["spend_tier"] = "direct"
+    accepted["payment_date"] = pd.Timestamp("2025-08-01")
+    accepted["is_vcse"] = pd.array([None] * 3, dtype="boolean")
+    accepted["is_diverse_owned"] = accepted["is_vcse"]
+    now = datetime(2025, 9, 1, tzinfo=UTC)
+    record_submission(  # loaded before the rules existed: every line in scope
+        network.engine,
+        {
+            "submission_id": "u" * 16,
+            "content_hash": "u" * 64,
+            "member_id": "council",
+            "return_type": "spend",
+            "period": "2025-26-Q2",
+            "file_name": "spend_2025-26-Q2.csv",
+            "received_at": now,
+            "processed_at": now,
+            "status": "accepted",
+            "rows_read": 3,
+            "rows_loaded": 3,
+            "rows_rejected": 0,
+        },
+        spend_facts(accepted, "u" * 16, "council", "2025-26-Q2"),
+    )
+
+    def stored() -> tuple[list[str | None], dict[str, Decimal]]:
+        with network.engine.connect() as conn:
+            facts = (
+                conn.execute(select(fact_spend.c.out_of_scope).order_by(fact_spend.c.row_number))
+                .scalars()
+                .all()
+            )
+            sums = conn.execute(
+                select(summary_table.c.out_of_scope, func.sum(summary_table.c.amount_gbp)).group_by(
+                    summary_table.c.out_of_scope
+                )
+            ).all()
+        return list(facts), {s or "": Decimal(str(a)).quantize(Decimal("0.01")) for s, a in sums}
+
+    assert stored() == ([None, None, None], {"": Decimal("1000.00")})
+    assert refresh_spend_scope(network)["lines_changed"] == 1
+    assert stored() == (["taxes_hmrc", None, None], {"": Decimal("500.00"), "taxes_hmrc": Decimal("500.00")})
+    assert refresh_spend_scope(network) == {"status": "unchanged"}
+
+    # the network switches grants out of scope: the stored grant line follows, facts and summary together
+    network.bucket.write(
+        NETWORK_RULES_FILE,
+        (
+            ",".join(RULE_COLUMNS) + "\ngrant,grant,,,\\bgrants?\\b,,,,,yes,Grants are out.,Board minute\n"
+        ).encode(),
+    )
+    assert refresh_spend_scope(network)["lines_changed"] == 1
+    assert stored() == (
+        ["taxes_hmrc", "grant", None],
+        {"": Decimal("200.00"), "grant": Decimal("300.00"), "taxes_hmrc": Decimal("500.00")},
+    )
