@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from sqlalchemy import Engine, func, select
 
+from pipeline.runtime import Network
 from transforms.supplier_matching import (
     CHARITY_COLUMNS,
     CHARITY_REGISTER,
@@ -254,3 +255,43 @@ def approve_proposals(
     """The register with the approved proposals applied; write it to ``reference/suppliers.csv``."""
     current = register if register is not None else pd.DataFrame(columns=REGISTER_COLUMNS)
     return apply_approved(read_proposals(proposals_file), current, accept_suggested)
+
+
+def match_network_suppliers(
+    network: Network,
+    companies_house: Iterable[Path] = (),
+    charities: Iterable[Path] = (),
+    threshold: int = FUZZY_THRESHOLD,
+    stats: ReadStats | None = None,
+) -> pd.DataFrame:
+    """``anchor suppliers match``: the network's suppliers of unknown size against the registers' files."""
+    area = network.cfg.local_area
+    return match_suppliers(
+        suppliers_seen(network.engine),
+        companies_house,
+        charities,
+        area.postcode_areas,
+        area.postcode_districts,
+        threshold=threshold,
+        stats=stats,
+    )
+
+
+def approve_into_register(
+    network: Network, proposals_file: Path, accept_suggested: bool = False
+) -> dict[str, int]:
+    """``anchor suppliers approve``: the bucket's supplier register with the approved proposals applied,
+    written back; the next ingest run loads it (``pipeline.ingest.refresh_supplier_register``)."""
+    path = network.cfg.reference.supplier_register
+    current = (
+        pd.read_csv(
+            io.BytesIO(network.bucket.read(path)), dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+        if network.bucket.exists(path)
+        else pd.DataFrame(columns=REGISTER_COLUMNS)
+    )
+    updated = approve_proposals(proposals_file, current, accept_suggested)
+    buffer = io.StringIO()
+    updated.to_csv(buffer, index=False)
+    network.bucket.write(path, buffer.getvalue().encode("utf-8"))
+    return {"before": len(current), "after": len(updated)}

@@ -460,3 +460,75 @@ def test_a_200k_row_register_is_streamed_in_bounded_memory(tmp_path: Path) -> No
     assert result["last"] == ["99999999"]  # ...to the last one, and matched
     assert result["file_mb"] > 60
     assert result["growth_mb"] < min(40, result["file_mb"] / 2), result
+
+
+def test_an_approved_match_gives_the_kpis_a_size_they_did_not_have(  # type: ignore[no-untyped-def]
+    make_network, warehouse_url: str, tmp_path: Path
+) -> None:
+    from pipeline.ingest import refresh_supplier_register
+    from pipeline.kpis import spend_by_supplier_profile
+    from pipeline.supplier_enrichment import approve_into_register, match_network_suppliers
+    from transforms.spend import spend_facts
+    from transforms.spend_scope import load_scope_rules
+    from warehouse.load import record_submission
+
+    network = make_network(warehouse_url)
+    names = ["Acme Builders Ltd", "HMRC", "Unmatched Florist"]
+    accepted = pd.DataFrame(
+        {
+            "supplier_name": pd.array(names, dtype="string"),
+            "supplier_id": pd.array([None] * 3, dtype="string"),
+            "supplier_postcode": pd.array([None] * 3, dtype="string"),
+            "amount_gbp": [700.0, 5000.0, 300.0],
+            "category": pd.array(["Works", "Tax", "Flowers"], dtype="string"),
+            "department": pd.array([None] * 3, dtype="string"),
+            "transaction_id": pd.array([None] * 3, dtype="string"),
+            "supplier_size": pd.array([None] * 3, dtype="string"),
+            "is_vcse": pd.array([None] * 3, dtype="boolean"),
+            "is_diverse_owned": pd.array([None] * 3, dtype="boolean"),
+            "spend_tier": "direct",
+            "payment_date": pd.Timestamp("2025-08-01"),
+        },
+        index=pd.RangeIndex(2, 5),
+    )
+    now = datetime(2025, 9, 1, tzinfo=UTC)
+    member = network.cfg.members[0].id
+    record_submission(
+        network.engine,
+        {
+            "submission_id": "b" * 16,
+            "content_hash": "b" * 64,
+            "member_id": member,
+            "return_type": "spend",
+            "period": "2025-26-Q2",
+            "file_name": "spend_2025-26-Q2.csv",
+            "received_at": now,
+            "processed_at": now,
+            "status": "accepted",
+            "rows_read": 3,
+            "rows_loaded": 3,
+            "rows_rejected": 0,
+        },
+        spend_facts(accepted, "b" * 16, member, "2025-26-Q2", scope_rules=load_scope_rules()),
+    )
+    companies_house = write_companies_house(
+        tmp_path / "BasicCompanyDataAsOneFile-2025-11-01.csv",
+        [company("ACME BUILDERS LIMITED", "01111111", "SE1 7PB", accounts="MICRO ENTITY")],
+    )
+    proposals = match_network_suppliers(network, [companies_house])
+    assert proposals["supplier_name"].tolist() == ["Acme Builders Ltd"]  # HMRC is not a supplier to classify
+    row = proposals.iloc[0]
+    assert (row["suggested_decision"], row["proposed_size"], row["proposed_local"]) == (
+        "approve",
+        "micro",
+        "yes",
+    )
+    proposals["decision"] = "approve"
+    result = approve_into_register(network, write_proposals(proposals, tmp_path / "proposals.csv"))
+    assert result == {"before": 0, "after": 1}
+    assert refresh_supplier_register(network)["status"] == "loaded"
+
+    profile = spend_by_supplier_profile(network)
+    micro = profile[profile["size"] == "micro"]
+    assert micro["amount"].tolist() == [700.0] and micro["area"].tolist() == ["SE"]
+    assert profile.loc[profile["size"].isna(), "amount"].sum() == 5300.0  # HMRC and the florist: unknown

@@ -607,7 +607,9 @@ def apply_approved(
     for column in REGISTER_COLUMNS:
         if column not in current:
             current[column] = ""
-    current = current[REGISTER_COLUMNS].astype("string").fillna("")
+    # the register's own extra columns (notes, contacts) are kept, after the ones the loader reads
+    columns = [*REGISTER_COLUMNS, *(c for c in current.columns if c not in REGISTER_COLUMNS)]
+    current = current[columns].astype("string").fillna("")
     if rows.empty:
         return current
     rows["_rank"] = pd.to_numeric(rows["confidence"], errors="coerce")
@@ -647,7 +649,8 @@ def apply_approved(
         blank = current.loc[known, column] == ""
         current.loc[known & blank.reindex(current.index, fill_value=False), column] = fill[blank]
     added = merged[~merged.index.isin(current["_key"])].reset_index(drop=True)
-    return pd.concat([current.drop(columns="_key"), added[REGISTER_COLUMNS]], ignore_index=True)
+    combined = pd.concat([current.drop(columns="_key"), added[REGISTER_COLUMNS]], ignore_index=True)
+    return combined.astype("string").fillna("")
 
 
 def _first_filled(values: pd.Series) -> str:
