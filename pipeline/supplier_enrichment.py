@@ -72,7 +72,7 @@ def _open(path: Path) -> Iterator[IO[bytes]]:
 
 def _header(path: Path, delimiter: str) -> list[str]:
     with _open(path) as stream:
-        first = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="").readline()
+        first = stream.readline().decode("utf-8-sig", errors="replace").rstrip("\r\n")
     return [name.strip() for name in next(csv.reader([first], delimiter=delimiter))]
 
 
@@ -111,25 +111,32 @@ def stream_columns(
         stats.skipped[path.name] += 1
         return "skip"
 
+    options = {
+        "read_options": pacsv.ReadOptions(
+            column_names=names, skip_rows=1, block_size=block_bytes, use_threads=False, encoding="utf8"
+        ),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=delimiter, quote_char='"' if quoted else False, invalid_row_handler=skip
+        ),
+        "convert_options": pacsv.ConvertOptions(
+            include_columns=list(positions),
+            column_types={name: pa.string() for name in positions},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    }
     with _open(path) as stream:
-        reader = pacsv.open_csv(
-            stream,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, block_size=block_bytes, use_threads=False, encoding="utf8"
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter, quote_char='"' if quoted else False, invalid_row_handler=skip
-            ),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=list(positions),
-                column_types={name: pa.string() for name in positions},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-        for batch in reader:
-            stats.rows[path.name] += batch.num_rows
-            yield batch.to_pandas().rename(columns=positions)
+        try:
+            reader = pacsv.open_csv(stream, **options)
+            for batch in reader:
+                stats.rows[path.name] += batch.num_rows
+                yield batch.to_pandas().rename(columns=positions)
+        except pa.ArrowInvalid as exc:
+            raise RegisterFileError(
+                f"{path.name} could not be read after {stats.rows[path.name]:,} rows ({exc}). The registers "
+                "are published as UTF-8 text: download the file again rather than re-saving it from a "
+                "spreadsheet."
+            ) from None
 
 
 def companies_house_chunks(

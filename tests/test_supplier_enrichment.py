@@ -141,6 +141,21 @@ def test_a_register_file_without_the_needed_columns_is_refused_naming_them(tmp_p
         list(stream_columns(wrong, COMPANIES_HOUSE_COLUMNS))
 
 
+def test_a_register_re_saved_in_another_encoding_is_refused_with_advice(tmp_path: Path) -> None:
+    from tests.open_registers import COMPANIES_HOUSE_HEADER, company_line
+
+    resaved = tmp_path / "BasicCompanyData.csv"
+    text = (
+        COMPANIES_HOUSE_HEADER
+        + "\n"
+        + company_line(company("CAFÉ NOIR LIMITED", "01111111", "OX1 1AA"))
+        + "\n"
+    )
+    resaved.write_bytes(text.encode("cp1252"))
+    with pytest.raises(RegisterFileError, match="download the file again"):
+        list(stream_columns(resaved, COMPANIES_HOUSE_COLUMNS))
+
+
 def test_the_charity_extract_is_read_unquoted_and_broken_rows_are_counted(tmp_path: Path) -> None:
     path = write_charity_extract(tmp_path / "publicextract.charity.txt", CHARITIES)
     with path.open("a", encoding="utf-8") as extract:
