@@ -179,8 +179,10 @@ def charity_numbers(values: pd.Series) -> pd.Series:
 
 
 def compact(keys: pd.Series) -> pd.Series:
-    """The name key without spaces: 'j b leadbitter' and 'jb leadbitter' are one name."""
-    return keys.str.replace(" ", "", regex=False)
+    """The name key without spaces: 'j b leadbitter' and 'jb leadbitter' are one name. A name that folds to
+    nothing ('!!!') has no key: it would otherwise match every other such name."""
+    joined = keys.str.replace(" ", "", regex=False)
+    return joined.mask(joined == "")
 
 
 def companies_house_candidates(raw: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +207,7 @@ def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
     frame["ref"] = frame["ref"].astype("string").str.strip()
     frame["name_key"] = supplier_name_key(frame["name"])
     frame["compact_key"] = compact(frame["name_key"])
-    return frame[frame["name_key"].notna().to_numpy()].reset_index(drop=True)
+    return frame[frame["compact_key"].notna().to_numpy()].reset_index(drop=True)
 
 
 def complete_candidates(rows: pd.DataFrame) -> pd.DataFrame:
