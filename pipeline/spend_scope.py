@@ -29,14 +29,18 @@ MEMBER_OVERRIDES_FILE = "reference/spend_scope_overrides.csv"
 REFERENCE_NAME = "spend_scope_rules"  # the reference_files row recording which rules the facts follow
 
 # What classification reads, and what spend_by_supplier needs to rebuild a submission's summary.
-_READ = (
-    "row_number",
-    "supplier_name",
-    "supplier_id",
-    "category",
-    "department",
-    "amount_gbp",
-    *SUPPLIER_PROFILE,
+_READ = tuple(
+    dict.fromkeys(
+        (
+            "row_number",
+            "supplier_name",
+            "supplier_id",
+            "category",
+            "department",
+            "amount_gbp",
+            *SUPPLIER_PROFILE,
+        )
+    )
 )
 
 
