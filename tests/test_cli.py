@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from pipeline.cli.app import app
 from typer.testing import CliRunner
 
+from pipeline.cli.app import app
 from tests.conftest import write_config
 
 runner = CliRunner()

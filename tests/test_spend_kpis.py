@@ -10,8 +10,8 @@ import math
 import pandas as pd
 import pytest
 
-from transforms.kpi_registry import SPEND_CODES
-from transforms.spend_kpis import KPI_COLUMNS, classify_spend, spend_kpis
+from transforms.kpi_registry import SPEND_CODES, SPEND_SCOPE_CODES
+from transforms.spend_kpis import KPI_COLUMNS, classify_spend, spend_kpis, spend_kpis_to_date
 
 COLUMNS = ["member_id", "sector", "period", "size", "is_vcse", "is_diverse", "area", "district", "amount"]
 LG, NHS, HE = "local_government", "nhs", "higher_education"
@@ -130,7 +130,8 @@ def test_unknown_size_is_never_sme(result: pd.DataFrame) -> None:
 def test_every_scope_and_period_has_every_kpi(result: pd.DataFrame) -> None:
     assert list(result.columns) == KPI_COLUMNS
     groups = result.groupby(["scope", "scope_id", "period"])["kpi"].apply(sorted)
-    assert all(kpi_list == sorted(SPEND_CODES) for kpi_list in groups)
+    in_scope = [c for c in SPEND_SCOPE_CODES if c != "spend_size_known_pct"]
+    assert all(kpi_list == sorted([*SPEND_CODES, *in_scope]) for kpi_list in groups)
     assert set(result.loc[result["scope"] == "network", "scope_id"]) == {"london"}
     # Q1 and Q2 for the network plus the year to date; no member invented for a period it did not send.
     assert set(result.loc[result["scope"] == "network", "period"]) == {Q1, Q2, YEAR}
@@ -227,3 +228,64 @@ def test_spend_by_supplier_sums_each_supplier_profile_once() -> None:
     ]
     assert {r["submission_id"] for r in summed} == {"s1"}
     assert sum(r["lines"] for r in summed) == n
+
+
+# (member, sector, period, size, vcse, diverse, area, district, amount, out of scope)
+SCOPED = [
+    ("council", LG, Q1, "small", False, False, "SE", "SE1", 1000.0, None),  # local SME
+    ("council", LG, Q1, None, None, None, None, None, 300.0, "taxes_hmrc"),  # HMRC: size unknown
+    ("council", LG, Q1, "large", False, False, "SE", "SE1", 200.0, "public_body"),  # a local public body
+    ("council", LG, Q1, None, None, None, None, None, 500.0, None),  # a supplier of unknown size
+    ("trust", NHS, Q1, None, None, None, "SE", "SE2", 100.0, "public_body"),
+]
+
+
+def scoped_kpis(share_basis: str = "in_scope") -> pd.DataFrame:
+    aggregated = frame([r[:-1] for r in SCOPED]).assign(out_of_scope=[r[-1] for r in SCOPED])
+    return spend_kpis(classify_spend(aggregated, ["SE"], ["DA1"], share_basis=share_basis), "london")
+
+
+def test_shares_divide_by_in_scope_spend_and_out_of_scope_is_reported_beside_them() -> None:
+    result = scoped_kpis()
+    net = {code: value(result, "network", "london", Q1, code) for code in result["kpi"].unique()}
+    # worked by hand: total 2100, of which 300 HMRC and 200 + 100 public bodies are out of scope
+    assert net["spend_total"] == 2100
+    assert net["spend_in_scope"] == 1500
+    assert net["spend_out_of_scope"] == 600
+    assert net["spend_out_of_scope:taxes_hmrc"] == 300
+    assert net["spend_out_of_scope:public_body"] == 300
+    assert net["spend_in_scope_pct"] == pytest.approx(100 * 1500 / 2100, abs=1e-4)
+    # numerators are in-scope amounts: the local public body is neither local spend nor "size known"
+    assert net["spend_sme"] == 1000 and net["spend_local"] == 1000
+    assert net["spend_unknown_size"] == 500
+    assert net["spend_sme_pct"] == pytest.approx(100 * 1000 / 1500, abs=1e-4)
+    assert net["spend_unknown_size_pct"] == pytest.approx(100 * 500 / 1500, abs=1e-4)
+    assert net["spend_local_pct"] == pytest.approx(100 * 1000 / 1500, abs=1e-4)
+    # nothing disappears: in scope + each category = total, for every scope
+    for (scope, scope_id), rows in result[result["period"] == Q1].groupby(["scope", "scope_id"]):
+        v = rows.set_index("kpi")["value"]
+        parts = v[[k for k in v.index if k.startswith("spend_out_of_scope:")]].sum()
+        assert v["spend_in_scope"] + parts == pytest.approx(v["spend_total"]), (scope, scope_id)
+    # a member with no public-body spend still has the category, at zero
+    assert value(result, "member", "trust", Q1, "spend_out_of_scope:taxes_hmrc") == 0
+    assert value(result, "member", "trust", Q1, "spend_in_scope") == 0
+    assert math.isnan(value(result, "member", "trust", Q1, "spend_sme_pct"))  # nothing in scope to divide
+
+
+def test_a_network_may_keep_all_spend_as_the_share_basis() -> None:
+    result = scoped_kpis("total")
+    assert value(result, "network", "london", Q1, "spend_sme_pct") == pytest.approx(
+        100 * 1000 / 2100, abs=1e-4
+    )
+    assert value(result, "network", "london", Q1, "spend_local") == 1300  # 1000 + 200 + 100 (SE2)
+    assert value(result, "network", "london", Q1, "spend_unknown_size") == 900
+    assert value(result, "network", "london", Q1, "spend_in_scope") == 1500  # still reported
+    with pytest.raises(ValueError, match="share_basis"):
+        classify_spend(frame([]), ["SE"], [], share_basis="everything")
+
+
+def test_year_to_date_carries_the_scope_figures() -> None:
+    aggregated = frame([r[:-1] for r in SCOPED]).assign(out_of_scope=[r[-1] for r in SCOPED])
+    ytd = spend_kpis_to_date(classify_spend(aggregated, ["SE"], ["DA1"]), "london").set_index("kpi")["value"]
+    assert ytd["spend_in_scope_ytd"] == 1500
+    assert ytd["spend_out_of_scope:public_body_ytd"] == 300

@@ -17,10 +17,34 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
-Family = Literal["spend", "workforce", "measures", "social_value", "basis"]
+Family = Literal["spend", "spend_scope", "workforce", "measures", "social_value", "basis"]
 YTD_SUFFIX = "_ytd"
 MEASURE_PREFIX = "measure:"
 SOCIAL_VALUE = "social_value_gbp"
+OUT_OF_SCOPE_PREFIX = "spend_out_of_scope:"
+COVERAGE_KPI = "spend_size_known_pct"
+SOURCE_KPI_PREFIX = "spend_size_source_pct:"
+
+# The categories of spend the network's rules set out of scope (``transforms.spend_scope``).
+OUT_OF_SCOPE_LABELS = {
+    "taxes_hmrc": "Taxes, duties and HMRC",
+    "public_body": "Other public bodies",
+    "pension_fund": "Pension funds",
+    "individual_or_redacted": "Payments to individuals (names redacted)",
+    "internal_or_vat_only": "Internal lines and VAT-only lines",
+    "refund": "Refunds",
+    "transfer_payment": "Payments made on behalf of residents or staff",
+    "grant": "Grants",
+}
+# Where a supplier's size came from (``transforms.supplier_coverage``).
+SIZE_SOURCE_LABELS = {
+    "member_return": "the member's return",
+    "network_register": "the network's supplier register",
+    "companies_house": "Companies House (accounts category)",
+    "charity_register": "the charity register (income)",
+    "unknown": "size unknown",
+    "known": "size known",
+}
 
 
 @dataclass(frozen=True)
@@ -100,6 +124,19 @@ _ENTRIES = (
            "counted as SME or large.", None),
     _spend(71, "spend_unknown_size_pct", "Unknown size share", "Share of spend with suppliers of unknown size",
            "%", "Spend with suppliers of unknown size as a share of total spend.", False),
+    Kpi("spend_in_scope", "In-scope spend", "Spend the members can influence", "GBP",
+        "All direct spend less payments the network's rules set out of scope: taxes and HMRC, other public "
+        "bodies, pension funds, payments to individuals, internal and VAT-only lines, refunds and, where "
+        "the network says so, grants. The shares divide by it.", None, "spend_scope", 80, flow=True,
+        to_date=True),
+    Kpi("spend_in_scope_pct", "In-scope share", "Share of spend the members can influence", "%",
+        "In-scope spend as a share of total spend.", None, "spend_scope", 81, to_date=True),
+    Kpi("spend_out_of_scope", "Out-of-scope spend", "Spend out of scope", "GBP",
+        "Payments the network's rules set out of scope, broken down by category.", None, "spend_scope", 82,
+        flow=True, to_date=True),
+    Kpi(COVERAGE_KPI, "Size known", "Share of in-scope spend whose supplier size is known", "%",
+        "In-scope spend with a supplier whose size is known, from the member's return, the network's "
+        "register, Companies House or the charity register.", True, "spend_scope", 90),
     _staff(100, "staff", "Staff", "Staff in the snapshot", "count",
            "People in members' latest staff snapshot of the period, direct and contracted.", None, "staff"),
     _staff(101, "staff_direct", "Direct staff", "Directly employed staff", "count",
@@ -146,6 +183,7 @@ _ENTRIES = (
 
 REGISTRY: Mapping[str, Kpi] = {k.code: k for k in _ENTRIES}
 SPEND_CODES = tuple(k.code for k in _ENTRIES if k.family == "spend")
+SPEND_SCOPE_CODES = tuple(k.code for k in _ENTRIES if k.family == "spend_scope")
 WORKFORCE_CODES = tuple(k.code for k in _ENTRIES if k.family == "workforce")
 BASIS_CODES = tuple(k.code for k in _ENTRIES if k.family == "basis")
 FLOW_CODES = tuple(k.code for k in _ENTRIES if k.flow)
@@ -210,6 +248,16 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
             310,
             flow=True,
         )
+    if code.startswith(OUT_OF_SCOPE_PREFIX) and code.removeprefix(OUT_OF_SCOPE_PREFIX) in OUT_OF_SCOPE_LABELS:
+        label = OUT_OF_SCOPE_LABELS[code.removeprefix(OUT_OF_SCOPE_PREFIX)]
+        return Kpi(code, f"Out of scope: {label}", f"Spend out of scope: {label}", "GBP",
+                   f"Spend the network's rules set out of scope as {label.lower()}.", None, "spend_scope", 83,
+                   flow=True)  # fmt: skip
+    if code.startswith(SOURCE_KPI_PREFIX) and code.removeprefix(SOURCE_KPI_PREFIX) in SIZE_SOURCE_LABELS:
+        label = SIZE_SOURCE_LABELS[code.removeprefix(SOURCE_KPI_PREFIX)]
+        return Kpi(code, f"Size from {label}", f"Share of in-scope spend whose supplier size is from {label}",
+                   "%", f"In-scope spend whose supplier size came from {label}, as a share of in-scope spend.",
+                   None, "spend_scope", 91)  # fmt: skip
     raise UnknownKpi(code)
 
 

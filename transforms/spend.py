@@ -6,6 +6,7 @@ import pandas as pd
 import pyarrow as pa
 
 from transforms.coercion import by_value, parse_bools, parse_dates, postcode_parts, supplier_name_key
+from transforms.spend_scope import ScopeRules, classify_scope
 
 SPEND_FACT_SCHEMA = pa.schema(
     [
@@ -28,6 +29,10 @@ SPEND_FACT_SCHEMA = pa.schema(
         ("is_vcse", pa.bool_()),
         ("is_diverse_owned", pa.bool_()),
         ("spend_tier", pa.string()),
+        # Out of the share KPIs' denominator: the category (taxes_hmrc, public_body, ...) and the rule that
+        # decided it (transforms.spend_scope); both null for spend the network can influence.
+        ("out_of_scope", pa.string()),
+        ("out_of_scope_rule", pa.string()),
     ]
 )
 
@@ -67,13 +72,30 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def spend_facts(accepted: pd.DataFrame, submission_id: str, member_id: str, period: str) -> pa.Table:
-    """One fact row per accepted line, with the keys the KPIs join and group on."""
+def spend_facts(
+    accepted: pd.DataFrame,
+    submission_id: str,
+    member_id: str,
+    period: str,
+    scope_rules: ScopeRules | None = None,
+) -> pa.Table:
+    """One fact row per accepted line, with the keys the KPIs join and group on.
+
+    With ``scope_rules`` each line is also classified in or out of the influenceable spend; without
+    them every line is in scope (the KPIs then divide by all spend, as before the rules existed).
+    """
     frame = accepted.copy()
     frame["submission_id"] = submission_id
     frame["row_number"] = accepted.index.astype("int64")
     frame["member_id"] = member_id
     frame["period"] = period
+    if scope_rules is not None:
+        scope = classify_scope(frame, scope_rules)
+        frame["out_of_scope"] = scope["out_of_scope"]
+        frame["out_of_scope_rule"] = scope["out_of_scope_rule"]
+    else:
+        frame["out_of_scope"] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        frame["out_of_scope_rule"] = frame["out_of_scope"]
     # Names and postcodes repeat from line to line: fold each distinct one once.
     frame["supplier_name_key"] = by_value(supplier_name_key, frame["supplier_name"])
     postcodes = frame["supplier_postcode"]
@@ -93,6 +115,7 @@ SUPPLIER_PROFILE = (
     "is_diverse_owned",
     "postcode_area",
     "postcode_district",
+    "out_of_scope",
 )
 
 

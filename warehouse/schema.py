@@ -116,6 +116,9 @@ fact_spend = Table(
     Column("is_vcse", Boolean),
     Column("is_diverse_owned", Boolean),
     Column("spend_tier", String(10), nullable=False),
+    # Category and rule that put the line outside the influenceable spend; NULL = in scope (migration 0008).
+    Column("out_of_scope", String(40)),
+    Column("out_of_scope_rule", String(60)),
     Index("ix_fact_spend_period_member", "period", "member_id"),
 )
 
@@ -136,6 +139,7 @@ spend_by_supplier = Table(
     Column("is_diverse_owned", Boolean),
     Column("postcode_area", String(2)),
     Column("postcode_district", String(4)),
+    Column("out_of_scope", String(40)),
     Column("amount_gbp", Numeric(16, 2), nullable=False),
     Column("lines", Integer, nullable=False),
 )
