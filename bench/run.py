@@ -2,7 +2,7 @@
 
 For each scale (default 1x, 2x and 4x of the base: 50 members x 25,000 spend lines + 1,000 staff, sized so
 the default run stays near 15 minutes on a 2-core machine; ``--lines 250000 --staff 10000 --scale 1`` is the
-design scale of DESIGN.md section 9) it generates a synthetic network, measures the
+design scale of the original brief) it generates a synthetic network, measures the
 I/O floor on its files, runs the whole pipeline on each backend in a fresh process, checks the accounting
 and the network total against what was generated, and prints per stage: seconds, rows/s, peak memory,
 and the ratio to the floor. ``--airflow`` also runs a realistic quarter through Airflow itself and

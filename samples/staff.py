@@ -16,7 +16,7 @@ per member and moves it through time instead of drawing each snapshot afresh:
   uplifted to at least the rate applying then; ``never`` members never lift anybody across the rate
   (a pay award may not carry someone from below the old rate to the new one).
 
-So under DESIGN section 6 (``lw_uplifts``: present in this and the previous snapshot, below the rate
+So under the registry's definition (``lw_uplifts``: present in this and the previous snapshot, below the rate
 applying at the previous one, at or above the rate applying now) uplifts appear only at an accrediting
 member's accreditation snapshot, and there they count every continuing person who was below the rate.
 

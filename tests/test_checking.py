@@ -1,4 +1,4 @@
-"""The rejection contract (DESIGN.md section 4): what a member is told about each file they send.
+"""The rejection contract (docs/design.md#the-rejection-contract): what a member is told about each file they send.
 
 Files are written out as literal CSV text, so every expected row number can be checked by counting
 lines. The period is 2025-26 Q2 (1 July - 30 September 2025) throughout.

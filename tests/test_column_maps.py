@@ -19,7 +19,8 @@ from transforms.column_maps import (
     parse_column_maps,
     record_mapping,
 )
-from transforms.reading import FileRejected, read_return
+from transforms.raw_table import FileRejected
+from transforms.reading import read_return
 from transforms.return_types import SPEND
 
 AT = datetime(2025, 10, 3, 9, 12, tzinfo=UTC)

@@ -195,7 +195,7 @@ def expected_spend(
 CONTRACTOR_WORDS = {"agency", "third party", "outsourced", "contracted", "contractor", "contractors"}
 
 
-def _london_living_wage(day: str) -> float:
+def london_living_wage(day: str) -> float:
     rows = [
         r
         for r in csv.reader(Path("config/living_wage_rates.csv").read_text().splitlines())
@@ -276,8 +276,8 @@ def test_end_to_end_through_airflow(
     # Workforce: Living Wage uplifts between the two snapshots, and who is paid it now (£14.80 from May 2026).
     stored = read_kpis(network, "2026-27-Q2")
     values = {(None if r.scope == "network" else r.scope_id, r.kpi): r.value for r in stored.itertuples()}
-    rate = _london_living_wage("2026-09-30")
-    assert rate == 14.80 and _london_living_wage("2026-06-30") == 14.80
+    rate = london_living_wage("2026-09-30")
+    assert rate == 14.80 and london_living_wage("2026-06-30") == 14.80
     uplifts = {}
     for (member, period), people in staff.items():
         if period != "2026-27-Q2":

@@ -22,7 +22,7 @@ from pipeline.cli.demo import run_airflow
 from pipeline.orchestration import DAGS_FOLDER
 from samples.network import generate_sample
 from tests.conftest import write_config
-from tests.test_dags import _london_living_wage, expected_spend, expected_workforce
+from tests.test_dags import expected_spend, expected_workforce, london_living_wage
 
 PERIODS = ("2026-27-Q1", "2026-27-Q2")
 
@@ -105,7 +105,7 @@ def test_end_to_end_with_airflow_metadata_and_warehouse_on_postgresql(
         (None if r.scope == "network" else r.scope_id, r.kpi): r.value
         for r in read_kpis(network, PERIODS[-1]).itertuples()
     }
-    rate = _london_living_wage("2026-09-30")
+    rate = london_living_wage("2026-09-30")
     uplifts = 0
     for (member, period), people in staff.items():
         if period == PERIODS[-1]:

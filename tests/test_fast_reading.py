@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import transforms.fast_reading as fast_reading
+import transforms.reading as reading
 from transforms.fast_reading import read_clean_csv
-from transforms.reading import FileRejected, RawTable, build_raw_table, csv_records, read_return
+from transforms.raw_table import FileRejected, RawTable, build_raw_table, csv_records
+from transforms.reading import read_return
 from transforms.return_types import SPEND
 
 
@@ -111,7 +113,7 @@ def test_big_export_goes_through_read_return(monkeypatch: pytest.MonkeyPatch) ->
         calls.append(result is not None)
         return result
 
-    monkeypatch.setattr(fast_reading, "read_clean_csv", spy)
+    monkeypatch.setattr(reading, "read_clean_csv", spy)
     rows = "".join(f"01/08/2025;Supplier {i};£{i},50;T{i}\r\n" for i in range(500))
     data = ("Payment Date;Supplier Name;Amount;Transaction ID\r\n" + rows).encode("cp1252")
     table = read_return(data, "spend_2025-26-Q2.csv", SPEND)

@@ -15,7 +15,8 @@ import re
 import pytest
 
 from transforms.headers import HeaderRecogniser, header_words, mapping_summary, recogniser
-from transforms.reading import FileRejected, read_return
+from transforms.raw_table import FileRejected
+from transforms.reading import read_return
 from transforms.return_types import MEASURES, SPEND, WORKFORCE, ReturnType, normalise_header
 
 SPELLINGS: dict[str, dict[str, list[str]]] = {

@@ -13,7 +13,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook
 
-from transforms.reading import FileRejected, RawTable, count_rows, read_return
+from transforms.raw_table import FileRejected, RawTable
+from transforms.reading import count_rows, read_return
 from transforms.return_types import SPEND
 
 

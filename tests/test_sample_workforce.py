@@ -33,7 +33,7 @@ from transforms.return_types import WORKFORCE, normalise_header
 SKIPPED = ("hearthstone-bs", "2026-27-Q2")  # generate_sample's default skip
 DISTRICT_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 FULL_POSTCODE_RE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}$")
-# GBP an hour, from the date each applies (DESIGN section 7).
+# GBP an hour, from the date each applies (docs/design.md, departures).
 LONDON_LW = ((date(2025, 5, 1), Decimal("13.85")), (date(2026, 5, 1), Decimal("14.80")))
 UK_LW = ((date(2025, 5, 1), Decimal("12.60")), (date(2026, 5, 1), Decimal("13.45")))
 NATIONAL_LW = ((date(2025, 4, 1), Decimal("12.21")), (date(2026, 4, 1), Decimal("12.71")))
@@ -183,7 +183,7 @@ def snapshots(london) -> list[Snapshot]:
 
 
 def _uplifts(before: Snapshot, after: Snapshot, lw: tuple[tuple[date, Decimal], ...]) -> dict[str, tuple]:
-    """DESIGN section 6: in both snapshots, below the rate applying at the first, at or above it now."""
+    """An uplift: in both snapshots, below the rate applying at the first, at or above it now."""
     day0, day1 = (Period.parse(s.entry.period).end for s in (before, after))
     rates0 = {r["employee_ref"]: _rate(r) for r in before.good().values()}
     found = {}

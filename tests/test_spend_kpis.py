@@ -1,4 +1,4 @@
-"""Spend KPIs (DESIGN.md section 6) against figures worked out by hand from a small network.
+"""Spend KPIs against figures worked out by hand from a small network.
 
 Local area: postcode area SE plus district DA1 (so DA1 is local but DA2 is not).
 """

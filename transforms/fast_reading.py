@@ -23,14 +23,14 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from transforms.headers import recogniser
-from transforms.reading import (
+from transforms.raw_table import (
     HEADER_SEARCH_ROWS,
     FileRejected,
     RawTable,
     RowProblem,
-    _is_blank,
     csv_records,
     find_header,
+    is_blank,
     map_headers,
     take_record,
 )
@@ -247,7 +247,7 @@ def _decide(
     line: int, cells: list[str], width: int, required_positions: list[int]
 ) -> tuple[list[str] | None, RowProblem | None]:
     """(cells, None) to keep, (None, problem) to set aside, (None, None) for a blank line."""
-    if _is_blank(cells):
+    if is_blank(cells):
         return None, None
     kept, problem = take_record(line, cells, width, required_positions)
     return kept, problem

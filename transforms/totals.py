@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from transforms.reading import RawTable, RowProblem
+from transforms.raw_table import RawTable, RowProblem
 from transforms.return_types import ReturnType
 
 # Return type -> (label column, amount column): which columns make a row a total of the others.

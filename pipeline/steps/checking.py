@@ -28,7 +28,8 @@ from transforms.pre_period import (
     early_payments_warning,
     window_note,
 )
-from transforms.reading import FileRejected, RawTable, count_rows, read_return
+from transforms.raw_table import FileRejected, RawTable
+from transforms.reading import count_rows, read_return
 from transforms.return_types import ReturnType
 from transforms.totals import set_aside_unlabelled_totals
 
