@@ -15,12 +15,14 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipeline.config import NetworkConfig
-from pipeline.gx_suites import run_suite
+from pipeline.gx_suites import columns_always_checked, run_suite
+from pipeline.programmes import programme_suite_parameters
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.living_wage import rates_on
-from transforms.measures import measure_range_problems
+from transforms.measures import investment_without_programme, measure_range_problems
 from transforms.periods import Period
 from transforms.reading import FileRejected, RawTable, count_rows, read_return
+from transforms.recruitment import start_before_offer_problems
 from transforms.return_types import ReturnType
 
 Status = Literal["accepted", "quarantined"]
@@ -85,7 +87,8 @@ def _content_problems(
     period: Period,
     suite_parameters: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
-    sent = [c for c in typed.columns if c in raw.columns]
+    always = columns_always_checked(return_type.name)
+    sent = [c for c in typed.columns if c in raw.columns or c in always]
     parameters = {
         "period_start": pd.Timestamp(period.start),
         "period_end": pd.Timestamp(period.end),
@@ -99,8 +102,9 @@ def _content_problems(
         rows = failure.rows
         first_rows: dict[int, int] = {}
         if failure.keep_first:
-            values = typed.loc[rows, failure.column]
-            first = values.groupby(values).transform(lambda s: s.index.min())
+            keys = list(failure.key_columns or (failure.column,))
+            values = typed.loc[rows, keys]
+            first = values.groupby(keys, dropna=False)[keys[0]].transform(lambda s: s.index.min())
             first_rows = {int(r): int(f) for r, f in first.items()}
             rows = [r for r in rows if first_rows[r] != r]
         expected: dict[int, str] = {}
@@ -118,7 +122,12 @@ def _content_problems(
         if return_type.columns[failure.column].personal:
             shown = [PERSONAL_VALUE] * len(rows)  # never echo personal data, even back to its sender
         else:
-            shown = [_shown_value(typed.at[r, failure.column], raw.at[r, failure.column]) for r in rows]
+            shown = [
+                _shown_value(
+                    typed.at[r, failure.column], raw.at[r, failure.column] if failure.column in raw else None
+                )
+                for r in rows
+            ]
         reasons = [
             failure.reason_template.format(
                 value=v,
@@ -165,6 +174,13 @@ class NetworkRules:
 
 
 def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
+    if return_type == "recruitment":
+        return NetworkRules(
+            suite_parameters=programme_suite_parameters(cfg, return_type)
+            if cfg is not None
+            else {"recruitment_programmes": []},
+            extra_checks=start_before_offer_problems,
+        )
     if return_type != "measures" or cfg is None:
         return NetworkRules()
     catalogue = {m.code: m for m in cfg.measures}
@@ -172,8 +188,15 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
         suite_parameters={
             "measure_codes": sorted(catalogue),
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
+            **programme_suite_parameters(cfg, return_type),
         },
-        extra_checks=lambda typed: measure_range_problems(typed, cfg.measures),
+        extra_checks=lambda typed: pd.concat(
+            [
+                measure_range_problems(typed, cfg.measures),
+                investment_without_programme(typed, cfg.sroi.investment_measure),
+            ],
+            ignore_index=True,
+        ),
     )
 
 

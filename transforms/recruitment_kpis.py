@@ -1,0 +1,473 @@
+"""Inclusive recruitment KPIs from recruitment facts: offers, starts, who was hired, and who stayed.
+
+Every figure is a count of people or a share of one, in the long KPI format (``KPI_COLUMNS``), for the
+network, each member, each sector and each programme, per quarter and financial year (the year adds
+the quarters received so far); the network and each programme also get ``_to_date`` figures pinned to
+each quarter (everything up to the quarter's end: "305 offers since the programme began").
+
+- ``recruit_offers``: job offers made in the period (by offer date); ``recruit_starts``: people who
+  started in it (by start date).
+- ``recruit_offers:<dimension>:<group>`` counts offers by ethnic group (census high-level groups), age
+  band, disability, previously unemployed and deprivation (deciles 1-2 = the most deprived fifth of
+  neighbourhoods in England); ``recruit_offers_pct:<dimension>:<group>`` is its share of *all* offers in
+  the period, so each breakdown's shares add up to 100% with those who did not say (``not_stated``) as a
+  group of its own. Sharing over all offers keeps every share tied to one published total: a share never
+  reveals a hidden count.
+- Summary groups (``ethnicity:ethnic_minority`` = Asian, Black, Mixed and Other; ``age:under_25``,
+  ``age:55_plus``) are sums of their bands. The census's White group includes White minorities (Irish,
+  Gypsy or Irish Traveller, Roma, other White): the return's high-level groups cannot separate them.
+- Retention at six months: of the people whose six-month point (six months after the start date, or
+  after the offer date when no start date is given) falls in the period and whose "still in post" flag
+  is known, the share still in post. To date: every six-month point up to the quarter's end, i.e. "of the
+  offers made at least six months before the period's end whose flag is known".
+- Deprivation: the decile a member gave, else the decile of the home postcode district from the
+  network's reference table (the district's predominant or population-weighted decile, as the table
+  says); neither known counts as ``unknown``.
+- ``population_pct:<dimension>:<group>`` (network scope) is the area's population share from the
+  network's reference table, printed beside the matching share; ``representation`` compares them.
+
+Disclosure control (``recruitment_suppressed``) hides every count of 1 to N-1 people and every share
+whose count or total is hidden, with complementary suppression across each breakdown, across members
+and sectors, between quarters, years and to-date figures, and between a programme and the network
+(``transforms.disclosure``). The values in the frame stay exact: the report shows hidden ones as "<N".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from transforms.disclosure import Relation, hidden_cells
+from transforms.periods import Period, period_containing
+from transforms.spend_kpis import KPI_COLUMNS, KpiDefinition
+
+TO_DATE = "_to_date"
+OFFERS, STARTS, OFFER_SHARE = "recruit_offers", "recruit_starts", "recruit_offers_pct"
+RETENTION_KNOWN, RETAINED, LEFT, RETAINED_SHARE = (
+    "recruit_retention_known",
+    "recruit_retained_6m",
+    "recruit_left_6m",
+    "recruit_retained_6m_pct",
+)
+PROGRAMME_TARGET_KPIS = (OFFERS, STARTS, RETAINED_SHARE, f"{OFFERS}:unemployed:yes")
+
+# Each dimension's groups, "not stated" last: they partition the offers.
+DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "ethnicity": ("asian", "black", "mixed", "white", "other", "not_stated"),
+    "age": ("16_17", "18_24", "25_34", "35_44", "45_54", "55_64", "65_plus", "not_stated"),
+    "disability": ("yes", "no", "not_stated"),
+    "unemployed": ("yes", "no", "not_stated"),
+    "deprivation": ("deciles_1_2", "deciles_3_10", "unknown"),
+}
+SUMMARY_GROUPS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("ethnicity", "ethnic_minority"): ("asian", "black", "mixed", "other"),
+    ("age", "under_25"): ("16_17", "18_24"),
+    ("age", "55_plus"): ("55_64", "65_plus"),
+}
+GROUP_LABELS = {
+    "asian": "Asian, Asian British or Asian Welsh",
+    "black": "Black, Black British, Black Welsh, Caribbean or African",
+    "mixed": "Mixed or Multiple ethnic groups",
+    "white": "White",
+    "other": "Other ethnic group",
+    "ethnic_minority": "Asian, Black, Mixed or Other ethnic groups",
+    "not_stated": "Not stated (prefer not to say or blank)",
+    "16_17": "16-17",
+    "18_24": "18-24",
+    "25_34": "25-34",
+    "35_44": "35-44",
+    "45_54": "45-54",
+    "55_64": "55-64",
+    "65_plus": "65 and over",
+    "under_25": "Under 25",
+    "55_plus": "55 and over",
+    "yes": "Yes",
+    "no": "No",
+    "deciles_1_2": "Most deprived 20% of neighbourhoods (deciles 1-2)",
+    "deciles_3_10": "Deciles 3-10",
+    "unknown": "Home area not known",
+}
+
+RECRUITMENT_KPIS: dict[str, KpiDefinition] = {
+    k.code: k
+    for k in [
+        KpiDefinition(OFFERS, "Job offers", "count", "Job offers made in the period, by offer date."),
+        KpiDefinition(STARTS, "Starts", "count", "People who started work in the period, by start date."),
+        KpiDefinition(
+            OFFER_SHARE,
+            "Share of job offers",
+            "%",
+            "Offers to people in the group as a share of all offers in the period; people who preferred "
+            "not to say, or left the answer blank, are a group of their own.",
+        ),
+        KpiDefinition(
+            RETAINED_SHARE,
+            "Still in post after six months",
+            "%",
+            "Of the people who reached six months after their start date (or offer date, when no start "
+            "date is given) in the period, and whose employer has said whether they are still in post, "
+            "the share still in post.",
+        ),
+        KpiDefinition(
+            RETENTION_KNOWN,
+            "People reaching six months, still-in-post known",
+            "count",
+            "People whose six-month point fell in the period and whose still-in-post flag is known.",
+        ),
+        KpiDefinition(RETAINED, "Still in post after six months", "count", "Of those, still in post."),
+        KpiDefinition(LEFT, "Left within six months", "count", "Of those, no longer in post."),
+    ]
+}
+
+
+def _age_group(bands: pd.Series) -> pd.Series:
+    return bands.map({band: band.replace("-", "_").replace("+", "_plus") for band in bands.dropna().unique()})
+
+
+def offer_groups(offers: pd.DataFrame, decile_of_district: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Each offer's group in every dimension, and the date of its six-month point."""
+    decile = offers["deprivation_decile"].astype("Float64")
+    if decile_of_district:
+        looked_up = offers["home_postcode_district"].map(dict(decile_of_district)).astype("Float64")
+        decile = decile.fillna(looked_up)
+    stated = lambda s, known: s.where(s.isin(known), "not_stated")  # noqa: E731
+    unemployed = offers["previously_unemployed"].astype("boolean").map({True: "yes", False: "no"})
+    in_post = offers["still_in_post_6m"].astype("boolean")
+    anchor = pd.to_datetime(offers["start_date"]).fillna(pd.to_datetime(offers["offer_date"]))
+    return pd.DataFrame(
+        {
+            "member_id": offers["member_id"],
+            "sector": offers["sector"],
+            "programme_code": offers["programme_code"],
+            "offer_date": pd.to_datetime(offers["offer_date"]),
+            "start_date": pd.to_datetime(offers["start_date"]),
+            "six_months": anchor + pd.DateOffset(months=6),
+            "in_post": in_post,
+            "ethnicity": stated(offers["ethnic_group"].astype(object), DIMENSIONS["ethnicity"]),
+            "age": stated(_age_group(offers["age_band"].astype(object)), DIMENSIONS["age"]),
+            "disability": stated(offers["disability"].astype(object), DIMENSIONS["disability"]),
+            "unemployed": stated(unemployed.astype(object), DIMENSIONS["unemployed"]),
+            "deprivation": np.select(
+                [decile.isna().to_numpy(dtype=bool), (decile <= 2).fillna(False).to_numpy(dtype=bool)],
+                ["unknown", "deciles_1_2"],
+                "deciles_3_10",
+            ),
+        },
+        index=offers.index,
+    )
+
+
+@dataclass(frozen=True)
+class _Window:
+    """Which dates a figure counts: those in the period, or those up to its end."""
+
+    period: str
+    start: date | None
+    end: date
+
+    def holds(self, days: pd.Series) -> pd.Series:
+        days = pd.to_datetime(days)
+        inside = days <= pd.Timestamp(self.end)
+        if self.start is not None:
+            inside &= days >= pd.Timestamp(self.start)
+        return inside.fillna(False).astype(bool)
+
+
+def _counts(groups: pd.DataFrame, window: _Window, suffix: str) -> dict[str, float]:
+    """Every count (and share) for one set of offers and one window, by KPI code."""
+    offered = groups[window.holds(groups["offer_date"])]
+    total = len(offered)
+    out: dict[str, float] = {f"{OFFERS}{suffix}": total}
+    for dimension, names in DIMENSIONS.items():
+        counted = offered[dimension].value_counts()
+        for group in names:
+            out[f"{OFFERS}{suffix}:{dimension}:{group}"] = int(counted.get(group, 0))
+        for (dim, summary), parts in SUMMARY_GROUPS.items():
+            if dim == dimension:
+                out[f"{OFFERS}{suffix}:{dimension}:{summary}"] = int(sum(counted.get(p, 0) for p in parts))
+    for code in [c for c in out if c.startswith(f"{OFFERS}{suffix}:")]:
+        share = out[code] / total * 100 if total else np.nan
+        out[code.replace(f"{OFFERS}{suffix}:", f"{OFFER_SHARE}{suffix}:", 1)] = share
+    out[f"{STARTS}{suffix}"] = int(window.holds(groups["start_date"]).sum())
+    reached = groups[window.holds(groups["six_months"]) & groups["in_post"].notna()]
+    known, retained = len(reached), int(reached["in_post"].astype(bool).sum())
+    out[f"{RETENTION_KNOWN}{suffix}"] = known
+    out[f"{RETAINED}{suffix}"] = retained
+    out[f"{LEFT}{suffix}"] = known - retained
+    out[f"{RETAINED_SHARE}{suffix}"] = retained / known * 100 if known else np.nan
+    return out
+
+
+def _unit(code: str) -> str:
+    return "%" if "_pct" in code.split(":", 1)[0] else "count"
+
+
+def recruitment_kpis(
+    offers: pd.DataFrame,
+    network_id: str,
+    decile_of_district: Mapping[str, int] | None = None,
+    population: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Long table of recruitment KPIs (see the module docstring) from recruitment facts.
+
+    ``offers``: member_id, sector, offer_date, start_date, programme_code, previously_unemployed,
+    age_band, ethnic_group, disability, home_postcode_district, deprivation_decile, still_in_post_6m.
+    ``population``: dimension, group, share_pct (the network's reference table), or None.
+    """
+    if offers.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    groups = offer_groups(offers, decile_of_district)
+    quarters = sorted({period_containing(d.date()).key for d in groups["offer_date"].dropna()})
+    periods = [Period.parse(q) for q in quarters]
+    years = sorted({p.financial_year for p in periods})
+    scopes: list[tuple[str, str, pd.DataFrame]] = [("network", network_id, groups)]
+    for column, scope in (("member_id", "member"), ("sector", "sector"), ("programme_code", "programme")):
+        for scope_id, part in groups.groupby(column, sort=True):
+            scopes.append((scope, str(scope_id), part))
+    records = []
+    for scope, scope_id, part in scopes:
+        for period in [*periods, *years]:
+            counts = _counts(part, _Window(period.key, period.start, period.end), "")
+            if scope in ("network", "member", "sector"):
+                by_programme = part[_Window(period.key, period.start, period.end).holds(part["offer_date"])]
+                for code, n in by_programme["programme_code"].fillna("none").value_counts().items():
+                    counts[f"{OFFERS}:programme:{code}"] = int(n)
+            records.extend((code, scope, scope_id, period.key, value) for code, value in counts.items())
+            if scope in ("network", "programme") and period.quarter is not None:
+                to_date = _counts(part, _Window(period.key, None, period.end), TO_DATE)
+                records.extend((code, scope, scope_id, period.key, value) for code, value in to_date.items())
+    result = pd.DataFrame(records, columns=["kpi", "scope", "scope_id", "period", "value"])
+    # A programme's to-date figures start with its first offer: before it they would all be zero.
+    before = result[
+        (result["scope"] == "programme") & (result["kpi"] == f"{OFFERS}{TO_DATE}") & (result["value"] == 0)
+    ]
+    empty = set(zip(before["scope_id"], before["period"], strict=True))
+    places = list(zip(result["scope_id"], result["period"], strict=True))
+    early = (result["scope"] == "programme") & result["kpi"].str.split(":").str[0].str.endswith(TO_DATE)
+    result = result[~(early & pd.Series([p in empty for p in places], index=result.index))]
+    result["unit"] = result["kpi"].map(_unit)
+    result["value"] = result["value"].astype("float64").round(4)
+    if population is not None and not population.empty:
+        result = pd.concat(
+            [result, population_rows(population, network_id, sorted(result["period"].unique()))]
+        )
+    return result[KPI_COLUMNS].sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+
+
+def population_rows(population: pd.DataFrame, network_id: str, periods: Iterable[str]) -> pd.DataFrame:
+    """``population_pct:<dimension>:<group>`` rows for each period; summary groups are summed from their parts."""
+    shares = {
+        (str(d), str(g)): float(v)
+        for d, g, v in zip(population["dimension"], population["group"], population["share_pct"], strict=True)
+    }
+    for (dimension, summary), parts in SUMMARY_GROUPS.items():
+        if (dimension, summary) not in shares and all((dimension, p) in shares for p in parts):
+            shares[(dimension, summary)] = sum(shares[(dimension, p)] for p in parts)
+    rows = [
+        (f"population_pct:{d}:{g}", "network", network_id, period, value, "%")
+        for period in periods
+        for (d, g), value in sorted(shares.items())
+    ]
+    return pd.DataFrame(rows, columns=KPI_COLUMNS)
+
+
+def population_problems(population: pd.DataFrame) -> list[str]:
+    """What is wrong with a population reference table, in words for the core team (empty when usable)."""
+    missing = {"dimension", "group", "share_pct", "source"} - set(population.columns)
+    if missing:
+        return [
+            f"the table lacks the column(s) {sorted(missing)}; it needs dimension, group, share_pct, source"
+        ]
+    problems = []
+    known = {(d, g) for d, names in DIMENSIONS.items() for g in names} | set(SUMMARY_GROUPS)
+    for line, (d, g, v) in enumerate(
+        zip(population["dimension"], population["group"], population["share_pct"], strict=True), start=2
+    ):
+        if (d, g) not in known:
+            problems.append(
+                f"line {line}: '{d}:{g}' is not a recruitment group; known: {sorted(f'{a}:{b}' for a, b in known)}"
+            )
+        elif pd.isna(pd.to_numeric(v, errors="coerce")) or not 0 <= float(v) <= 100:
+            problems.append(f"line {line}: share_pct '{v}' is not a percentage from 0 to 100")
+    return problems
+
+
+# -- disclosure control ------------------------------------------------------------------------------
+def _share_basis(kpi: str) -> tuple[str, str] | None:
+    """(numerator, denominator) KPI codes of a share, or None for a count."""
+    base, _, rest = kpi.partition(":")
+    for share, count, total in (
+        (OFFER_SHARE, OFFERS, OFFERS),
+        (RETAINED_SHARE, RETAINED, RETENTION_KNOWN),
+    ):
+        for suffix in ("", TO_DATE):
+            if base == f"{share}{suffix}":
+                return f"{count}{suffix}" + (f":{rest}" if rest else ""), f"{total}{suffix}"
+    return None
+
+
+def _relations(cells: pd.DataFrame, member_sectors: Mapping[str, str]) -> list[Relation]:
+    keys = set(zip(cells["kpi"], cells["scope"], cells["scope_id"], cells["period"], strict=True))
+    relations: list[Relation] = []
+    by_place = cells.groupby(["scope", "scope_id", "period"])["kpi"].apply(set)
+    for (scope, scope_id, period), codes in by_place.items():
+        for suffix in ("", TO_DATE):
+            total = (f"{OFFERS}{suffix}", scope, scope_id, period)
+            for dimension, names in DIMENSIONS.items():
+                parts = tuple((f"{OFFERS}{suffix}:{dimension}:{g}", scope, scope_id, period) for g in names)
+                if total[0] in codes:
+                    relations.append(Relation(total, parts, breakdown=True))
+            for (dimension, summary), names in SUMMARY_GROUPS.items():
+                whole = (f"{OFFERS}{suffix}:{dimension}:{summary}", scope, scope_id, period)
+                if whole[0] in codes:
+                    parts = tuple(
+                        (f"{OFFERS}{suffix}:{dimension}:{g}", scope, scope_id, period) for g in names
+                    )
+                    relations.append(Relation(whole, parts))
+            known = (f"{RETENTION_KNOWN}{suffix}", scope, scope_id, period)
+            if known[0] in codes:
+                parts = (
+                    (f"{RETAINED}{suffix}", scope, scope_id, period),
+                    (f"{LEFT}{suffix}", scope, scope_id, period),
+                )
+                relations.append(Relation(known, parts, breakdown=True))
+            programmes = tuple(
+                (c, scope, scope_id, period) for c in sorted(codes) if c.startswith(f"{OFFERS}:programme:")
+            )
+            if suffix == "" and programmes and total[0] in codes:
+                relations.append(Relation(total, programmes, breakdown=True))
+    counts = cells[cells["kpi"].map(_share_basis).isna()]
+    members: dict[tuple[str, str], list[str]] = {}
+    programmes: dict[tuple[str, str], list[str]] = {}
+    runners: dict[tuple[str, str], list[str]] = {}
+    for kpi, scope, scope_id, period, value in zip(
+        counts["kpi"], counts["scope"], counts["scope_id"], counts["period"], counts["value"], strict=True
+    ):
+        if scope == "member":
+            members.setdefault((kpi, period), []).append(scope_id)
+            if kpi.startswith(f"{OFFERS}:programme:") and value > 0:
+                runners.setdefault((kpi.rsplit(":", 1)[1], period), []).append(scope_id)
+        elif scope == "programme":
+            programmes.setdefault((kpi, period), []).append(scope_id)
+    network = counts[counts["scope"] == "network"]
+    for kpi, period, network_id in zip(network["kpi"], network["period"], network["scope_id"], strict=True):
+        total = (kpi, "network", network_id, period)
+        mine = members.get((kpi, period), [])
+        if mine:
+            relations.append(Relation(total, tuple((kpi, "member", m, period) for m in mine)))
+            sectors = sorted({member_sectors.get(m, "unknown") for m in mine})
+            relations.append(Relation(total, tuple((kpi, "sector", s, period) for s in sectors)))
+            for sector in sectors:
+                inside = tuple(
+                    (kpi, "member", m, period) for m in mine if member_sectors.get(m, "unknown") == sector
+                )
+                relations.append(Relation((kpi, "sector", sector, period), inside))
+        # A programme is part of the network; a programme run by one member is part of that member.
+        for code in programmes.get((kpi, period), []):
+            relations.append(Relation(total, ((kpi, "programme", code, period),)))
+            runner = runners.get((code, period), [])
+            if len(runner) == 1 and (kpi, "member", runner[0], period) in keys:
+                relations.append(
+                    Relation((kpi, "member", runner[0], period), ((kpi, "programme", code, period),))
+                )
+    # Time: a year is its quarters; a quarter's to-date figure is the previous quarter's plus its own.
+    for (kpi, scope, scope_id), rows in counts.groupby(["kpi", "scope", "scope_id"]):
+        periods = sorted(rows["period"])
+        quarters = [Period.parse(p) for p in periods if "-Q" in p]
+        if kpi.split(":", 1)[0].endswith(TO_DATE):
+            own = kpi.replace(TO_DATE, "", 1)
+            for previous, current in zip([None, *quarters], quarters, strict=False):
+                parts = [(own, scope, scope_id, current.key)]
+                if previous is not None:
+                    parts.append((kpi, scope, scope_id, previous.key))
+                relations.append(Relation((kpi, scope, scope_id, current.key), tuple(parts)))
+            continue
+        for year in {q.financial_year for q in quarters}:
+            if year.key in periods:
+                parts = tuple((kpi, scope, scope_id, q.key) for q in quarters if q.financial_year == year)
+                relations.append(Relation((kpi, scope, scope_id, year.key), parts))
+    return relations
+
+
+def recruitment_suppressed(
+    values: pd.DataFrame, threshold: int, member_sectors: Mapping[str, str]
+) -> pd.Series:
+    """True for each recruitment figure to publish as "<threshold" (population shares are never hidden)."""
+    keys = list(zip(values["kpi"], values["scope"], values["scope_id"], values["period"], strict=True))
+    is_recruitment = values["kpi"].str.startswith("recruit_")
+    counts = values[is_recruitment & values["kpi"].map(_share_basis).isna()]
+    cell_values = dict(
+        zip(
+            zip(counts["kpi"], counts["scope"], counts["scope_id"], counts["period"], strict=True),
+            counts["value"],
+            strict=True,
+        )
+    )
+    hidden = hidden_cells(cell_values, _relations(counts, member_sectors), threshold)
+    out = []
+    for (kpi, scope, scope_id, period), recruitment in zip(keys, is_recruitment, strict=True):
+        if not recruitment:
+            out.append(False)
+            continue
+        basis = _share_basis(kpi)
+        if basis is None:
+            out.append((kpi, scope, scope_id, period) in hidden)
+        else:
+            out.append(any((code, scope, scope_id, period) in hidden for code in basis))
+    return pd.Series(out, index=values.index, dtype=bool)
+
+
+def representation(
+    values: pd.DataFrame, hidden: pd.Series, scope: str, scope_id: str, period: str
+) -> pd.DataFrame:
+    """Each share with a population share beside it: the difference in points and how many times as likely.
+
+    ``values``/``hidden`` as from ``recruitment_kpis``/``recruitment_suppressed``; to-date shares are used
+    for programme and network scopes when present. A hidden share gives a blank comparison.
+    """
+    frame = values.assign(hidden=hidden)
+    population = frame[(frame["kpi"].str.startswith("population_pct:")) & (frame["period"] == period)]
+    population = dict(
+        zip(population["kpi"].str.removeprefix("population_pct:"), population["value"], strict=True)
+    )
+    mine = frame[(frame["scope"] == scope) & (frame["scope_id"] == scope_id) & (frame["period"] == period)]
+    rows = []
+    for basis in (f"{OFFER_SHARE}{TO_DATE}", OFFER_SHARE):
+        shares = mine[mine["kpi"].str.startswith(f"{basis}:")]
+        if shares.empty:
+            continue
+        for kpi, value, is_hidden in zip(shares["kpi"], shares["value"], shares["hidden"], strict=True):
+            group_key = kpi.split(":", 1)[1]
+            if group_key not in population:
+                continue
+            reference = float(population[group_key])
+            shown = None if is_hidden else float(value)
+            rows.append(
+                (
+                    *group_key.split(":"),
+                    GROUP_LABELS.get(group_key.split(":")[1], group_key),
+                    shown,
+                    is_hidden,
+                    reference,
+                    None if shown is None else round(shown - reference, 4),
+                    None if shown is None or reference == 0 else round(shown / reference, 4),
+                )
+            )
+        break
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "dimension",
+            "group",
+            "label",
+            "share_pct",
+            "hidden",
+            "population_pct",
+            "difference_points",
+            "ratio",
+        ],
+    )
