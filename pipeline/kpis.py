@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import and_, delete, func, insert, select
 
+from pipeline.programme_data import programme_kpis
 from pipeline.runtime import Network
 from transforms.measures import measure_kpis
 from transforms.periods import Period
@@ -171,6 +172,7 @@ def compute_kpis(network: Network) -> dict[str, Any]:
             measures,
             spend_kpis_to_date(classified, network.cfg.id),
             flows_to_date(workforce[workforce["scope"] == "network"], WORKFORCE_FLOWS),
+            programme_kpis(network),
         ],
         ignore_index=True,
     )

@@ -925,11 +925,20 @@ def generate_sample(
             if (entry.member_id, entry.period) not in skipped:
                 write(path, data)
                 files.append(entry)
+    skip_pairs = {(m, Period.parse(p).key) for m, p in skip}
     if "measures" in cfg.returns:
         from pipeline.sample_measures import measures_files  # imported here: it imports this module
 
-        skip_pairs = {(m, Period.parse(p).key) for m, p in skip}
         for path, data, entry in measures_files(cfg, periods, seed):
+            if (entry.member_id, entry.period) not in skip_pairs:
+                write(path, data)
+                files.append(entry)
+    if "recruitment" in cfg.returns:
+        from pipeline.sample_recruitment import recruitment_files, reference_files  # imports this module
+
+        for path, data in reference_files(cfg):
+            write(path, data)
+        for path, data, entry in recruitment_files(cfg, periods, seed):
             if (entry.member_id, entry.period) not in skip_pairs:
                 write(path, data)
                 files.append(entry)

@@ -393,21 +393,47 @@ def _relations(cells: pd.DataFrame, member_sectors: Mapping[str, str]) -> list[R
     return relations
 
 
+def report_publication(values: pd.DataFrame) -> pd.Series:
+    """The figures a recruitment section of the report shows, so the rest can count as unpublished.
+
+    The network and each programme: every to-date figure (offers and starts against target, the shares
+    by group, retention), and offers and starts in each period (a chart); members and sectors: offers
+    and starts in each period, and offers by programme. Breakdowns by member or by quarter stay in the
+    warehouse. A report that shows more must pass its own selection (or none: everything is published).
+    """
+    base = values["kpi"].str.split(":").str[0]
+    to_date = base.str.endswith(TO_DATE) & values["scope"].isin(["network", "programme"])
+    counts = base.isin([OFFERS, STARTS]) & ~values["kpi"].str.contains(":", regex=False)
+    by_programme = values["kpi"].str.startswith(f"{OFFERS}:programme:") & values["scope"].isin(
+        ["network", "member", "sector"]
+    )
+    return (to_date | counts | by_programme).astype(bool)
+
+
 def recruitment_suppressed(
-    values: pd.DataFrame, threshold: int, member_sectors: Mapping[str, str]
+    values: pd.DataFrame,
+    threshold: int,
+    member_sectors: Mapping[str, str],
+    published: pd.Series | None = None,
 ) -> pd.Series:
-    """True for each recruitment figure to publish as "<threshold" (population shares are never hidden)."""
+    """True for each recruitment figure to publish as "<threshold" (population shares are never hidden).
+
+    ``published`` (aligned with ``values``) says which figures will be shown; the others are treated as
+    unknown to a reader, but their values still count where a difference of shown figures would reveal
+    them. None means every figure is published (the safe default). Only flags of published figures mean
+    anything: an unpublished figure must not be shown at all.
+    """
     keys = list(zip(values["kpi"], values["scope"], values["scope_id"], values["period"], strict=True))
     is_recruitment = values["kpi"].str.startswith("recruit_")
-    counts = values[is_recruitment & values["kpi"].map(_share_basis).isna()]
-    cell_values = dict(
-        zip(
-            zip(counts["kpi"], counts["scope"], counts["scope_id"], counts["period"], strict=True),
-            counts["value"],
-            strict=True,
-        )
-    )
-    hidden = hidden_cells(cell_values, _relations(counts, member_sectors), threshold)
+    is_count = is_recruitment & values["kpi"].map(_share_basis).isna()
+    counts = values[is_count]
+    count_keys = list(zip(counts["kpi"], counts["scope"], counts["scope_id"], counts["period"], strict=True))
+    cell_values = dict(zip(count_keys, counts["value"], strict=True))
+    unpublished: set = set()
+    if published is not None:
+        shown = published.reindex(values.index).fillna(False).astype(bool)
+        unpublished = {key for key, show in zip(count_keys, shown[is_count], strict=True) if not show}
+    hidden = hidden_cells(cell_values, _relations(counts, member_sectors), threshold, unpublished)
     out = []
     for (kpi, scope, scope_id, period), recruitment in zip(keys, is_recruitment, strict=True):
         if not recruitment:
