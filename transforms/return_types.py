@@ -57,6 +57,8 @@ class ReturnType:
     header_anchors: tuple[str, ...] = ()
     # Columns whose presence changes the shape of the return (e.g. payment lines vs supplier totals).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Sentences a blank template's notes start with (what the whole return must or must not hold).
+    guidance: tuple[str, ...] = ()
     # Rows describe people who must not be identifiable: a header that looks like names, staff references,
     # contact details or dates of birth rejects the whole file (transforms.identifiers).
     anonymous: bool = False
@@ -435,7 +437,7 @@ RECRUITMENT = ReturnType(
     label="Recruitment",
     header_anchors=("offer_date", "previously_unemployed"),
     anonymous=True,
-    notes=(
+    guidance=(
         "One row per job offer made in the period. No names, staff or payroll numbers, contact details or "
         "dates of birth: a file with such a column is refused whole.",
         "Send the same file name again later to fill in 'Still In Post After Six Months'.",
