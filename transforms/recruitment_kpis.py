@@ -35,14 +35,12 @@ and sectors, between quarters, years and to-date figures, and between a programm
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from transforms.disclosure import Relation, hidden_cells
-from transforms.periods import Period, period_containing
+from transforms.periods import Period
 from transforms.spend_kpis import KPI_COLUMNS, KpiDefinition
 
 TO_DATE = "_to_date"
@@ -161,44 +159,84 @@ def offer_groups(offers: pd.DataFrame, decile_of_district: Mapping[str, int] | N
     )
 
 
-@dataclass(frozen=True)
-class _Window:
-    """Which dates a figure counts: those in the period, or those up to its end."""
-
-    period: str
-    start: date | None
-    end: date
-
-    def holds(self, days: pd.Series) -> pd.Series:
-        days = pd.to_datetime(days)
-        inside = days <= pd.Timestamp(self.end)
-        if self.start is not None:
-            inside &= days >= pd.Timestamp(self.start)
-        return inside.fillna(False).astype(bool)
+def quarter_keys(days: pd.Series) -> pd.Series:
+    """The financial quarter of each date ('2025-26-Q2'), missing where the date is; keys sort in time order."""
+    days = pd.to_datetime(days)
+    first_year = (days.dt.year - (days.dt.month < 4)).astype("Int64")
+    quarter = ((days.dt.month - 4) % 12 // 3 + 1).astype("Int64")
+    following = ((first_year + 1) % 100).astype("string").str.zfill(2)
+    return first_year.astype("string") + "-" + following + "-Q" + quarter.astype("string")
 
 
-def _counts(groups: pd.DataFrame, window: _Window, suffix: str) -> dict[str, float]:
-    """Every count (and share) for one set of offers and one window, by KPI code."""
-    offered = groups[window.holds(groups["offer_date"])]
-    total = len(offered)
-    out: dict[str, float] = {f"{OFFERS}{suffix}": total}
+def _scoped(groups: pd.DataFrame, network_id: str) -> pd.DataFrame:
+    """Each offer once for the network, its member, its sector and its programme (when it has one)."""
+    parts = [groups.assign(scope="network", scope_id=network_id)]
+    for column, scope in (("member_id", "member"), ("sector", "sector"), ("programme_code", "programme")):
+        part = groups[groups[column].notna()]
+        parts.append(part.assign(scope=scope, scope_id=part[column].astype(str)))
+    events = pd.concat(parts, ignore_index=True)
+    for column, day in (("offer_q", "offer_date"), ("start_q", "start_date"), ("six_q", "six_months")):
+        events[column] = quarter_keys(events[day])
+    return events
+
+
+_PLACE = ["scope", "scope_id"]
+
+
+def _in_periods(events: pd.DataFrame, key: str, by: list[str]) -> pd.Series:
+    """Counts per scope, period (quarter, and financial year from its quarters) and ``by``."""
+    dated = events[events[key].notna()]
+    quarters = dated.groupby([*_PLACE, key, *by]).size()
+    years = dated.assign(**{key: dated[key].str.slice(0, 7)}).groupby([*_PLACE, key, *by]).size()
+    counts = pd.concat([quarters, years])
+    return counts.rename_axis([*_PLACE, "period", *by])
+
+
+def _to_date(events: pd.DataFrame, key: str, by: list[str], quarters: list[str]) -> pd.Series:
+    """Counts of events up to each reported quarter's end, for the network and each programme."""
+    dated = events[events[key].notna() & events["scope"].isin(["network", "programme"])]
+    if dated.empty:
+        return pd.Series(dtype="int64", index=pd.MultiIndex.from_tuples([], names=[*_PLACE, *by, "period"]))
+    wide = dated.groupby([*_PLACE, *by, key]).size().unstack(key, fill_value=0)
+    every = sorted(set(wide.columns) | set(quarters))
+    cumulative = wide.reindex(columns=every, fill_value=0).cumsum(axis=1)[quarters]
+    return cumulative.rename_axis(columns="period").stack()
+
+
+def _grid(series: pd.Series, rows: pd.MultiIndex, columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Counts laid out on every place and period (rows) and, for a breakdown, every group (columns); 0 elsewhere."""
+    if columns is None:
+        return series.reindex(rows, fill_value=0).to_frame("value")
+    wide = series.unstack(series.index.names[-1]) if len(series) else pd.DataFrame(index=rows)
+    return wide.reindex(index=rows, columns=list(columns), fill_value=0).fillna(0)
+
+
+def _kpi_rows(counts: Mapping[str, pd.Series]) -> pd.DataFrame:
+    frames = [series.rename("value").reset_index().assign(kpi=code) for code, series in counts.items()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def _figures(events: pd.DataFrame, rows: pd.MultiIndex, suffix: str, tally) -> dict[str, pd.Series]:  # type: ignore[no-untyped-def]
+    """Every count and share for one kind of window (in the period, or to date), by KPI code."""
+    out: dict[str, pd.Series] = {}
+    offers = _grid(tally(events, "offer_q", []), rows)["value"]
+    out[f"{OFFERS}{suffix}"] = offers
     for dimension, names in DIMENSIONS.items():
-        counted = offered[dimension].value_counts()
-        for group in names:
-            out[f"{OFFERS}{suffix}:{dimension}:{group}"] = int(counted.get(group, 0))
+        wide = _grid(tally(events, "offer_q", [dimension]), rows, names)
         for (dim, summary), parts in SUMMARY_GROUPS.items():
             if dim == dimension:
-                out[f"{OFFERS}{suffix}:{dimension}:{summary}"] = int(sum(counted.get(p, 0) for p in parts))
-    for code in [c for c in out if c.startswith(f"{OFFERS}{suffix}:")]:
-        share = out[code] / total * 100 if total else np.nan
-        out[code.replace(f"{OFFERS}{suffix}:", f"{OFFER_SHARE}{suffix}:", 1)] = share
-    out[f"{STARTS}{suffix}"] = int(window.holds(groups["start_date"]).sum())
-    reached = groups[window.holds(groups["six_months"]) & groups["in_post"].notna()]
-    known, retained = len(reached), int(reached["in_post"].astype(bool).sum())
+                wide[summary] = wide[list(parts)].sum(axis=1)
+        for group in wide.columns:
+            out[f"{OFFERS}{suffix}:{dimension}:{group}"] = wide[group]
+            out[f"{OFFER_SHARE}{suffix}:{dimension}:{group}"] = wide[group] / offers.where(offers > 0) * 100
+    out[f"{STARTS}{suffix}"] = _grid(tally(events, "start_q", []), rows)["value"]
+    reached = events[events["in_post"].notna()]
+    known = _grid(tally(reached, "six_q", []), rows)["value"]
+    retained = _grid(tally(reached[reached["in_post"].astype(bool)], "six_q", []), rows)["value"]
     out[f"{RETENTION_KNOWN}{suffix}"] = known
     out[f"{RETAINED}{suffix}"] = retained
     out[f"{LEFT}{suffix}"] = known - retained
-    out[f"{RETAINED_SHARE}{suffix}"] = retained / known * 100 if known else np.nan
+    out[f"{RETAINED_SHARE}{suffix}"] = retained / known.where(known > 0) * 100
     return out
 
 
@@ -217,40 +255,51 @@ def recruitment_kpis(
     ``offers``: member_id, sector, offer_date, start_date, programme_code, previously_unemployed,
     age_band, ethnic_group, disability, home_postcode_district, deprivation_decile, still_in_post_6m.
     ``population``: dimension, group, share_pct (the network's reference table), or None.
+    Periods are the quarters in which offers were made (and their financial years): a start or a
+    six-month point in a quarter nobody has reported yet waits for that quarter's returns.
     """
     if offers.empty:
         return pd.DataFrame(columns=KPI_COLUMNS)
     groups = offer_groups(offers, decile_of_district)
-    quarters = sorted({period_containing(d.date()).key for d in groups["offer_date"].dropna()})
-    periods = [Period.parse(q) for q in quarters]
-    years = sorted({p.financial_year for p in periods})
-    scopes: list[tuple[str, str, pd.DataFrame]] = [("network", network_id, groups)]
-    for column, scope in (("member_id", "member"), ("sector", "sector"), ("programme_code", "programme")):
-        for scope_id, part in groups.groupby(column, sort=True):
-            scopes.append((scope, str(scope_id), part))
-    records = []
-    for scope, scope_id, part in scopes:
-        for period in [*periods, *years]:
-            counts = _counts(part, _Window(period.key, period.start, period.end), "")
-            if scope in ("network", "member", "sector"):
-                by_programme = part[_Window(period.key, period.start, period.end).holds(part["offer_date"])]
-                for code, n in by_programme["programme_code"].fillna("none").value_counts().items():
-                    counts[f"{OFFERS}:programme:{code}"] = int(n)
-            records.extend((code, scope, scope_id, period.key, value) for code, value in counts.items())
-            if scope in ("network", "programme") and period.quarter is not None:
-                to_date = _counts(part, _Window(period.key, None, period.end), TO_DATE)
-                records.extend((code, scope, scope_id, period.key, value) for code, value in to_date.items())
-    result = pd.DataFrame(records, columns=["kpi", "scope", "scope_id", "period", "value"])
+    events = _scoped(groups, network_id)
+    quarters = sorted(events["offer_q"].dropna().unique())
+    periods = [*quarters, *sorted({q[:7] for q in quarters})]
+    places = events[_PLACE].drop_duplicates().sort_values(_PLACE)
+    rows = pd.MultiIndex.from_tuples(
+        [
+            (scope, scope_id, period)
+            for scope, scope_id in places.itertuples(index=False)
+            for period in periods
+        ],
+        names=[*_PLACE, "period"],
+    )
+    in_period = _figures(events, rows, "", _in_periods)
+    with_programme = events[events["scope"] != "programme"].assign(
+        programme=events["programme_code"].fillna("none")
+    )
+    by_programme = _in_periods(with_programme, "offer_q", ["programme"])
+    for code in sorted(by_programme.index.get_level_values("programme").unique()):
+        part = by_programme.xs(code, level="programme")
+        in_period[f"{OFFERS}:programme:{code}"] = part[part > 0]
+    cumulative = places[places["scope"].isin(["network", "programme"])]
+    to_date_rows = pd.MultiIndex.from_tuples(
+        [(scope, scope_id, q) for scope, scope_id in cumulative.itertuples(index=False) for q in quarters],
+        names=[*_PLACE, "period"],
+    )
+
+    def up_to(frame: pd.DataFrame, key: str, by: list[str]) -> pd.Series:
+        counted = _to_date(frame, key, by, quarters)
+        return counted.reorder_levels([*_PLACE, "period", *by]) if by else counted
+
+    to_date = _figures(events, to_date_rows, TO_DATE, up_to)
+    result = pd.concat([_kpi_rows(in_period), _kpi_rows(to_date)], ignore_index=True)
     # A programme's to-date figures start with its first offer: before it they would all be zero.
-    before = result[
-        (result["scope"] == "programme") & (result["kpi"] == f"{OFFERS}{TO_DATE}") & (result["value"] == 0)
-    ]
-    empty = set(zip(before["scope_id"], before["period"], strict=True))
-    places = list(zip(result["scope_id"], result["period"], strict=True))
-    early = (result["scope"] == "programme") & result["kpi"].str.split(":").str[0].str.endswith(TO_DATE)
-    result = result[~(early & pd.Series([p in empty for p in places], index=result.index))]
-    result["unit"] = result["kpi"].map(_unit)
-    result["value"] = result["value"].astype("float64").round(4)
+    offers_so_far = to_date[f"{OFFERS}{TO_DATE}"]
+    empty = {key for key, n in offers_so_far.items() if key[0] == "programme" and n == 0}
+    is_to_date = result["kpi"].str.split(":").str[0].str.endswith(TO_DATE)
+    keys = zip(result["scope"], result["scope_id"], result["period"], strict=True)
+    result = result[~(is_to_date & pd.Series([k in empty for k in keys], index=result.index))]
+    result = result.assign(unit=result["kpi"].map(_unit), value=result["value"].astype("float64").round(4))
     if population is not None and not population.empty:
         result = pd.concat(
             [result, population_rows(population, network_id, sorted(result["period"].unique()))]
