@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from pipeline.programmes import Programme, SroiAssumptions, SroiSettings, programme_problems
+
 # The example networks ship as package data (the ``config`` package): they work wherever the project is
 # installed, and their relative paths are taken from the working directory, never the installed package.
 EXAMPLES_DIR = Path(str(files("config")))
@@ -51,6 +53,9 @@ class ReturnSchedule(_Strict):
 
     frequency: Literal["quarterly", "yearly"] = "quarterly"
     due_days_after_period_end: int = Field(30, ge=0, le=365)
+    # Days the original file is kept in archive/ (and quarantine/) after it arrives; None keeps it for good.
+    # Returns of special-category data (recruitment) should set it: transforms.retention plans the deletion.
+    keep_raw_days: int | None = Field(None, ge=1, le=3650)
 
 
 class LocalArea(_Strict):
@@ -102,6 +107,10 @@ class Reference(_Strict):
     supplier_register: str = "reference/suppliers.csv"
     # Column mappings the data team recorded for members (``transforms.column_maps``), in the bucket.
     column_maps: str = "reference/column_maps.csv"
+    # Population shares of the network's area (dimension, group, share_pct, source), to set recruitment
+    # shares beside, and the deprivation decile of each postcode district (district, decile, source).
+    population: str = "reference/population.csv"
+    deprivation_by_district: str = "reference/deprivation_by_district.csv"
 
 
 class Privacy(_Strict):
@@ -121,6 +130,7 @@ class Measure(_Strict):
     max: float | None = None
     proxy_gbp_per_unit: float | None = Field(None, ge=0)
     proxy_source: str | None = None
+    sroi: SroiAssumptions | None = None  # needed when the measure has a proxy and belongs to a programme
 
     @model_validator(mode="after")
     def _proxy_has_source(self) -> Measure:
@@ -188,6 +198,8 @@ class NetworkConfig(_Strict):
     email: Email = Email()
     measures: list[Measure] = []
     targets: list[Target] = []
+    programmes: list[Programme] = []
+    sroi: SroiSettings = SroiSettings()
     source_path: Path | None = Field(None, exclude=True)
 
     @field_validator("returns")
@@ -233,7 +245,13 @@ class NetworkConfig(_Strict):
         for index, target in enumerate(self.targets):
             if target.member is not None and target.member not in seen:
                 raise ValueError(f"targets.{index}.member: '{target.member}' is not a member of the network")
+        problems = programme_problems(self)
+        if problems:
+            raise ValueError(problems[0])
         return self
+
+    def programme(self, code: str) -> Programme | None:
+        return next((p for p in self.programmes if p.code == code), None)
 
     # -- derived locations -------------------------------------------------------------------------
     @property

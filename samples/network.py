@@ -18,6 +18,8 @@ import fsspec
 from pipeline.config import NetworkConfig
 from samples.manifest import DEFAULT_PERIODS, SampleFile, SampleManifest
 from samples.measures import measures_files
+from samples.recruitment import recruitment_files
+from samples.recruitment import reference_files as recruitment_reference_files
 from samples.spend import spend_files
 from samples.suppliers import build_pool, register_csv, registered
 from samples.workforce import workforce_files
@@ -61,6 +63,8 @@ def generate_sample(
     register = registered(pool, seed)
     write(cfg.reference.supplier_register, register_csv(register))
 
+    for path, data in recruitment_reference_files(cfg):
+        write(path, data)
     missing = _pairs(skip)
     missing_snapshots = missing if skip_workforce is None else _pairs(skip_workforce)
     files: list[SampleFile] = []
@@ -68,6 +72,7 @@ def generate_sample(
         (spend_files(cfg, pool, periods, seed, lines_per_file), missing),
         (workforce_files(cfg, periods, seed, staff_per_member), missing_snapshots),
         (measures_files(cfg, periods, seed), missing),
+        (recruitment_files(cfg, periods, seed), missing),
     ):
         for path, data, entry in generated:
             if (entry.member_id, entry.period) not in left_out:

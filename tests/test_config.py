@@ -38,11 +38,13 @@ def test_london_example_loads() -> None:
     assert "SE" in cfg.local_area.postcode_areas and "DA1" in cfg.local_area.postcode_districts
     assert len(cfg.members) == 10
     assert len({m.id for m in cfg.members}) == 10
-    assert set(cfg.returns) == {"spend", "workforce", "measures"}
+    assert set(cfg.returns) == {"spend", "workforce", "measures", "recruitment"}
     lumen = cfg.member("lumen-energy")
     assert lumen is not None and lumen.column_map == {"Vendor Legal Name": "supplier_name"}
     assert cfg.member("nobody") is None
-    assert cfg.expected_returns(cfg.members[0]) == ["spend", "workforce", "measures"]
+    # Recruitment returns come only from the members running the recruitment programme.
+    assert cfg.expected_returns(cfg.members[0]) == ["spend", "workforce", "measures", "recruitment"]
+    assert cfg.expected_returns(cfg.members[1]) == ["spend", "workforce", "measures"]
     assert cfg.source_path == LONDON.resolve()
 
 

@@ -239,7 +239,7 @@ def test_upgrading_an_older_warehouse_keeps_its_facts_and_sums_them_by_supplier(
             facts.schema.get_field_index("supplier_name_key"), "supplier_name_key", pa.array(["a", "b", "a"])
         )
         facts = facts.set_column(facts.schema.get_field_index("is_vcse"), "is_vcse", pa.nulls(3, pa.bool_()))
-        # 0005's fact_spend had no scope columns (added by 0008_spend_scope)
+        # 0005's fact_spend had no scope columns (added by 0008)
         load.bulk_insert(conn, fact_spend, facts.drop_columns(["out_of_scope", "out_of_scope_rule"]))
     migrate(engine)
     assert _facts_total(engine) == (3, Decimal("305.00"))

@@ -178,7 +178,9 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
     empty = pd.Series(pd.NA, index=raw.index, dtype=object)
     for column, spec in return_type.columns.items():
         values = raw[column] if column in raw.columns else empty
-        if spec.kind in _READERS:
+        if spec.reader is not None and spec.kind in ("text", "enum"):
+            typed[column] = by_value(spec.reader, values)
+        elif spec.kind in _READERS:
             parse, reason = _READERS[spec.kind]
             typed[column] = by_value(parse, values)
             problems.append(_unreadable(values, typed[column], column, reason, personal=spec.personal))

@@ -17,7 +17,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
 
-Family = Literal["spend", "spend_scope", "workforce", "measures", "social_value", "basis"]
+Family = Literal[
+    "spend", "spend_scope", "workforce", "measures", "social_value", "basis", "programmes", "recruitment"
+]
 YTD_SUFFIX = "_ytd"
 MEASURE_PREFIX = "measure:"
 SOCIAL_VALUE = "social_value_gbp"
@@ -35,6 +37,40 @@ OUT_OF_SCOPE_LABELS = {
     "refund": "Refunds",
     "transfer_payment": "Payments made on behalf of residents or staff",
     "grant": "Grants",
+}
+# Programme figures since the programme began (``transforms.sroi``, ``transforms.recruitment_kpis``).
+TO_DATE_SUFFIX = "_to_date"
+RATIO_UNIT = "GBP per GBP"
+# The groups of each recruitment dimension (``transforms.recruitment_kpis``), and their names.
+RECRUITMENT_DIMENSIONS = {
+    "ethnicity": "Ethnic group",
+    "age": "Age",
+    "disability": "Disability",
+    "unemployed": "Previously unemployed",
+    "deprivation": "Home area",
+}
+GROUP_LABELS = {
+    "asian": "Asian, Asian British or Asian Welsh",
+    "black": "Black, Black British, Black Welsh, Caribbean or African",
+    "mixed": "Mixed or Multiple ethnic groups",
+    "white": "White",
+    "other": "Other ethnic group",
+    "ethnic_minority": "Asian, Black, Mixed or Other ethnic groups",
+    "not_stated": "Not stated (prefer not to say or blank)",
+    "16_17": "16-17",
+    "18_24": "18-24",
+    "25_34": "25-34",
+    "35_44": "35-44",
+    "45_54": "45-54",
+    "55_64": "55-64",
+    "65_plus": "65 and over",
+    "under_25": "Under 25",
+    "55_plus": "55 and over",
+    "yes": "Yes",
+    "no": "No",
+    "deciles_1_2": "Most deprived 20% of neighbourhoods (deciles 1-2)",
+    "deciles_3_10": "Deciles 3-10",
+    "unknown": "Home area not known",
 }
 # Where a supplier's size came from (``transforms.supplier_coverage``).
 SIZE_SOURCE_LABELS = {
@@ -176,6 +212,46 @@ _ENTRIES = (
     Kpi("lw_assessed_contractor", "Contractors assessed", "Contracted staff whose pay was compared with "
         "the Living Wage", "count", "The same count for regular contracted staff.", None, "basis", 902,
         "lw_assessed_contractor"),
+    # Programmes: SROI (scope "programme").
+    Kpi("sroi_ratio", "SROI", "Social return on investment", RATIO_UNIT,
+        "Social value (measures times proxies, less deadweight, attribution and displacement, projected over "
+        "the benefit's duration with drop-off and discounted) per pound invested.", True, "programmes", 400),
+    Kpi("sroi_ratio_low", "SROI, cautious", "Social return on investment, cautious end of the range",
+        RATIO_UNIT, "The ratio with every adjustment at the end that lowers it.", True, "programmes", 401),
+    Kpi("sroi_ratio_high", "SROI, generous", "Social return on investment, generous end of the range",
+        RATIO_UNIT, "The ratio with every adjustment at the end that raises it.", True, "programmes", 402),
+    Kpi("sroi_social_value_gbp", "Programme social value", "Programme social value (present value)", "GBP",
+        "Adjusted, projected and discounted social value of the programme's measures.", True, "programmes",
+        403, flow=True),
+    Kpi("sroi_gross_value_gbp", "Gross social value", "Programme social value before adjustments", "GBP",
+        "Measures times proxies, before deadweight, attribution, displacement, drop-off and discounting.",
+        True, "programmes", 404, flow=True),
+    Kpi("sroi_investment_gbp", "Investment", "Investment in the programme", "GBP",
+        "Money put into the programme: reported by members, and grants recorded in the network config.",
+        None, "programmes", 405, flow=True),
+    # Recruitment programmes (one row per offer in the returns; counts of people, so suppressed when small).
+    Kpi("recruit_offers", "Job offers", "Job offers", "count", "Job offers made in the period, by offer date.",
+        True, "recruitment", 500, "recruit_offers", flow=True),
+    Kpi("recruit_starts", "Starts", "People starting work", "count",
+        "People who started work in the period, by start date.", True, "recruitment", 501, "recruit_starts",
+        flow=True),
+    Kpi("recruit_offers_pct", "Share of offers", "Share of job offers", "%",
+        "Offers to people in the group as a share of all offers in the period; people who preferred not to "
+        "say, or left the answer blank, are a group of their own.", None, "recruitment", 510,
+        "recruit_offers"),
+    Kpi("recruit_retained_6m_pct", "Still in post at six months", "Share still in post after six months", "%",
+        "Of the people who reached six months after their start date (or offer date, when no start date is "
+        "given) in the period, and whose employer has said whether they are still in post, the share still "
+        "in post.", True, "recruitment", 520, "recruit_retention_known"),
+    Kpi("recruit_retention_known", "Reaching six months", "People reaching six months, still-in-post known",
+        "count", "People whose six-month point fell in the period and whose still-in-post flag is known.", None,
+        "recruitment", 521, "recruit_retention_known", flow=True),
+    Kpi("recruit_retained_6m", "Still in post", "People still in post after six months", "count",
+        "Of those reaching six months, the people still in post.", True, "recruitment", 522,
+        "recruit_retained_6m", flow=True),
+    Kpi("recruit_left_6m", "Left within six months", "People who left within six months", "count",
+        "Of those reaching six months, the people no longer in post.", False, "recruitment", 523,
+        "recruit_left_6m", flow=True),
     Kpi(SOCIAL_VALUE, "Social value", "Estimated social value", "GBP",
         "Measures reported by members multiplied by the network's proxy values (pounds per unit).", True,
         "social_value", 300, flow=True),
@@ -258,7 +334,48 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
         return Kpi(code, f"Size from {label}", f"Share of in-scope spend whose supplier size is from {label}",
                    "%", f"In-scope spend whose supplier size came from {label}, as a share of in-scope spend.",
                    None, "spend_scope", 91)  # fmt: skip
+    if code.startswith(("sroi_", "recruit_", "population_pct:")):
+        return _programme_kpi(code)
     raise UnknownKpi(code)
+
+
+def _programme_kpi(code: str) -> Kpi:
+    """``<base>[_to_date][_low|_high][:<dimension>:<group> | :programme:<code> | :<scenario>]``."""
+    base, _, qualifier = code.partition(":")
+    if base == "population_pct":
+        dimension, _, group = qualifier.partition(":")
+        if dimension not in RECRUITMENT_DIMENSIONS or group not in GROUP_LABELS:
+            raise UnknownKpi(code)
+        label = f"{RECRUITMENT_DIMENSIONS[dimension]}: {GROUP_LABELS[group]}"
+        return Kpi(code, f"Population: {label}", f"Share of the area's population: {label}", "%",
+                   "The group's share of the network area's population, from the network's reference table.",
+                   None, "recruitment", 590)  # fmt: skip
+    to_date = TO_DATE_SUFFIX in base
+    entry = REGISTRY.get(base.replace(TO_DATE_SUFFIX, "", 1))
+    if entry is None or entry.family not in ("programmes", "recruitment"):
+        raise UnknownKpi(code)
+    short, name, definition = entry.short_name, entry.name, entry.definition
+    basis = entry.people_basis
+    if qualifier:
+        first, _, second = qualifier.partition(":")
+        if entry.code.startswith("sroi_ratio") and not second:
+            short, name = (
+                f"{short} ({first.replace('_', ' ')})",
+                f"{name}, {first.replace('_', ' ')} scenario",
+            )
+        elif first == "programme" and second:
+            short, name = f"{short}: {second}", f"{name}, programme {second}"
+        elif first in RECRUITMENT_DIMENSIONS and second in GROUP_LABELS:
+            label = f"{RECRUITMENT_DIMENSIONS[first]}: {GROUP_LABELS[second]}"
+            short, name = f"{short}: {label}", f"{name}: {label}"
+            if basis and entry.unit == "count":
+                basis = f"{basis}:{first}:{second}"
+        else:
+            raise UnknownKpi(code)
+    if to_date:
+        short, name = f"{short}, to date", f"{name}, since the programme began"
+        definition = f"{definition} Added up since the programme began."
+    return replace(entry, code=code, short_name=short, name=name, definition=definition, people_basis=basis)
 
 
 def is_known(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> bool:

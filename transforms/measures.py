@@ -45,6 +45,23 @@ def measure_range_problems(typed: pd.DataFrame, catalogue: Iterable[Any]) -> pd.
     return pd.DataFrame(problems, columns=["row", "column", "value", "reason", "rule"])
 
 
+def investment_without_programme(typed: pd.DataFrame, investment_measure: str) -> pd.DataFrame:
+    """Programme investment on a row that names no programme: nobody could say what the money bought."""
+    rows = typed.index[
+        ((typed["measure_code"] == investment_measure) & typed["programme_code"].isna()).to_numpy()
+    ]
+    return pd.DataFrame(
+        {
+            "row": rows.astype(int),
+            "column": "programme_code",
+            "value": "",
+            "reason": f"{investment_measure} is money invested in a programme: give the programme's code in the "
+            "Programme Code column.",
+            "rule": "programme_code:investment_needs_programme",
+        }
+    )
+
+
 def _scope_ids(frame: pd.DataFrame, column: str | None, network_id: str) -> pd.Series | str:
     return network_id if column is None else frame[column]
 
@@ -127,6 +144,7 @@ MEASURE_FACT_SCHEMA = pa.schema(
         ("unit", pa.string()),
         ("notes", pa.string()),
         ("evidence_ref", pa.string()),
+        ("programme_code", pa.string()),
     ]
 )
 

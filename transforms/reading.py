@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from charset_normalizer import from_bytes
 
 from transforms.fast_reading import read_clean_csv
+from transforms.identifiers import identifying_headers
 from transforms.raw_table import FileRejected, RawTable, build_raw_table, csv_records
 from transforms.return_types import ReturnType
 
@@ -138,7 +139,8 @@ def read_return(
 
         records = join_split_header(xlsx_records(data, return_type.name), return_type, member_column_map)
         return _with_rows(
-            build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None)
+            build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None),
+            return_type,
         )
     if suffix not in ("csv", "txt", ""):
         raise FileRejected(
@@ -151,14 +153,33 @@ def read_return(
 
     fast = read_clean_csv(text, delimiter, return_type, member_column_map, encoding=encoding)
     if fast is not None:
-        return _with_rows(fast)
+        return _with_rows(fast, return_type)
     records = csv_records(text, delimiter)
     return _with_rows(
-        build_raw_table(records, return_type, member_column_map, encoding=encoding, delimiter=delimiter)
+        build_raw_table(records, return_type, member_column_map, encoding=encoding, delimiter=delimiter),
+        return_type,
     )
 
 
-def _with_rows(table: RawTable) -> RawTable:
+def _refuse_identifying_headers(table: RawTable, return_type: ReturnType) -> None:
+    """An anonymous return (recruitment) with a column of names or staff numbers is refused before any row is used."""
+    if not return_type.anonymous:
+        return
+    found = identifying_headers([*table.mapped, *table.ignored])
+    if not found:
+        return
+    columns = "; ".join(f"'{header}' looks like {kind}" for header, kind in found)
+    raise FileRejected(
+        f"This {return_type.label.lower()} return has columns that could identify people ({columns}). "
+        "The network must not hold them, so the file was not loaded and none of its values are repeated here.",
+        "Delete those columns (a row number column too, if that is all it is) and send the file again: only the "
+        f"columns in 'anchor template {return_type.name}' are needed.",
+        rows_read=table.rows_read,
+    )
+
+
+def _with_rows(table: RawTable, return_type: ReturnType) -> RawTable:
+    _refuse_identifying_headers(table, return_type)
     if table.rows_read == 0:
         raise FileRejected(
             "The file has a header row but no data rows.",

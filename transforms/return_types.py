@@ -8,8 +8,23 @@ punctuation folded), so the alias lists only need one spelling of each.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
+
+import pandas as pd
+
+from transforms.recruitment_answers import (
+    AGE_BAND_VALUES,
+    DISABILITY_VALUES,
+    ETHNIC_GROUP_VALUES,
+    YES_NO,
+    read_age_bands,
+    read_disability,
+    read_ethnic_groups,
+    read_programme_codes,
+    read_still_in_post,
+)
 
 ColumnKind = Literal["text", "date", "money", "number", "enum", "bool", "postcode"]
 
@@ -27,6 +42,10 @@ class ColumnSpec:
     synonyms: tuple[tuple[str, str], ...] = ()
     # Personal data: its values never appear in feedback, logs or reports.
     personal: bool = False
+    # A text or enum column's own reader, for spellings that follow a pattern (age ranges, census answers)
+    # rather than a list of synonyms: raw text in, canonical values out (unrecognised text is left for
+    # the suite's set rule to refuse).
+    reader: Callable[[pd.Series], pd.Series] | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,11 @@ class ReturnType:
     header_anchors: tuple[str, ...] = ()
     # Columns whose presence changes the shape of the return (e.g. payment lines vs supplier totals).
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # Sentences a blank template's notes start with (what the whole return must or must not hold).
+    guidance: tuple[str, ...] = ()
+    # Rows describe people who must not be identifiable: a header that looks like names, staff references,
+    # contact details or dates of birth rejects the whole file (transforms.identifiers).
+    anonymous: bool = False
 
     @property
     def has_personal_data(self) -> bool:
@@ -357,6 +381,16 @@ WORKFORCE = ReturnType(
     },
 )
 
+PROGRAMME_ALIASES = (
+    "programme",
+    "program",
+    "program code",
+    "programme id",
+    "scheme",
+    "scheme code",
+    "project code",
+)
+
 MEASURES = ReturnType(
     name="measures",
     label="Measures",
@@ -386,7 +420,161 @@ MEASURES = ReturnType(
         "evidence_ref": ColumnSpec(
             "text", label="Evidence Reference", aliases=("evidence", "evidence reference", "source", "link")
         ),
+        "programme_code": ColumnSpec(
+            "text",
+            label="Programme Code",
+            aliases=PROGRAMME_ALIASES,
+            reader=read_programme_codes,
+            help="Leave blank, or give the code of the network programme the figure belongs to (e.g. "
+            "green-spaces): a row naming a programme counts towards that programme's social return on "
+            "investment. Report programme investment as the measure programme_investment_gbp.",
+        ),
     },
 )
 
-RETURN_TYPES: dict[str, ReturnType] = {SPEND.name: SPEND, WORKFORCE.name: WORKFORCE, MEASURES.name: MEASURES}
+RECRUITMENT = ReturnType(
+    name="recruitment",
+    label="Recruitment",
+    header_anchors=("offer_date", "previously_unemployed"),
+    anonymous=True,
+    guidance=(
+        "One row per job offer made in the period. No names, staff or payroll numbers, contact details or "
+        "dates of birth: a file with such a column is refused whole.",
+        "Send the same file name again later to fill in 'Still In Post After Six Months'.",
+    ),
+    columns={
+        "offer_date": ColumnSpec(
+            "date",
+            required=True,
+            label="Offer Date",
+            aliases=(
+                "date of offer",
+                "job offer date",
+                "offer made",
+                "date offered",
+                "offer made date",
+                "conditional offer date",
+                "unconditional offer date",
+                "offer",
+            ),
+            help="The date the job was offered, inside the return's period (e.g. 14/08/2025).",
+        ),
+        "start_date": ColumnSpec(
+            "date",
+            label="Start Date",
+            aliases=(
+                "employment start date",
+                "date started",
+                "start",
+                "commencement date",
+                "actual start date",
+                "first day",
+                "date joined",
+            ),
+            help="The day the person started work; leave blank if they have not started yet.",
+        ),
+        "programme_code": ColumnSpec(
+            "text",
+            label="Programme Code",
+            aliases=PROGRAMME_ALIASES,
+            reader=read_programme_codes,
+            help="Leave blank, or give the code of the network programme the hire belongs to.",
+        ),
+        "previously_unemployed": ColumnSpec(
+            "bool",
+            required=True,
+            label="Previously Unemployed",
+            aliases=(
+                "unemployed before offer",
+                "unemployed at offer",
+                "was unemployed",
+                "unemployed prior to offer",
+                "previously unemployed yn",
+                "unemployed before",
+                "prior unemployed",
+            ),
+            personal=True,
+            help="Yes if the person was unemployed (or economically inactive and looking for work) when offered "
+            "the job, otherwise No.",
+        ),
+        "age_band": ColumnSpec(
+            "enum",
+            label="Age Band",
+            aliases=("age group", "age range", "age", "age at offer", "age band at offer"),
+            allowed=AGE_BAND_VALUES,
+            reader=read_age_bands,
+            personal=True,
+            help="The person's age band at the offer date: 16-17, 18-24, 25-34, 35-44, 45-54, 55-64 or 65+ "
+            "(an age or a narrower range such as 21-24 is put in its band; only the band is kept).",
+        ),
+        "ethnic_group": ColumnSpec(
+            "enum",
+            label="Ethnic Group",
+            aliases=("ethnicity", "ethnic origin", "ethnic background", "ethnicity group", "ethnic category"),
+            allowed=ETHNIC_GROUP_VALUES,
+            reader=read_ethnic_groups,
+            personal=True,
+            help="The census high-level group: Asian, Black, Mixed, White or Other (the detailed census answers, "
+            "such as Bangladeshi or White and Black Caribbean, are put in their group), or prefer not to say.",
+        ),
+        "disability": ColumnSpec(
+            "enum",
+            label="Disability",
+            aliases=("disabled", "disability status", "has a disability", "self-reported disability"),
+            allowed=DISABILITY_VALUES,
+            reader=read_disability,
+            personal=True,
+            help="Whether the person considers themselves disabled: yes, no or prefer not to say.",
+        ),
+        "home_postcode_district": ColumnSpec(
+            "postcode",
+            label="Home Postcode District",
+            aliases=(
+                "home postcode",
+                "home district",
+                "postcode district",
+                "postcode",
+                "home outward code",
+                "outward code",
+                "home area",
+            ),
+            personal=True,
+            help="Only the first half of the home postcode (e.g. SE15); full postcodes are refused.",
+        ),
+        "deprivation_decile": ColumnSpec(
+            "number",
+            label="Deprivation Decile",
+            aliases=(
+                "imd decile",
+                "index of multiple deprivation decile",
+                "imd",
+                "deprivation",
+                "home imd decile",
+            ),
+            personal=True,
+            help="The Index of Multiple Deprivation decile of the person's home neighbourhood, 1 (most deprived "
+            "10%) to 10 (least deprived), if you know it instead of, or as well as, the postcode district.",
+        ),
+        "still_in_post_6m": ColumnSpec(
+            "enum",
+            label="Still In Post After Six Months",
+            aliases=(
+                "still in post",
+                "in post after 6 months",
+                "still in post after 6 months",
+                "retained 6 months",
+                "retained after six months",
+                "retained at 6 months",
+                "six month retention",
+                "6 month retention",
+            ),
+            allowed=YES_NO,
+            reader=read_still_in_post,
+            personal=True,
+            help="Yes or No once six months have passed since the start date; blank until then (send the file "
+            "again, with the same name, to fill it in).",
+        ),
+    },
+)
+
+RETURN_TYPES: dict[str, ReturnType] = {rt.name: rt for rt in (SPEND, WORKFORCE, MEASURES, RECRUITMENT)}

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, and_, func, select
 
 from warehouse.schema import (
     fact_measure,
+    fact_recruitment,
     fact_workforce,
     issued_reports,
     kpi_value,
@@ -100,6 +101,46 @@ def measure_values(engine: Engine) -> pd.DataFrame:
             conn.execute(select(m.c.member_id, m.c.period, m.c.measure_code, m.c.value)).all(),
             columns=["member_id", "period", "measure_code", "value"],
         )
+    frame["value"] = frame["value"].astype("float64")
+    return frame
+
+
+RECRUITMENT_COLUMNS = (
+    "member_id",
+    "offer_date",
+    "start_date",
+    "programme_code",
+    "previously_unemployed",
+    "age_band",
+    "ethnic_group",
+    "disability",
+    "home_postcode_district",
+    "deprivation_decile",
+    "still_in_post_6m",
+)
+
+
+def recruitment_offers(engine: Engine) -> pd.DataFrame:
+    """Every current recruitment fact (one row per offer; no person is identifiable from it)."""
+    r = fact_recruitment
+    with engine.connect() as conn:
+        rows = conn.execute(select(*(r.c[c] for c in RECRUITMENT_COLUMNS))).all()
+    return pd.DataFrame(
+        dict(zip(RECRUITMENT_COLUMNS, zip(*rows, strict=True), strict=True)) if rows else {},
+        columns=list(RECRUITMENT_COLUMNS),
+    )
+
+
+def programme_measures(engine: Engine) -> pd.DataFrame:
+    """Measures rows that name a programme: programme_code, period, measure_code, value."""
+    m = fact_measure
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(m.c.programme_code, m.c.period, m.c.measure_code, m.c.value).where(
+                m.c.programme_code.is_not(None)
+            )
+        ).all()
+    frame = pd.DataFrame(rows, columns=["programme_code", "period", "measure_code", "value"])
     frame["value"] = frame["value"].astype("float64")
     return frame
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -212,7 +213,30 @@ fact_measure = Table(
     Column("unit", String(40)),
     Column("notes", Text),
     Column("evidence_ref", String(300)),
+    Column("programme_code", String(64)),  # the programme the figure belongs to, if any (migration 0008)
     Index("ix_fact_measure_period_member", "period", "member_id"),
+)
+
+# One row per job offer from recruitment returns: no identifier, only coarse answers (special-category
+# data: published only as suppressed aggregates, see transforms.recruitment_kpis).
+fact_recruitment = Table(
+    "fact_recruitment",
+    metadata,
+    Column("submission_id", String(16), primary_key=True),  # no foreign key: see migration 0006
+    Column("row_number", BigInteger, primary_key=True),
+    Column("member_id", String(64), nullable=False),
+    Column("period", String(12), nullable=False),
+    Column("offer_date", Date, nullable=False),
+    Column("start_date", Date),
+    Column("programme_code", String(64)),
+    Column("previously_unemployed", Boolean, nullable=False),
+    Column("age_band", String(20)),
+    Column("ethnic_group", String(20)),
+    Column("disability", String(20)),
+    Column("home_postcode_district", String(4)),
+    Column("deprivation_decile", SmallInteger),
+    Column("still_in_post_6m", Boolean),
+    Index("ix_fact_recruitment_period_member", "period", "member_id"),
 )
 
 target = Table(
@@ -246,6 +270,11 @@ issued_reports = Table(
     Index("ix_issued_reports_network_period", "network_id", "period", "issued_at"),
 )
 
-FACT_TABLES = {"spend": fact_spend, "workforce": fact_workforce, "measures": fact_measure}
+FACT_TABLES = {
+    "spend": fact_spend,
+    "workforce": fact_workforce,
+    "measures": fact_measure,
+    "recruitment": fact_recruitment,
+}
 # Tables derived from a submission's facts, kept with them (written and superseded in the same transaction).
 FACT_SUMMARIES = {"spend": spend_by_supplier}

@@ -70,6 +70,7 @@ def intro_lines(return_type: ReturnType, period: str | None) -> list[str]:
     return [
         f"{return_type.label} return: how to fill it in",
         "One row per record; keep the header row as it is. Optional columns may be left blank or removed.",
+        *return_type.guidance,
         f"Save the file as {example}.xlsx (or .csv) and drop it in incoming/<your member id>/.",
         f"Check it first if you like: anchor validate {example}.xlsx --return-type {return_type.name} "
         f"--period {period or '2025-26-Q2'}",

@@ -15,11 +15,12 @@ from typing import Any, Literal
 import pandas as pd
 
 from pipeline.config import NetworkConfig
-from pipeline.steps.validation import run_suite
+from pipeline.programmes import programme_suite_parameters
+from pipeline.steps.validation import columns_always_checked, run_suite
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.column_faults import whole_column_fault
 from transforms.living_wage import rates_on
-from transforms.measures import measure_range_problems
+from transforms.measures import investment_without_programme, measure_range_problems
 from transforms.periods import Period
 from transforms.pre_period import (
     PRE_PERIOD_DAYS,
@@ -30,6 +31,7 @@ from transforms.pre_period import (
 )
 from transforms.raw_table import FileRejected, RawTable
 from transforms.reading import count_rows, read_return
+from transforms.recruitment import start_before_offer_problems
 from transforms.return_types import ReturnType
 from transforms.totals import set_aside_unlabelled_totals
 
@@ -96,7 +98,8 @@ def _content_problems(
     suite_parameters: dict[str, Any] | None = None,
     pre_period_days: PrePeriodDays = PRE_PERIOD_DAYS,
 ) -> pd.DataFrame:
-    sent = [c for c in typed.columns if c in raw.columns]
+    always = columns_always_checked(return_type.name)
+    sent = [c for c in typed.columns if c in raw.columns or c in always]
     parameters = {
         "period_start": pd.Timestamp(period.start),
         "period_end": pd.Timestamp(period.end),
@@ -111,8 +114,9 @@ def _content_problems(
         rows = failure.rows
         first_rows: dict[int, int] = {}
         if failure.keep_first:
-            values = typed.loc[rows, failure.column]
-            first = values.groupby(values).transform(lambda s: s.index.min())
+            keys = list(failure.key_columns or (failure.column,))
+            values = typed.loc[rows, keys]
+            first = values.groupby(keys, dropna=False)[keys[0]].transform(lambda s: s.index.min())
             first_rows = {int(r): int(f) for r, f in first.items()}
             rows = [r for r in rows if first_rows[r] != r]
         expected: dict[int, str] = {}
@@ -130,7 +134,12 @@ def _content_problems(
         if return_type.columns[failure.column].personal:
             shown = [PERSONAL_VALUE] * len(rows)  # never echo personal data, even back to its sender
         else:
-            shown = [_shown_value(typed.at[r, failure.column], raw.at[r, failure.column]) for r in rows]
+            shown = [
+                _shown_value(
+                    typed.at[r, failure.column], raw.at[r, failure.column] if failure.column in raw else None
+                )
+                for r in rows
+            ]
         reasons = [
             failure.reason_template.format(
                 value=v,
@@ -180,6 +189,14 @@ class NetworkRules:
 
 
 def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
+    if return_type == "recruitment":
+        return NetworkRules(
+            suite_parameters=programme_suite_parameters(cfg, return_type)
+            if cfg is not None
+            else {"recruitment_programmes": []},
+            extra_checks=start_before_offer_problems,
+            pre_period_days=cfg.ingest.pre_period_days if cfg is not None else PRE_PERIOD_DAYS,
+        )
     if cfg is None:
         return NetworkRules()
     if return_type != "measures":
@@ -190,8 +207,15 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
         suite_parameters={
             "measure_codes": sorted(catalogue),
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
+            **programme_suite_parameters(cfg, return_type),
         },
-        extra_checks=lambda typed: measure_range_problems(typed, cfg.measures),
+        extra_checks=lambda typed: pd.concat(
+            [
+                measure_range_problems(typed, cfg.measures),
+                investment_without_programme(typed, cfg.sroi.investment_measure),
+            ],
+            ignore_index=True,
+        ),
     )
 
 

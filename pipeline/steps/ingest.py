@@ -39,6 +39,7 @@ from transforms.coercion import PROBLEM_COLUMNS
 from transforms.measures import measure_facts
 from transforms.periods import Period
 from transforms.reading import count_rows
+from transforms.recruitment import recruitment_facts
 from transforms.return_types import RETURN_TYPES, SPEND
 from transforms.spend import spend_facts
 from transforms.workforce import workforce_facts
@@ -138,6 +139,8 @@ def build_facts(
     if return_type == "measures":
         units = {m.code: m.unit for m in network.cfg.measures}
         return measure_facts(accepted, submission_id, member_id, period, units)
+    if return_type == "recruitment":
+        return recruitment_facts(accepted, submission_id, member_id, period)
     return spend_facts(accepted, submission_id, member_id, period)
 
 

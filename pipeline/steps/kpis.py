@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from pipeline.network import Network
+from pipeline.steps.programmes import programme_kpis
 from pipeline.steps.reference_data import network_targets
 from transforms.measures import measure_kpis
 from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
@@ -55,6 +56,7 @@ def compute_kpis(network: Network) -> dict[str, Any]:
             measures,
             spend_kpis_to_date(classified, cfg.id),
             flows_to_date(workforce[workforce["scope"] == "network"], WORKFORCE_FLOWS),
+            programme_kpis(network),
         ],
         ignore_index=True,
     )

@@ -29,16 +29,33 @@ class FailedExpectation:
     pair_column: str | None = None
     allowed_pairs: tuple[tuple[Any, Any], ...] = ()
     allowed_values: tuple[Any, ...] = ()  # a set rule's values, to suggest the nearest one
+    # A compound rule (one measure per programme): the columns whose values together must be unique.
+    key_columns: tuple[str, ...] = ()
 
 
 def columns_of(expectation: dict[str, Any]) -> set[str]:
-    """The columns an expectation reads (one column, or a pair)."""
+    """The columns an expectation reads (one column, a pair, or a compound key)."""
     kwargs = expectation["kwargs"]
-    return {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs}
+    return {kwargs[k] for k in ("column", "column_A", "column_B") if k in kwargs} | set(
+        kwargs.get("column_list", ())
+    )
 
 
 def suite_definition(return_type: str) -> dict[str, Any]:
     return json.loads((files("expectations") / f"{return_type}.json").read_text(encoding="utf-8"))
+
+
+@cache
+def columns_always_checked(return_type: str) -> frozenset[str]:
+    """Columns of rules that run whether or not the file sent the column (one measure per programme reads
+    the programme even when there is none): a column the file left out is then all missing."""
+    return frozenset().union(
+        *(
+            columns_of(e)
+            for e in suite_definition(return_type)["expectations"]
+            if not e.get("meta", {}).get("only_if_column_sent")
+        )
+    )
 
 
 @cache
@@ -123,9 +140,9 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
         pairs, values = (_resolved(kwargs.get(k) or (), parameters) for k in ("value_pairs_set", "value_set"))
         failures.append(
             FailedExpectation(
-                # A pair rule (code and unit) is reported on its second column, the one to correct.
-                column=outcome.expectation_config.kwargs.get("column")
-                or outcome.expectation_config.kwargs["column_B"],
+                # A pair rule (code and unit) is reported on its second column, the one to correct; a
+                # compound rule on its first.
+                column=kwargs.get("column") or kwargs.get("column_B") or kwargs["column_list"][0],
                 expectation=outcome.expectation_config.type,
                 rows=[int(i) for i in outcome.result.get("unexpected_index_list") or []],
                 reason_template=meta.get("reason", outcome.expectation_config.type),
@@ -133,6 +150,7 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
                 pair_column=kwargs.get("column_A"),
                 allowed_pairs=tuple(tuple(p) for p in pairs),
                 allowed_values=tuple(values),
+                key_columns=tuple(kwargs.get("column_list") or ()),
             )
         )
     return failures

@@ -9,7 +9,7 @@ they are classified again (``pipeline.steps.spend_scope.reclassify_spend_scope``
 The revision id names its subject rather than taking the next number, so a parallel 0008 on main
 cannot collide with it; only ``down_revision`` may need changing when the branches meet.
 
-Revision ID: 0008_spend_scope
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-11-30 10:00:00.000000
 """
@@ -17,7 +17,7 @@ Create Date: 2026-11-30 10:00:00.000000
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_spend_scope"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
