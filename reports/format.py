@@ -135,6 +135,11 @@ def format_pct(value: float | None, places: int = 1) -> str:
     return _signed(f"{amount:.{places}f}%", number < 0 and amount != 0)
 
 
+def format_pct_compact(value: float | None) -> str:
+    """A percentage without a needless ".0": ``30%``, but ``32.5%`` (how a pledge is quoted)."""
+    return format_pct(value).replace(".0%", "%")
+
+
 def format_pct_exact(value: float | None) -> str:
     """A percentage with up to 4 decimals and no trailing zeros: ``34.5123%``."""
     number = clean(value)
@@ -339,6 +344,7 @@ def _humanise(code: str) -> str:
 
 
 _QUARTER_RE = re.compile(r"^(?P<year>\d{4}-\d{2})-Q(?P<q>[1-4])$")
+_PERIOD_RE = re.compile(r"(\d{4}-\d{2})(?:-Q([1-4]))?")
 
 
 def period_short(key: str) -> tuple[str, str]:
@@ -347,3 +353,13 @@ def period_short(key: str) -> tuple[str, str]:
     if match:
         return f"Q{match['q']}", match["year"]
     return key, ""
+
+
+def target_period_label(period: str) -> str:
+    """``2026-27`` -> ``2026-27, year to date``; ``2026-27-Q2`` -> ``Quarter 2 of 2026-27``."""
+    match = _PERIOD_RE.fullmatch(period)
+    if match is None:
+        return period
+    if match[2] is None:
+        return f"{match[1]}, year to date"
+    return f"Quarter {match[2]} of {match[1]}"

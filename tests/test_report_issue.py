@@ -14,7 +14,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
-from html.parser import HTMLParser
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,9 @@ from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
 from reports.workbook import SHEETS, period_report_workbook
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.report_html import parse
 from tests.servers import enable_email
+from transforms.kpi_registry import lookup
 from transforms.periods import Period
 from warehouse.schema import kpi_value, submissions
 
@@ -93,51 +95,31 @@ def _warehouse(network: Network, period: str = PERIOD) -> dict[tuple[str, str, s
     return {(r["kpi"], r["scope"], r["scope_id"]): r["value"] for r in rows}
 
 
-class _Figures(HTMLParser):
-    """data-kpi cards, and data-col cells of member (spend) and workforce-member rows."""
+@dataclass
+class _PageFigures:
+    """The page's ``data-kpi`` cards (with their year to date as "year-to-date"), and the ``data-col``
+    cells of its member (spend), workforce-member and sector rows, by row id and column."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.cards: dict[str, dict[str, str | None]] = {}
-        self.members: dict[str, dict[str, dict[str, str | None]]] = {}
-        self.workforce: dict[str, dict[str, dict[str, str | None]]] = {}
-        self.sectors: dict[str, dict[str, dict[str, str | None]]] = {}
-        self._row: tuple[str, str] | None = None
-        self._card: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if "data-kpi" in a:
-            self.cards[a["data-kpi"] or ""] = a
-            self._card = a["data-kpi"] if tag == "li" else None
-        if "data-ytd" in a and self._card:
-            self.cards[self._card]["year-to-date"] = a["data-ytd"]
-        if tag == "tr":
-            if a.get("data-member"):
-                self._row = ("members", a["data-member"] or "")
-            elif a.get("data-workforce-member"):
-                self._row = ("workforce", a["data-workforce-member"] or "")
-            elif a.get("data-sector-row"):
-                self._row = ("sectors", a["data-sector-row"] or "")
-            else:
-                self._row = None
-        if tag == "td" and self._row and "data-col" in a:
-            table = {"members": self.members, "workforce": self.workforce, "sectors": self.sectors}[
-                self._row[0]
-            ]
-            table.setdefault(self._row[1], {})[a["data-col"] or ""] = a
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "li":
-            self._card = None
-        if tag == "tr":
-            self._row = None
+    cards: dict[str, dict[str, str]]
+    members: dict[str, dict[str, dict[str, str]]]
+    workforce: dict[str, dict[str, dict[str, str]]]
+    sectors: dict[str, dict[str, dict[str, str]]]
 
 
-def _parse(html: str) -> _Figures:
-    parser = _Figures()
-    parser.feed(html)
-    return parser
+def _parse(html: str) -> _PageFigures:
+    page = parse(html)
+    cards = {}
+    for card in page.find_all("li", data_kpi=True):
+        ytd = card.find_all(data_ytd=True)
+        cards[card["data-kpi"]] = {**card.attrs, **({"year-to-date": ytd[0]["data-ytd"]} if ytd else {})}
+
+    def rows(attribute: str) -> dict[str, dict[str, dict[str, str]]]:
+        found = page.find_all("tr", **{attribute.replace("-", "_"): True})
+        return {
+            r[attribute]: {td["data-col"]: td.attrs for td in r.find_all("td", data_col=True)} for r in found
+        }
+
+    return _PageFigures(cards, rows("data-member"), rows("data-workforce-member"), rows("data-sector-row"))
 
 
 def _check(shown: str | None, stored: float | None, where: str) -> int:
@@ -183,7 +165,8 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
             with_year_to_date += 1
         if value is not None:
             assert isinstance(cell.value, float | int), figure.code
-            assert ("£" if figure.unit == "GBP" else "%" if figure.unit == "%" else "#") in cell.number_format
+            unit = lookup(figure.code).unit
+            assert ("£" if unit == "GBP" else "%" if unit == "%" else "#") in cell.number_format
 
     # Members' spend: every cell of the HTML table and the Members sheet.
     rows = {row[0].value: row for row in book["Members"].iter_rows(min_row=2)}
