@@ -13,9 +13,10 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from pipeline.adapters.pdf import ChromiumError, html_to_pdf, screenshot
 from pipeline.config import EXAMPLE_CONFIG
 from pipeline.network import Network, open_network
-from pipeline.presentation.messages import headline_figures
+from pipeline.presentation.messages import email_bodies, headline_figures
 from pipeline.steps.report import build_period_report
 from pipeline.steps.report_issue import (
     due_reports,
@@ -40,7 +41,7 @@ from reports.workbook import SHEETS, period_report_workbook
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
 from tests.report_html import parse
 from tests.servers import enable_email
-from transforms.kpi_registry import lookup
+from transforms.kpi_registry import REGISTRY, Kpi, is_known, lookup, measure_code
 from transforms.periods import Period
 from warehouse.schema import kpi_value, submissions
 
@@ -235,6 +236,107 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
         ids = sorted(accepted)
     assert ids and [row[1] for row in about if row[0] == "Submission id"] == ids
     assert any(row[0] == "spend_sme_pct" and row[2] for row in about)  # definitions
+
+
+def _registry_names(code: str, catalogue: Sequence[Any], where: str) -> Kpi:
+    """The registry's entry for a code an output shows; the test fails on a code it does not know."""
+    assert is_known(code, catalogue), f"{where} names {code!r}, which the KPI registry does not know"
+    return lookup(code, catalogue)
+
+
+def test_every_kpi_the_report_workbook_email_and_cli_name_is_the_registrys(
+    network: Network, report: PeriodReport
+) -> None:
+    """The page, the workbook, the e-mail and ``anchor kpis --json`` show only KPIs the registry knows,
+    by the registry's names: ``name`` on cards, definitions, chart titles and targets; ``short_name`` in
+    column headings, chart labels and e-mail lines."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+
+    catalogue = network.cfg.measures
+    page = parse(render_period_report_html(report))
+    shown = 0
+    for card in page.find_all("li", data_kpi=True):
+        kpi = _registry_names(card["data-kpi"], catalogue, "a card")
+        assert (
+            card.find("h3").text == kpi.name
+            and card.find("p", class_="card-definition").text == kpi.definition
+        )
+        shown += 1
+    items = page.find("dl", class_="definitions").elements
+    for dt, dd in zip(items[::2], items[1::2], strict=True):
+        if "data-kpi-definition" in dt:
+            kpi = _registry_names(dt["data-kpi-definition"], catalogue, "the definitions")
+            assert (dt.text, dd.text) == (kpi.name, kpi.definition)
+            shown += 1
+    for table in page.find_all("table", class_="members"):  # members, sectors, workforce
+        first_row = table.find("tbody").elements[0]
+        codes = [td["data-col"] for td in first_row.find_all("td", data_col=True)]
+        header = " ".join(th.text for th in table.find("thead").find_all("th"))
+        for code in codes:
+            kpi = _registry_names(code, catalogue, "a table column")
+            assert kpi.short_name.partition(": ")[0] in header, (code, header)
+            shown += 1
+    for svg in page.find_all("svg", data_chart=True):
+        if svg["data-chart"].startswith("trend-"):
+            kpi = _registry_names(svg["data-chart"].removeprefix("trend-"), catalogue, "a trend chart")
+            assert svg.find("title", id=svg["aria-labelledby"]).text == kpi.name
+            shown += 1
+    for bar in page.find("svg", data_chart="spend-mix").find_all("g", data_category=True):
+        label = bar.find("text", class_="bar-label").text
+        assert label in {lookup(c).short_name for c in REGISTRY}, label
+    for row in page.find_all("tr", data_target_kpi=True):
+        kpi = _registry_names(row["data-target-kpi"], catalogue, "a target")
+        assert row.find("th").text.startswith(kpi.name) and row["data-unit"] == kpi.unit
+        shown += 1
+    for row in page.find_all("tr", data_measure=True):
+        kpi = _registry_names(measure_code(row["data-measure"]), catalogue, "a measure")
+        assert row.find("th").text == kpi.short_name and row["data-unit"] == kpi.unit
+        shown += 1
+    assert shown >= 60, shown  # cards, definitions, columns, trends, targets and measures of the sample
+
+    book = load_workbook(io.BytesIO(period_report_workbook(report)))
+    for code, name, *_ in book["Headline"].iter_rows(min_row=2, values_only=True):
+        assert name == _registry_names(code, catalogue, "the Headline sheet").name
+    short_names = {lookup(c).short_name for c in REGISTRY}
+    for sheet, fixed in (("Members", 4), ("Sectors", 3), ("Workforce members", 4)):
+        header = [c.value for c in next(book[sheet].iter_rows(max_row=1))]
+        assert header[fixed:] and set(header[fixed:]) <= short_names, (sheet, header)
+    for code, name, unit, *_ in book["Targets"].iter_rows(min_row=2, values_only=True):
+        kpi = _registry_names(code, catalogue, "the Targets sheet")
+        assert (name, unit) == (kpi.name, kpi.unit)
+    for code, name, _, unit, *_ in book["Measures"].iter_rows(min_row=2, values_only=True):
+        kpi = _registry_names(measure_code(code), catalogue, "the Measures sheet")
+        assert (name, unit) == (kpi.short_name, kpi.unit)
+    about = [row for row in book["About"].iter_rows(values_only=True)]
+    definitions = about[[row[0] for row in about].index("Definitions") + 1 :]
+    for code, name, definition in definitions[: definitions.index((None, None, None))]:
+        assert (name, definition) == (lookup(code).name, lookup(code).definition)
+
+    lines = headline_figures(report)
+    assert lines
+    for code, label, _ in lines:
+        assert label == _registry_names(code, catalogue, "the e-mail").short_name
+    text, body = email_bodies(report, {"html_bucket": "html", "xlsx_bucket": "xlsx"})
+    assert [line.split(": ")[0] for line in text.splitlines() if line.startswith("- ")] == [
+        f"- {label}" for _, label, _ in lines
+    ]
+    for row in parse(body).find_all("tr", data_kpi=True):
+        assert (
+            row.find("th").text
+            == _registry_names(row["data-kpi"], catalogue, "the e-mail's table").short_name
+        )
+
+    result = CliRunner().invoke(
+        app, ["kpis", "--period", PERIOD, "--json", "--config", str(network.cfg.source_path)]
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert len({r["kpi"] for r in records}) >= 40
+    for record in records:
+        assert record["unit"] == _registry_names(record["kpi"], catalogue, "anchor kpis --json").unit
 
 
 def test_suppressed_figures_are_text_in_the_workbook_and_the_email_never_the_value(
