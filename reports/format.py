@@ -11,6 +11,10 @@ import math
 import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transforms.periods import Period
 
 NO_DATA = "No data"
 MINUS = "\u2212"  # a real minus sign: easier to read than a hyphen next to a number
@@ -353,6 +357,15 @@ def period_short(key: str) -> tuple[str, str]:
     if match:
         return f"Q{match['q']}", match["year"]
     return key, ""
+
+
+def period_label(period: Period) -> str:
+    """``Quarter 2 of 2026-27 (July to September 2026)``, or a financial year, which runs to date."""
+    if period.quarter is None:
+        return f"Financial year {period.key} ({period.start:%B %Y} to {period.end:%B %Y}), year to date"
+    return (
+        f"Quarter {period.quarter} of {period.financial_year.key} ({period.start:%B} to {period.end:%B %Y})"
+    )
 
 
 def target_period_label(period: str) -> str:

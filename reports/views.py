@@ -29,7 +29,7 @@ from reports.format import (
     format_value_exact,
 )
 from reports.model import PLEDGE_KPI, KpiFigure, MemberRow, WorkforceMemberRow
-from transforms.kpi_registry import lookup
+from transforms.kpi_registry import CatalogueMeasure, is_known, lookup
 
 _ACRONYM = re.compile(r"\b(" + "|".join(sorted(ACRONYMS, key=len, reverse=True)) + r")(?=s?\b)")
 
@@ -54,6 +54,15 @@ class Heading:
 
 def headings(codes: Iterable[str]) -> tuple[Heading, ...]:
     return tuple(Heading(c, abbreviated(lookup(c).short_name), lookup(c).unit) for c in codes)
+
+
+def name_and_unit(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> tuple[str, str]:
+    """The registry's name and unit of a KPI a target names; a code the registry does not know (a
+    network's config may name one) is shown as itself, without a unit, rather than guessed at."""
+    if not is_known(code, catalogue):
+        return code, ""
+    kpi = lookup(code, catalogue)
+    return kpi.name, kpi.unit
 
 
 def name_parts(short_name: str) -> tuple[str, str]:

@@ -25,7 +25,7 @@ from reports.model import (
     KpiFigure,
     PeriodReport,
 )
-from reports.sections.targets import named
+from reports.views import name_and_unit
 from transforms.kpi_registry import SOCIAL_VALUE, lookup, measure_code
 
 FORMATS = {
@@ -231,7 +231,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         (30, 50, 8, 10, 30, 12, 14, 14, 16, 12, 12, 12),
     )
     for t in report.targets:
-        label, unit = named(t.kpi, report.measures)
+        label, unit = name_and_unit(t.kpi, report.measures)
         fmt = _number_format(unit)
         targets.row(
             [

@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipeline.network import Network
 from reports.disclosure import Figures
+from reports.format import period_label
 from reports.model import (
     MEMBER_COLUMNS,
     SECTOR_SPEND_COLUMNS,
@@ -40,14 +41,6 @@ from transforms.targets import STATUS_RULE, target_progress
 from warehouse import queries
 
 TREND_PERIODS = 6
-
-
-def period_label(period: Period) -> str:
-    if period.quarter is None:
-        return f"Financial year {period.key} ({period.start:%B %Y} to {period.end:%B %Y}), year to date"
-    return (
-        f"Quarter {period.quarter} of {period.financial_year.key} ({period.start:%B} to {period.end:%B %Y})"
-    )
 
 
 def _trend_periods(period: Period) -> list[Period]:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from reports.charts import coordinate
 from reports.format import clean, format_pct, target_period_label, target_status_label
 from reports.model import PeriodReport, TargetRow
-from reports.views import Cell, plural, quantity_cell
-from transforms.kpi_registry import CatalogueMeasure, is_known, lookup
+from reports.views import Cell, name_and_unit, plural, quantity_cell
+from transforms.kpi_registry import CatalogueMeasure
 
 # Target status -> CSS class of its badge and progress bar (the badge always carries the text too)
 STATUS_CLASSES: dict[str, str] = {
@@ -59,15 +59,6 @@ class TargetView:
     bar_title: str
 
 
-def named(kpi: str, catalogue: Iterable[CatalogueMeasure]) -> tuple[str, str]:
-    """The registry's name and unit of a target's KPI; a code the registry does not know (a network's
-    config may name one) is shown as itself, without a unit, rather than guessed at."""
-    if not is_known(kpi, catalogue):
-        return kpi, ""
-    entry = lookup(kpi, catalogue)
-    return entry.name, entry.unit
-
-
 def _sort_key(row: TargetRow) -> tuple[object, ...]:
     network = row.scope == "network"
     name = "" if network else row.member_name or ""
@@ -75,7 +66,7 @@ def _sort_key(row: TargetRow) -> tuple[object, ...]:
 
 
 def _target_view(row: TargetRow, catalogue: Iterable[CatalogueMeasure]) -> TargetView:
-    label, unit = named(row.kpi, catalogue)
+    label, unit = name_and_unit(row.kpi, catalogue)
     network = row.scope == "network"
     target = clean(row.target)
     expected = clean(row.expected_to_date)
