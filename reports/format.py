@@ -11,6 +11,10 @@ import math
 import re
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from transforms.periods import Period
 
 NO_DATA = "No data"
 MINUS = "\u2212"  # a real minus sign: easier to read than a hyphen next to a number
@@ -133,6 +137,11 @@ def format_pct(value: float | None, places: int = 1) -> str:
         return NO_DATA
     amount = _round(abs(number), places)
     return _signed(f"{amount:.{places}f}%", number < 0 and amount != 0)
+
+
+def format_pct_compact(value: float | None) -> str:
+    """A percentage without a needless ".0": ``30%``, but ``32.5%`` (how a pledge is quoted)."""
+    return format_pct(value).replace(".0%", "%")
 
 
 def format_pct_exact(value: float | None) -> str:
@@ -339,6 +348,7 @@ def _humanise(code: str) -> str:
 
 
 _QUARTER_RE = re.compile(r"^(?P<year>\d{4}-\d{2})-Q(?P<q>[1-4])$")
+_PERIOD_RE = re.compile(r"(\d{4}-\d{2})(?:-Q([1-4]))?")
 
 
 def period_short(key: str) -> tuple[str, str]:
@@ -347,3 +357,22 @@ def period_short(key: str) -> tuple[str, str]:
     if match:
         return f"Q{match['q']}", match["year"]
     return key, ""
+
+
+def period_label(period: Period) -> str:
+    """``Quarter 2 of 2026-27 (July to September 2026)``, or a financial year, which runs to date."""
+    if period.quarter is None:
+        return f"Financial year {period.key} ({period.start:%B %Y} to {period.end:%B %Y}), year to date"
+    return (
+        f"Quarter {period.quarter} of {period.financial_year.key} ({period.start:%B} to {period.end:%B %Y})"
+    )
+
+
+def target_period_label(period: str) -> str:
+    """``2026-27`` -> ``2026-27, year to date``; ``2026-27-Q2`` -> ``Quarter 2 of 2026-27``."""
+    match = _PERIOD_RE.fullmatch(period)
+    if match is None:
+        return period
+    if match[2] is None:
+        return f"{match[1]}, year to date"
+    return f"Quarter {match[2]} of {match[1]}"

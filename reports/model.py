@@ -2,7 +2,9 @@
 
 The pipeline builds these from the warehouse; the renderer only formats them. Keeping the two apart
 means every figure in a report can be traced to one value here (and, through the ``data-*``
-attributes of the HTML, checked against the warehouse).
+attributes of the HTML, checked against the warehouse). A figure is named by its KPI code only: its
+names, unit and definition are the KPI registry's (``transforms.kpi_registry.lookup``), so the report,
+the workbook and the e-mail cannot call one KPI by two names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
 
-# Which KPI codes the report's tables carry (the builder fills them, the page and the workbook show them).
+# Which KPI codes the report's tables carry (the builder fills them, the page and the workbook show them),
+# in the registry's order.
 MEMBER_COLUMNS = (
     "spend_total",
     "spend_sme_pct",
@@ -35,17 +38,30 @@ WORKFORCE_MEMBER_COLUMNS = (
 )
 SECTOR_SPEND_COLUMNS = ("spend_total", "spend_sme_pct", "spend_local_pct", "spend_small_or_diverse_pct")
 SECTOR_WORKFORCE_COLUMNS = ("lw_paid_pct", "lw_uplifts", "apprentices")
+# The workforce section's cards: the Living Wage first, as the section is about it; headcounts last, as
+# the context the shares are read in.
+WORKFORCE_HEADLINE = (
+    "lw_paid_pct",
+    "lw_paid_pct_direct",
+    "lw_paid_pct_contractor",
+    "lw_uplifts",
+    "lw_uplift_annual_gbp",
+    "apprentices",
+    "apprentice_starts",
+    "local_employment_pct",
+    "staff_direct",
+    "staff_contractor",
+)
+# The KPI the network's pledge (``PeriodReport.pledge_pct``) is about.
+PLEDGE_KPI = "spend_small_or_diverse_pct"
 
 
 @dataclass(frozen=True)
 class KpiFigure:
     """One collective figure for the period, as shown on a headline card."""
 
-    code: str  # e.g. "spend_sme_pct"
-    label: str  # plain English, e.g. "Spend with small and medium-sized enterprises (SMEs)"
+    code: str  # a registry code, e.g. "spend_sme_pct"
     value: float | None  # None = no data
-    unit: str  # "GBP" | "%" | "count"
-    definition: str  # one plain-English sentence
     previous: float | None = None  # same KPI in the previous period, for the change arrow
     # Disclosure control: derived from fewer than ``PeriodReport.suppression_threshold`` people, so the
     # page shows "<N" and never the value (nor a change against the previous period).
@@ -156,9 +172,7 @@ class MeasureRow:
 class TargetRow:
     """Progress against one target (see ``transforms.targets``: actual, path to date and status)."""
 
-    kpi: str  # "spend_sme_pct", "measure:mentees_matched", ...
-    label: str  # plain English
-    unit: str  # "GBP" | "%" | "count" | a measure's unit
+    kpi: str  # "spend_sme_pct", "measure:mentees_matched", ... (named and measured by the registry)
     scope: str  # "network" | "member"
     member_name: str | None  # for a member target; None for the network
     period: str  # "2026-27" (a year target, judged year to date) or "2026-27-Q2"
@@ -187,19 +201,18 @@ class PeriodReport:
     members: Sequence[MemberRow]
     submissions: Sequence[SubmissionRow]
     trend: Sequence[TrendPoint]  # oldest first, includes this period
-    pledge_pct: float | None = 30.0  # network pledge for spend_small_or_diverse_pct
+    pledge_pct: float | None = 30.0  # network pledge for PLEDGE_KPI
     source_submission_ids: Sequence[str] = ()
     # Living Wage and workforce (section shown only when one of these is non-empty)
     workforce_headline: Sequence[KpiFigure] = ()  # network-level workforce KPIs: lw_paid_pct, lw_uplifts, ...
     workforce_members: Sequence[WorkforceMemberRow] = ()
     suppression_threshold: int = 5  # figures from fewer people than this show as "<N"
     # Measures, social value and targets (each section shown only when it has data)
+    # the network's measure catalogue, as the registry's ``measure:<code>`` family names it
     measures: Sequence[MeasureRow] = ()
     social_value_total_gbp: float | None = None
     # theme code -> GBP; read-only by default, and left out of the hash (a mapping cannot be hashed)
     social_value_by_theme: Mapping[str, float] = field(default_factory=_no_themes, hash=False)
     targets: Sequence[TargetRow] = ()
-    target_rule: str = ""
-    sectors: Sequence[
-        SectorRow
-    ] = ()  # breakdown by sector (spend and, with workforce returns, people)  # the status rule printed under the targets (transforms.targets.STATUS_RULE)
+    target_rule: str = ""  # the status rule printed under the targets (transforms.targets.STATUS_RULE)
+    sectors: Sequence[SectorRow] = ()  # breakdown by sector (spend and, with workforce returns, people)

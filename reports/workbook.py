@@ -2,7 +2,8 @@
 
 Pure (``PeriodReport`` -> bytes) and deterministic: the same report gives the same bytes (fixed
 document properties, fixed timestamps inside the zip). A figure derived from too few people is the
-text "<N" (N = the suppression threshold) and its value is written nowhere in the file.
+text "<N" (N = the suppression threshold) and its value is written nowhere in the file. KPIs are named
+as on the page, by the registry: a column by its short name, a figure and its definition by its name.
 """
 
 from __future__ import annotations
@@ -13,15 +14,19 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from reports.disclosure import hidden_text
 from reports.format import return_type_label, sector_label, target_status_label
 from reports.model import (
     MEMBER_COLUMNS,
+    PLEDGE_KPI,
     SECTOR_SPEND_COLUMNS,
     SECTOR_WORKFORCE_COLUMNS,
     WORKFORCE_MEMBER_COLUMNS,
     KpiFigure,
     PeriodReport,
 )
+from reports.views import name_and_unit
+from transforms.kpi_registry import SOCIAL_VALUE, lookup, measure_code
 
 FORMATS = {
     "GBP": '"£"#,##0.00',
@@ -41,16 +46,6 @@ SHEETS = (
     "Measures",
     "About",
 )
-
-
-def _unit_of(code: str, known: dict[str, str]) -> str:
-    if code in known:
-        return known[code]
-    if code.endswith("_pct"):
-        return "%"
-    if code.endswith("_gbp") or code.startswith("spend_"):
-        return "GBP"
-    return "count"
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
@@ -86,11 +81,19 @@ class _Sheet:
 
 
 def suppressed_text(report: PeriodReport) -> str:
-    return f"<{report.suppression_threshold}"
+    return hidden_text(report.suppression_threshold)
+
+
+def _format_of(code: str) -> str:
+    return _number_format(lookup(code).unit)
+
+
+def _headings(codes: Iterable[str]) -> list[str]:
+    return [lookup(c).short_name for c in codes]
 
 
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
-    fmt = _number_format(figure.unit)
+    fmt = _format_of(figure.code)
     if figure.suppressed:
         to_date = suppressed_text(report) if figure.year_to_date is not None else None
         return [(suppressed_text(report), None), (None, None), (to_date, None)]
@@ -102,8 +105,6 @@ def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, st
 def period_report_workbook(report: PeriodReport) -> bytes:
     from openpyxl import Workbook
 
-    units = {f.code: f.unit for f in [*report.headline, *report.workforce_headline]}
-    labels = {f.code: f.label for f in [*report.headline, *report.workforce_headline]}
     wb = Workbook()
     wb.remove(wb.active)
 
@@ -115,14 +116,13 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     )
     for figure in [*report.headline, *report.workforce_headline]:
         value, previous, to_date = _figure_cells(report, figure)
-        headline.row(
-            [(figure.code, None), (figure.label, None), value, previous, (figure.unit, None), to_date]
-        )
+        kpi = lookup(figure.code)
+        headline.row([(kpi.code, None), (kpi.name, None), value, previous, (kpi.unit, None), to_date])
 
     members = _Sheet(
         wb,
         "Members",
-        ["Member id", "Member", "Sector", "Submitted", *(labels.get(c, c) for c in MEMBER_COLUMNS)],
+        ["Member id", "Member", "Sector", "Submitted", *_headings(MEMBER_COLUMNS)],
         (24, 36, 22, 10, *([18] * len(MEMBER_COLUMNS))),
     )
     for m in sorted(report.members, key=lambda r: (r.name.casefold(), r.member_id)):
@@ -132,7 +132,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (m.name, None),
                 (sector_label(m.sector), None),
                 ("Yes" if m.submitted else "No", None),
-                *((getattr(m, c), _number_format(_unit_of(c, units))) for c in MEMBER_COLUMNS),
+                *((getattr(m, c), _format_of(c)) for c in MEMBER_COLUMNS),
             ]
         )
 
@@ -144,7 +144,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     sectors = _Sheet(
         wb,
         "Sectors",
-        ["Sector code", "Sector", "Members", *(labels.get(c, c) for c in sector_codes)],
+        ["Sector code", "Sector", "Members", *_headings(sector_codes)],
         (22, 28, 10, *([18] * len(sector_codes))),
     )
     for s in sorted(report.sectors, key=lambda r: sector_label(r.sector)):
@@ -154,9 +154,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(s.sector), None),
                 (s.members, "#,##0"),
                 *(
-                    (suppressed_text(report), None)
-                    if c in s.suppressed
-                    else (s.values.get(c), _number_format(_unit_of(c, units)))
+                    (suppressed_text(report), None) if c in s.suppressed else (s.values.get(c), _format_of(c))
                     for c in sector_codes
                 ),
             ]
@@ -165,7 +163,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     workforce = _Sheet(
         wb,
         "Workforce members",
-        ["Member id", "Member", "Sector", "Submitted", *(labels.get(c, c) for c in WORKFORCE_MEMBER_COLUMNS)],
+        ["Member id", "Member", "Sector", "Submitted", *_headings(WORKFORCE_MEMBER_COLUMNS)],
         (24, 36, 22, 10, *([18] * len(WORKFORCE_MEMBER_COLUMNS))),
     )
     for w in sorted(report.workforce_members, key=lambda r: (r.name.casefold(), r.member_id)):
@@ -176,9 +174,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(w.sector), None),
                 ("Yes" if w.submitted else "No", None),
                 *(
-                    (suppressed_text(report), None)
-                    if c in w.suppressed
-                    else (getattr(w, c), _number_format(_unit_of(c, units)))
+                    (suppressed_text(report), None) if c in w.suppressed else (getattr(w, c), _format_of(c))
                     for c in WORKFORCE_MEMBER_COLUMNS
                 ),
             ]
@@ -235,12 +231,13 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         (30, 50, 8, 10, 30, 12, 14, 14, 16, 12, 12, 12),
     )
     for t in report.targets:
-        fmt = _number_format(t.unit)
+        label, unit = name_and_unit(t.kpi, report.measures)
+        fmt = _number_format(unit)
         targets.row(
             [
                 (t.kpi, None),
-                (t.label, None),
-                (t.unit, None),
+                (label, None),
+                (unit, None),
                 (t.scope, None),
                 (t.member_name, None),
                 (t.period, None),
@@ -271,13 +268,14 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         (26, 50, 20, 10, 14, 16, 18, 40, 18, 16),
     )
     for ms in report.measures:
-        fmt = _number_format(ms.unit)
+        measure = lookup(measure_code(ms.code), report.measures)
+        fmt = _number_format(measure.unit)
         measures.row(
             [
                 (ms.code, None),
-                (ms.name, None),
+                (measure.short_name, None),
                 (ms.theme, None),
-                (ms.unit, None),
+                (measure.unit, None),
                 (ms.value, fmt),
                 (ms.previous, fmt),
                 (ms.proxy_gbp_per_unit, FORMATS["GBP"]),
@@ -299,8 +297,8 @@ def period_report_workbook(report: PeriodReport) -> bytes:
             f"Figures from fewer than {report.suppression_threshold} people show as {suppressed_text(report)}",
             None,
         ),
-        ("Pledge: small or diverse suppliers (%)", report.pledge_pct, '0.0"%"'),
-        ("Social value total (GBP)", report.social_value_total_gbp, FORMATS["GBP"]),
+        (f"Pledge: {lookup(PLEDGE_KPI).short_name} (%)", report.pledge_pct, '0.0"%"'),
+        (f"{lookup(SOCIAL_VALUE).name} (GBP)", report.social_value_total_gbp, FORMATS["GBP"]),
     ):
         about.row([(item, None), (value, fmt), (None, None)])
     if report.target_rule:
@@ -308,7 +306,8 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     about.row([(None, None)])
     about.row([("Definitions", None)])
     for figure in [*report.headline, *report.workforce_headline]:
-        about.row([(figure.code, None), (figure.label, None), (figure.definition, None)])
+        kpi = lookup(figure.code)
+        about.row([(kpi.code, None), (kpi.name, None), (kpi.definition, None)])
     about.row([(None, None)])
     about.row([("Source submissions", None), (len(report.source_submission_ids), "#,##0")])
     for submission_id in sorted(report.source_submission_ids):

@@ -13,9 +13,10 @@ import io
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
-from html.parser import HTMLParser
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from pipeline.adapters.pdf import ChromiumError, html_to_pdf, screenshot
 from pipeline.config import EXAMPLE_CONFIG
 from pipeline.network import Network, open_network
-from pipeline.presentation.messages import headline_figures
+from pipeline.presentation.messages import email_bodies, headline_figures
 from pipeline.steps.report import build_period_report
 from pipeline.steps.report_issue import (
     due_reports,
@@ -38,7 +39,9 @@ from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
 from reports.workbook import SHEETS, period_report_workbook
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.report_html import parse
 from tests.servers import enable_email
+from transforms.kpi_registry import REGISTRY, Kpi, is_known, lookup, measure_code
 from transforms.periods import Period
 from warehouse.schema import kpi_value, submissions
 
@@ -93,51 +96,31 @@ def _warehouse(network: Network, period: str = PERIOD) -> dict[tuple[str, str, s
     return {(r["kpi"], r["scope"], r["scope_id"]): r["value"] for r in rows}
 
 
-class _Figures(HTMLParser):
-    """data-kpi cards, and data-col cells of member (spend) and workforce-member rows."""
+@dataclass
+class _PageFigures:
+    """The page's ``data-kpi`` cards (with their year to date as "year-to-date"), and the ``data-col``
+    cells of its member (spend), workforce-member and sector rows, by row id and column."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.cards: dict[str, dict[str, str | None]] = {}
-        self.members: dict[str, dict[str, dict[str, str | None]]] = {}
-        self.workforce: dict[str, dict[str, dict[str, str | None]]] = {}
-        self.sectors: dict[str, dict[str, dict[str, str | None]]] = {}
-        self._row: tuple[str, str] | None = None
-        self._card: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        if "data-kpi" in a:
-            self.cards[a["data-kpi"] or ""] = a
-            self._card = a["data-kpi"] if tag == "li" else None
-        if "data-ytd" in a and self._card:
-            self.cards[self._card]["year-to-date"] = a["data-ytd"]
-        if tag == "tr":
-            if a.get("data-member"):
-                self._row = ("members", a["data-member"] or "")
-            elif a.get("data-workforce-member"):
-                self._row = ("workforce", a["data-workforce-member"] or "")
-            elif a.get("data-sector-row"):
-                self._row = ("sectors", a["data-sector-row"] or "")
-            else:
-                self._row = None
-        if tag == "td" and self._row and "data-col" in a:
-            table = {"members": self.members, "workforce": self.workforce, "sectors": self.sectors}[
-                self._row[0]
-            ]
-            table.setdefault(self._row[1], {})[a["data-col"] or ""] = a
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "li":
-            self._card = None
-        if tag == "tr":
-            self._row = None
+    cards: dict[str, dict[str, str]]
+    members: dict[str, dict[str, dict[str, str]]]
+    workforce: dict[str, dict[str, dict[str, str]]]
+    sectors: dict[str, dict[str, dict[str, str]]]
 
 
-def _parse(html: str) -> _Figures:
-    parser = _Figures()
-    parser.feed(html)
-    return parser
+def _parse(html: str) -> _PageFigures:
+    page = parse(html)
+    cards = {}
+    for card in page.find_all("li", data_kpi=True):
+        ytd = card.find_all(data_ytd=True)
+        cards[card["data-kpi"]] = {**card.attrs, **({"year-to-date": ytd[0]["data-ytd"]} if ytd else {})}
+
+    def rows(attribute: str) -> dict[str, dict[str, dict[str, str]]]:
+        found = page.find_all("tr", **{attribute.replace("-", "_"): True})
+        return {
+            r[attribute]: {td["data-col"]: td.attrs for td in r.find_all("td", data_col=True)} for r in found
+        }
+
+    return _PageFigures(cards, rows("data-member"), rows("data-workforce-member"), rows("data-sector-row"))
 
 
 def _check(shown: str | None, stored: float | None, where: str) -> int:
@@ -183,7 +166,8 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
             with_year_to_date += 1
         if value is not None:
             assert isinstance(cell.value, float | int), figure.code
-            assert ("£" if figure.unit == "GBP" else "%" if figure.unit == "%" else "#") in cell.number_format
+            unit = lookup(figure.code).unit
+            assert ("£" if unit == "GBP" else "%" if unit == "%" else "#") in cell.number_format
 
     # Members' spend: every cell of the HTML table and the Members sheet.
     rows = {row[0].value: row for row in book["Members"].iter_rows(min_row=2)}
@@ -252,6 +236,107 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
         ids = sorted(accepted)
     assert ids and [row[1] for row in about if row[0] == "Submission id"] == ids
     assert any(row[0] == "spend_sme_pct" and row[2] for row in about)  # definitions
+
+
+def _registry_names(code: str, catalogue: Sequence[Any], where: str) -> Kpi:
+    """The registry's entry for a code an output shows; the test fails on a code it does not know."""
+    assert is_known(code, catalogue), f"{where} names {code!r}, which the KPI registry does not know"
+    return lookup(code, catalogue)
+
+
+def test_every_kpi_the_report_workbook_email_and_cli_name_is_the_registrys(
+    network: Network, report: PeriodReport
+) -> None:
+    """The page, the workbook, the e-mail and ``anchor kpis --json`` show only KPIs the registry knows,
+    by the registry's names: ``name`` on cards, definitions, chart titles and targets; ``short_name`` in
+    column headings, chart labels and e-mail lines."""
+    from openpyxl import load_workbook
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+
+    catalogue = network.cfg.measures
+    page = parse(render_period_report_html(report))
+    shown = 0
+    for card in page.find_all("li", data_kpi=True):
+        kpi = _registry_names(card["data-kpi"], catalogue, "a card")
+        assert (
+            card.find("h3").text == kpi.name
+            and card.find("p", class_="card-definition").text == kpi.definition
+        )
+        shown += 1
+    items = page.find("dl", class_="definitions").elements
+    for dt, dd in zip(items[::2], items[1::2], strict=True):
+        if "data-kpi-definition" in dt:
+            kpi = _registry_names(dt["data-kpi-definition"], catalogue, "the definitions")
+            assert (dt.text, dd.text) == (kpi.name, kpi.definition)
+            shown += 1
+    for table in page.find_all("table", class_="members"):  # members, sectors, workforce
+        first_row = table.find("tbody").elements[0]
+        codes = [td["data-col"] for td in first_row.find_all("td", data_col=True)]
+        header = " ".join(th.text for th in table.find("thead").find_all("th"))
+        for code in codes:
+            kpi = _registry_names(code, catalogue, "a table column")
+            assert kpi.short_name.partition(": ")[0] in header, (code, header)
+            shown += 1
+    for svg in page.find_all("svg", data_chart=True):
+        if svg["data-chart"].startswith("trend-"):
+            kpi = _registry_names(svg["data-chart"].removeprefix("trend-"), catalogue, "a trend chart")
+            assert svg.find("title", id=svg["aria-labelledby"]).text == kpi.name
+            shown += 1
+    for bar in page.find("svg", data_chart="spend-mix").find_all("g", data_category=True):
+        label = bar.find("text", class_="bar-label").text
+        assert label in {lookup(c).short_name for c in REGISTRY}, label
+    for row in page.find_all("tr", data_target_kpi=True):
+        kpi = _registry_names(row["data-target-kpi"], catalogue, "a target")
+        assert row.find("th").text.startswith(kpi.name) and row["data-unit"] == kpi.unit
+        shown += 1
+    for row in page.find_all("tr", data_measure=True):
+        kpi = _registry_names(measure_code(row["data-measure"]), catalogue, "a measure")
+        assert row.find("th").text == kpi.short_name and row["data-unit"] == kpi.unit
+        shown += 1
+    assert shown >= 60, shown  # cards, definitions, columns, trends, targets and measures of the sample
+
+    book = load_workbook(io.BytesIO(period_report_workbook(report)))
+    for code, name, *_ in book["Headline"].iter_rows(min_row=2, values_only=True):
+        assert name == _registry_names(code, catalogue, "the Headline sheet").name
+    short_names = {lookup(c).short_name for c in REGISTRY}
+    for sheet, fixed in (("Members", 4), ("Sectors", 3), ("Workforce members", 4)):
+        header = [c.value for c in next(book[sheet].iter_rows(max_row=1))]
+        assert header[fixed:] and set(header[fixed:]) <= short_names, (sheet, header)
+    for code, name, unit, *_ in book["Targets"].iter_rows(min_row=2, values_only=True):
+        kpi = _registry_names(code, catalogue, "the Targets sheet")
+        assert (name, unit) == (kpi.name, kpi.unit)
+    for code, name, _, unit, *_ in book["Measures"].iter_rows(min_row=2, values_only=True):
+        kpi = _registry_names(measure_code(code), catalogue, "the Measures sheet")
+        assert (name, unit) == (kpi.short_name, kpi.unit)
+    about = [row for row in book["About"].iter_rows(values_only=True)]
+    definitions = about[[row[0] for row in about].index("Definitions") + 1 :]
+    for code, name, definition in definitions[: definitions.index((None, None, None))]:
+        assert (name, definition) == (lookup(code).name, lookup(code).definition)
+
+    lines = headline_figures(report)
+    assert lines
+    for code, label, _ in lines:
+        assert label == _registry_names(code, catalogue, "the e-mail").short_name
+    text, body = email_bodies(report, {"html_bucket": "html", "xlsx_bucket": "xlsx"})
+    assert [line.split(": ")[0] for line in text.splitlines() if line.startswith("- ")] == [
+        f"- {label}" for _, label, _ in lines
+    ]
+    for row in parse(body).find_all("tr", data_kpi=True):
+        assert (
+            row.find("th").text
+            == _registry_names(row["data-kpi"], catalogue, "the e-mail's table").short_name
+        )
+
+    result = CliRunner().invoke(
+        app, ["kpis", "--period", PERIOD, "--json", "--config", str(network.cfg.source_path)]
+    )
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert len({r["kpi"] for r in records}) >= 40
+    for record in records:
+        assert record["unit"] == _registry_names(record["kpi"], catalogue, "anchor kpis --json").unit
 
 
 def test_suppressed_figures_are_text_in_the_workbook_and_the_email_never_the_value(

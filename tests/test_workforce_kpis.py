@@ -6,8 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from reports.disclosure import suppressed
 from transforms.workforce import person_keys
-from transforms.workforce_kpis import suppressed, workforce_kpis
+from transforms.workforce_kpis import workforce_kpis
 
 Q1, Q2, Q1_NEXT = "2025-06-30", "2025-09-30", "2026-06-30"
 

@@ -14,22 +14,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from transforms.kpi_registry import BASIS_CODES, REGISTRY, WORKFORCE_CODES, lookup, ytd_code
+from transforms.kpi_registry import BASIS_CODES, REGISTRY, WORKFORCE_CODES
 from transforms.living_wage import rates_on
 from transforms.periods import period_containing
 from transforms.spend_kpis import KPI_COLUMNS
 
-# Disclosure control: the count of people each published figure is derived from (the registry's
-# ``people_basis``), for the figures and their financial year to date.
-PEOPLE_BASIS = {
-    code: kpi.people_basis
-    for code in (
-        *WORKFORCE_CODES,
-        *BASIS_CODES,
-        *(ytd_code(c) for c in WORKFORCE_CODES if REGISTRY[c].to_date),
-    )
-    if (kpi := lookup(code)).people_basis
-}
 # Flows add up over a year's quarters; stocks (staff, shares paid the Living Wage) do not.
 WORKFORCE_FLOWS = tuple(c for c in WORKFORCE_CODES if REGISTRY[c].flow)
 _COUNTS = [
@@ -156,7 +145,8 @@ def _kpis_from_counts(
         frames.append(
             pd.DataFrame({"kpi": code, "scope_id": scope_ids, "period": counts["period"], "value": value})
         )
-    # The people behind the percentages, kept so that disclosure control can be applied when publishing.
+    # The people behind the percentages, kept so that disclosure control (``reports.disclosure``) can be
+    # applied when publishing.
     for basis in BASIS_CODES:
         frames.append(
             pd.DataFrame(
@@ -220,28 +210,3 @@ def workforce_kpis(
 
 def period_key(day, kind: str) -> str:  # type: ignore[no-untyped-def]
     return period_containing(pd.Timestamp(day).date(), kind).key
-
-
-def suppressed(values: pd.DataFrame, threshold: int) -> pd.Series:
-    """True for figures to publish as "<N": derived from 1 to N-1 people (0 people discloses nobody).
-
-    Totals stay exact, so one hidden member figure in a column could be recovered by subtracting the
-    others from the total; where a column (a KPI for one period, across members or across sectors)
-    has exactly one hidden figure, the next smallest is hidden too (complementary suppression). A
-    figure is hidden when the people it is derived from are, so a hidden uplift count also hides
-    its money value.
-    """
-    people = values[values["kpi"].isin(set(PEOPLE_BASIS.values()))].copy()
-    people["hidden"] = people["value"].gt(0) & people["value"].lt(threshold)
-    parts = people[people["scope"].isin(("member", "sector"))]
-    for _, column in parts.groupby(["kpi", "scope", "period"]):
-        if column["hidden"].sum() == 1:
-            others = column[~column["hidden"] & column["value"].gt(0)]
-            if not others.empty:
-                people.loc[others["value"].idxmin(), "hidden"] = True
-    hidden = set(
-        zip(*(people.loc[people["hidden"], c] for c in ("kpi", "scope", "scope_id", "period")), strict=True)
-    )
-    basis = values["kpi"].map(PEOPLE_BASIS)
-    keys = zip(basis, values["scope"], values["scope_id"], values["period"], strict=True)
-    return pd.Series([key in hidden for key in keys], index=values.index, dtype=bool)

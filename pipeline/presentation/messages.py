@@ -12,9 +12,10 @@ from datetime import date
 from typing import Any, Protocol
 
 from pipeline.presentation.templating import render
+from reports.disclosure import hidden_text
 from reports.format import format_gbp, format_pct, format_value
-from reports.model import KpiFigure, PeriodReport
-from transforms.kpi_registry import REGISTRY
+from reports.model import PLEDGE_KPI, KpiFigure, PeriodReport
+from transforms.kpi_registry import lookup
 from transforms.return_types import RETURN_TYPES
 
 
@@ -73,12 +74,13 @@ def chaser_html(
     )
 
 
-# The figures in the body of the report e-mail, named as the report names them (``kpi_registry``).
+# The figures in the body of the report e-mail, named as the report's tables name them (the registry's
+# short names).
 HEADLINE_EMAIL = (
     "spend_total",
     "spend_sme_pct",
     "spend_local_pct",
-    "spend_small_or_diverse_pct",
+    PLEDGE_KPI,
     "lw_uplifts",
 )
 
@@ -88,23 +90,23 @@ def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
     figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
     rows = []
     for code in HEADLINE_EMAIL:
-        label = REGISTRY[code].short_name
+        kpi = lookup(code)
         figure = figures.get(code)
         if figure is None:
             continue
         if figure.suppressed:
-            text = f"<{report.suppression_threshold}"
+            text = hidden_text(report.suppression_threshold)
         elif figure.value is None:
             text = "no data"
-        elif figure.unit == "GBP":
+        elif kpi.unit == "GBP":
             text = format_gbp(figure.value)
-        elif figure.unit == "%":
+        elif kpi.unit == "%":
             text = format_pct(figure.value)
         else:
-            text = format_value(figure.value, figure.unit)
-        if code == "spend_small_or_diverse_pct" and report.pledge_pct is not None:
+            text = format_value(figure.value, kpi.unit)
+        if code == PLEDGE_KPI and report.pledge_pct is not None:
             text = f"{text} (pledge {format_pct(report.pledge_pct)})"
-        rows.append((code, label, text))
+        rows.append((code, kpi.short_name, text))
     return rows
 
 

@@ -1,7 +1,8 @@
 """Build the City Hall period report from the warehouse alone, render it, and deliver it to disk.
 
 Nothing here computes a figure: values come from ``kpi_value`` (written by the KPI step) and the
-returns status from ``submissions``, so the report always agrees with the warehouse.
+returns status from ``submissions``, so the report always agrees with the warehouse. Which figures may
+be published is ``reports.disclosure``'s to say; how they are named and shown, ``reports``'.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 import pandas as pd
 
 from pipeline.network import Network
+from reports.disclosure import Figures
+from reports.format import period_label
 from reports.model import (
     MEMBER_COLUMNS,
     SECTOR_SPEND_COLUMNS,
     SECTOR_WORKFORCE_COLUMNS,
+    WORKFORCE_HEADLINE,
     WORKFORCE_MEMBER_COLUMNS,
-    KpiFigure,
     MeasureRow,
     MemberRow,
     PeriodReport,
@@ -32,42 +35,12 @@ from reports.model import (
     WorkforceMemberRow,
 )
 from reports.render import render_period_report_html
-from transforms.kpi_registry import (
-    REGISTRY,
-    SOCIAL_VALUE,
-    SPEND_CODES,
-    Kpi,
-    is_known,
-    lookup,
-    measure_code,
-    ytd_code,
-)
+from transforms.kpi_registry import SOCIAL_VALUE, SPEND_CODES, measure_code
 from transforms.periods import Period
 from transforms.targets import STATUS_RULE, target_progress
-from transforms.workforce_kpis import suppressed
 from warehouse import queries
 
 TREND_PERIODS = 6
-WORKFORCE_HEADLINE = (
-    "lw_paid_pct",
-    "lw_paid_pct_direct",
-    "lw_paid_pct_contractor",
-    "lw_uplifts",
-    "lw_uplift_annual_gbp",
-    "apprentices",
-    "apprentice_starts",
-    "local_employment_pct",
-    "staff_direct",
-    "staff_contractor",
-)
-
-
-def period_label(period: Period) -> str:
-    if period.quarter is None:
-        return f"Financial year {period.key} ({period.start:%B %Y} to {period.end:%B %Y}), year to date"
-    return (
-        f"Quarter {period.quarter} of {period.financial_year.key} ({period.start:%B} to {period.end:%B %Y})"
-    )
 
 
 def _trend_periods(period: Period) -> list[Period]:
@@ -75,54 +48,6 @@ def _trend_periods(period: Period) -> list[Period]:
     while len(periods) < TREND_PERIODS:
         periods.insert(0, periods[0].previous())
     return periods
-
-
-class _Figures:
-    """KPI values and disclosure flags of the report's periods, looked up by (kpi, scope, scope id, period)."""
-
-    def __init__(self, frame: pd.DataFrame, threshold: int) -> None:
-        frame = frame.assign(suppressed=suppressed(frame, threshold) if not frame.empty else False)
-        keys = list(zip(frame.kpi, frame.scope, frame.scope_id, frame.period, strict=True))
-        self._values = dict(zip(keys, frame.value, strict=True))
-        self._suppressed = dict(zip(keys, frame.suppressed, strict=True))
-
-    def value(self, kpi: str, scope: str, scope_id: str, period: str) -> float | None:
-        value = self._values.get((kpi, scope, scope_id, period))
-        return None if value is None or pd.isna(value) else float(value)
-
-    def suppressed(self, kpi: str, scope: str, scope_id: str, period: str) -> bool:
-        return bool(self._suppressed.get((kpi, scope, scope_id, period), False))
-
-    def reporting(self, kpi: str, period: str) -> int:
-        """How many members have a value for a KPI in a period."""
-        return sum(
-            1
-            for (k, scope, _, p), v in self._values.items()
-            if k == kpi and scope == "member" and p == period and not pd.isna(v)
-        )
-
-    def figure(self, definition: Kpi, network_id: str, period: str, previous: str) -> KpiFigure:
-        to_date = ytd_code(definition.code)
-        quarter = Period.parse(period)
-        in_quarter = quarter.quarter is not None
-        # A year-to-date figure is hidden with any quarter it adds up, or one hidden quarter could be
-        # recovered by subtracting the others from it.
-        so_far = [q.key for q in quarter.financial_year.quarters() if q.start <= quarter.start]
-        to_date_hidden = in_quarter and (
-            self.suppressed(to_date, "network", network_id, period)
-            or any(self.suppressed(definition.code, "network", network_id, q) for q in so_far)
-        )
-        return KpiFigure(
-            code=definition.code,
-            label=definition.name,
-            unit=definition.unit,
-            definition=definition.definition,
-            value=self.value(definition.code, "network", network_id, period),
-            previous=self.value(definition.code, "network", network_id, previous),
-            suppressed=self.suppressed(definition.code, "network", network_id, period),
-            year_to_date=self.value(to_date, "network", network_id, period) if in_quarter else None,
-            year_to_date_suppressed=to_date_hidden,
-        )
 
 
 def _submissions(network: Network, period: Period) -> pd.DataFrame:
@@ -169,7 +94,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     kpi_frame = queries.kpi_values(
         network.engine, [*(p.key for p in trend_periods), period.financial_year.key]
     )
-    figures = _Figures(kpi_frame, threshold)
+    figures = Figures(kpi_frame, threshold)
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
     accepted = subs[subs.status == "accepted"]
@@ -221,14 +146,12 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         period=key,
         period_label=period_label(period),
         as_of=as_of_time,
-        headline=[figures.figure(REGISTRY[c], network_id, key, previous) for c in SPEND_CODES],
+        headline=[figures.figure(c, network_id, key, previous) for c in SPEND_CODES],
         members=members,
         submissions=_submission_rows(network, period),
         trend=trend,
         source_submission_ids=sorted(accepted.submission_id.tolist()),
-        workforce_headline=[
-            figures.figure(REGISTRY[c], network_id, key, previous) for c in WORKFORCE_HEADLINE
-        ]
+        workforce_headline=[figures.figure(c, network_id, key, previous) for c in WORKFORCE_HEADLINE]
         if has_workforce
         else [],
         workforce_members=workforce_members if has_workforce else [],
@@ -246,7 +169,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     )
 
 
-def _sector_rows(network: Network, figures: _Figures, period: str, has_workforce: bool) -> list[SectorRow]:
+def _sector_rows(network: Network, figures: Figures, period: str, has_workforce: bool) -> list[SectorRow]:
     codes = [*SECTOR_SPEND_COLUMNS, *(SECTOR_WORKFORCE_COLUMNS if has_workforce else ())]
     counts = Counter(m.sector.value for m in network.cfg.members)
     return [
@@ -260,7 +183,7 @@ def _sector_rows(network: Network, figures: _Figures, period: str, has_workforce
     ]
 
 
-def _measure_rows(network: Network, figures: _Figures, period: str, previous: str) -> list[MeasureRow]:
+def _measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
     rows = []
     for m in network.cfg.measures:
         value = figures.value(measure_code(m.code), "network", network.cfg.id, period)
@@ -283,25 +206,14 @@ def _measure_rows(network: Network, figures: _Figures, period: str, previous: st
     return rows
 
 
-def _kpi_label(network: Network, kpi: str) -> tuple[str, str]:
-    """Name and unit of any KPI code a target can name (an unknown code is shown as itself)."""
-    if not is_known(kpi, network.cfg.measures):
-        return kpi, ""
-    entry = lookup(kpi, network.cfg.measures)
-    return entry.name, entry.unit
-
-
 def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:
     progress = target_progress(queries.targets(network.engine), kpi_frame, period)
     names = {m.id: m.name for m in network.cfg.members}
     rows = []
     for r in progress.itertuples(index=False):
-        label, unit = _kpi_label(network, r.kpi)
         rows.append(
             TargetRow(
                 kpi=r.kpi,
-                label=label,
-                unit=unit,
                 scope=r.scope,
                 member_name=names.get(r.scope_id) if r.scope == "member" else None,
                 period=r.period,
