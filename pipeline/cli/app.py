@@ -164,6 +164,7 @@ def kpis(
     """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
     from pipeline.steps.kpis import compute_kpis, read_kpis
     from reports.format import format_quantity_exact
+    from transforms.kpi_registry import is_known, lookup
 
     key = _period(period)
     network = _network(config)
@@ -187,12 +188,18 @@ def kpis(
         return
     table = Table(title=f"{network.cfg.name}: {key}")
     table.add_column("KPI")
+    table.add_column("code")
     table.add_column("member")
     table.add_column("value", justify="right")
     for r in records:
         # exact figures (pounds and pence, counts, a measure's own unit): this is the engineers' view
         value = "-" if r["value"] is None else format_quantity_exact(r["value"], r["unit"])
-        table.add_row(r["kpi"], r["member"] or "[bold]network[/]", value)
+        name = (
+            lookup(r["kpi"], network.cfg.measures).short_name
+            if is_known(r["kpi"], network.cfg.measures)
+            else ""
+        )
+        table.add_row(escape(name), r["kpi"], r["member"] or "[bold]network[/]", value)
     out.print(table)
 
 
