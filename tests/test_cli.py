@@ -162,11 +162,12 @@ def test_ingest_then_kpis_json(tmp_path: Path) -> None:
         app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], terminal_width=200
     )
     lines = {
-        line.split("│")[1].strip() + "/" + line.split("│")[2].strip(): line
+        line.split("│")[2].strip() + "/" + line.split("│")[3].strip(): line
         for line in table.stdout.splitlines()
-        if line.count("│") > 3
+        if line.count("│") > 4
     }
     assert "£400.00" in lines["spend_total/network"] and "25%" in lines["spend_local_pct/network"]
+    assert "Total spend" in lines["spend_total/network"]  # named as the registry names it
     assert "7 people" in lines["measure:mentees_matched/network"]
     assert (
         "2.5 tCO2e" in lines["measure:co2e_saved_t/network"]
