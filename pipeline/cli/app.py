@@ -187,9 +187,10 @@ def kpis(
         out.print(f"No KPIs for {key}: no accepted returns for that period yet.")
         return
     table = Table(title=f"{network.cfg.name}: {key}")
-    table.add_column("KPI")
-    table.add_column("code")
-    table.add_column("member")
+    # The code and member are what an engineer copies: never shortened, the name gives way instead.
+    table.add_column("KPI", overflow="ellipsis")
+    table.add_column("code", no_wrap=True, min_width=max(len(r["kpi"]) for r in records))
+    table.add_column("member", no_wrap=True, min_width=max(len(r["member"] or "network") for r in records))
     table.add_column("value", justify="right")
     for r in records:
         # exact figures (pounds and pence, counts, a measure's own unit): this is the engineers' view
