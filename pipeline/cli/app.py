@@ -188,7 +188,7 @@ def kpis(
         return
     table = Table(title=f"{network.cfg.name}: {key}")
     # The code and member are what an engineer copies: never shortened, the name gives way instead.
-    table.add_column("KPI", overflow="ellipsis")
+    table.add_column("KPI", no_wrap=True, overflow="ellipsis")
     table.add_column("code", no_wrap=True, min_width=max(len(r["kpi"]) for r in records))
     table.add_column("member", no_wrap=True, min_width=max(len(r["member"] or "network") for r in records))
     table.add_column("value", justify="right")
