@@ -162,13 +162,13 @@ def test_ingest_then_kpis_json(tmp_path: Path) -> None:
         app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], terminal_width=200
     )
     lines = {
-        line.split("│")[2].strip() + "/" + line.split("│")[3].strip(): line
+        line.split("│")[1].strip() + "/" + line.split("│")[2].strip(): line
         for line in table.stdout.splitlines()
         if line.count("│") > 4
     }
     assert "£400.00" in lines["spend_total/network"] and "25%" in lines["spend_local_pct/network"]
     # named as the registry names it (the name gives way to the figures on a narrow terminal)
-    assert lines["spend_total/network"].split("│")[1].strip().startswith("Total")
+    assert lines["spend_total/network"].split("│")[4].strip().startswith("Total")
     assert "7 people" in lines["measure:mentees_matched/network"]
     assert (
         "2.5 tCO2e" in lines["measure:co2e_saved_t/network"]

@@ -187,11 +187,12 @@ def kpis(
         out.print(f"No KPIs for {key}: no accepted returns for that period yet.")
         return
     table = Table(title=f"{network.cfg.name}: {key}")
-    # The code and member are what an engineer copies: never shortened, the name gives way instead.
-    table.add_column("KPI", no_wrap=True, overflow="ellipsis")
-    table.add_column("code", no_wrap=True, min_width=max(len(r["kpi"]) for r in records))
-    table.add_column("member", no_wrap=True, min_width=max(len(r["member"] or "network") for r in records))
-    table.add_column("value", justify="right")
+    # The code, member and value are what an engineer reads and copies: never shortened; the name, last,
+    # gives way on a narrow terminal.
+    table.add_column("KPI", no_wrap=True, min_width=max(len(r["kpi"]) for r in records))
+    table.add_column("member", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("name", no_wrap=True, overflow="ellipsis")
     for r in records:
         # exact figures (pounds and pence, counts, a measure's own unit): this is the engineers' view
         value = "-" if r["value"] is None else format_quantity_exact(r["value"], r["unit"])
@@ -200,7 +201,7 @@ def kpis(
             if is_known(r["kpi"], network.cfg.measures)
             else ""
         )
-        table.add_row(escape(name), r["kpi"], r["member"] or "[bold]network[/]", value)
+        table.add_row(r["kpi"], r["member"] or "[bold]network[/]", value, escape(name))
     out.print(table)
 
 
