@@ -187,12 +187,7 @@ def kpis(
         out.print(f"No KPIs for {key}: no accepted returns for that period yet.")
         return
     table = Table(title=f"{network.cfg.name}: {key}")
-    # The code, member and value are what an engineer reads and copies: never shortened; the name, last,
-    # gives way on a narrow terminal.
-    table.add_column("KPI", no_wrap=True, min_width=max(len(r["kpi"]) for r in records))
-    table.add_column("member", no_wrap=True)
-    table.add_column("value", justify="right", no_wrap=True)
-    table.add_column("name", no_wrap=True, overflow="ellipsis")
+    rows = []
     for r in records:
         # exact figures (pounds and pence, counts, a measure's own unit): this is the engineers' view
         value = "-" if r["value"] is None else format_quantity_exact(r["value"], r["unit"])
@@ -201,7 +196,17 @@ def kpis(
             if is_known(r["kpi"], network.cfg.measures)
             else ""
         )
-        table.add_row(r["kpi"], r["member"] or "[bold]network[/]", value, escape(name))
+        rows.append((r["kpi"], r["member"] or "network", value, name))
+    # The code, member and value are what an engineer reads and copies: never shortened; the name, last,
+    # wraps on a narrow terminal.
+    for index, heading in enumerate(("KPI", "member", "value")):
+        width = max(len(heading), *(len(row[index]) for row in rows))
+        table.add_column(
+            heading, no_wrap=True, min_width=width, justify="right" if heading == "value" else "left"
+        )
+    table.add_column("name")
+    for code, member, value, name in rows:
+        table.add_row(code, escape(member), value, escape(name))
     out.print(table)
 
 
