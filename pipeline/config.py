@@ -151,6 +151,14 @@ class Target(_Strict):
     direction: Literal["higher", "lower"] = "higher"
 
 
+class SpendSettings(_Strict):
+    """How the spend shares are worked out (``transforms.spend_kpis``)."""
+
+    # "in_scope" (default): shares divide by the spend members can influence, leaving out taxes, other
+    # public bodies, pensions, payments to individuals... (docs/spend-scope.md); "total": by all spend.
+    share_basis: Literal["in_scope", "total"] = "in_scope"
+
+
 class Report(_Strict):
     recipients: list[str] = []
 
@@ -193,6 +201,7 @@ class NetworkConfig(_Strict):
     returns: dict[str, ReturnSchedule]
     members: list[Member]
     report: Report = Report()
+    spend: SpendSettings = SpendSettings()
     privacy: Privacy = Privacy()
     ingest: Ingest = Ingest()
     email: Email = Email()

@@ -159,7 +159,7 @@ def test_ingest_then_kpis_json(tmp_path: Path) -> None:
     )
     assert runner.invoke(app, ["ingest", "--config", str(config)]).exit_code == 0
     table = runner.invoke(
-        app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], terminal_width=200
+        app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], env={"COLUMNS": "200"}
     )
     lines = {
         line.split("│")[1].strip() + "/" + line.split("│")[2].strip(): line

@@ -14,14 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from pipeline.adapters.open_registers import ReadStats, RegisterFileError, stream_columns
 from pipeline.steps.supplier_enrichment import (
-    ReadStats,
-    RegisterFileError,
     approve_proposals,
     match_suppliers,
     read_proposals,
-    stream_columns,
-    suppliers_seen,
     write_proposals,
 )
 from tests.open_registers import charity, company, write_charity_extract, write_companies_house
@@ -36,6 +33,7 @@ from transforms.supplier_matching import (
     apply_approved,
     size_from,
 )
+from warehouse.queries import suppliers_of_unknown_size
 
 REPO = Path(__file__).resolve().parents[1]
 OXFORD_AREA = (["OX"], [])
@@ -408,11 +406,11 @@ def test_suppliers_seen_are_in_scope_and_of_unknown_size(make_network, warehouse
     )
     replace_supplier_register(network.engine, supplier_register(register), "reference/suppliers.csv", "x")
 
-    seen = suppliers_seen(network.engine)
+    seen = suppliers_of_unknown_size(network.engine)
     assert seen["supplier_name"].tolist() == ["Acme Ltd"]  # HMRC out of scope; the others' sizes known
     acme = seen.iloc[0]
     assert (acme["supplier_id"], acme["postcode"], acme["spend_gbp"]) == ("01234567", "OX4 1AA", 500.0)
-    everyone = suppliers_seen(network.engine, only_unknown=False)
+    everyone = suppliers_of_unknown_size(network.engine, only_unknown=False)
     assert set(everyone["supplier_name"]) == {"Acme Ltd", "Known Size Ltd", "Sized On The Line Ltd"}
 
 
@@ -425,7 +423,8 @@ _STREAM_RUN = textwrap.dedent(
     import numpy as np, pandas as pd
     sys.path.insert(0, sys.argv[1])
     from tests.open_registers import COMPANIES_HOUSE_HEADER, company, company_line
-    from pipeline.steps.supplier_enrichment import ReadStats, match_suppliers
+    from pipeline.adapters.open_registers import ReadStats
+    from pipeline.steps.supplier_enrichment import match_suppliers
 
     folder, rows = Path(sys.argv[2]), int(sys.argv[3])
     rng = np.random.default_rng(18)
@@ -547,3 +546,66 @@ def test_an_approved_match_gives_the_kpis_a_size_they_did_not_have(  # type: ign
     micro = profile[profile["size"] == "micro"]
     assert micro["amount"].tolist() == [700.0] and micro["area"].tolist() == ["SE"]
     assert profile.loc[profile["size"].isna(), "amount"].sum() == 5300.0  # HMRC and the florist: unknown
+
+
+def test_the_suppliers_commands_take_a_member_file_to_a_known_size_in_the_kpis(tmp_path: Path) -> None:
+    """The data engineer's round trip, through the CLI: ingest, match, decide, approve, ingest, KPIs."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from pipeline.cli.app import app
+    from tests.conftest import write_config
+
+    runner = CliRunner()
+    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db")
+    incoming = tmp_path / "data" / "bucket" / "incoming" / "kingsbridge-council"
+    incoming.mkdir(parents=True)
+    (incoming / "spend_2025-26-Q2.csv").write_text(
+        "Payment Date,Supplier Name,Amount\n"
+        "01/08/2025,Acme Builders Ltd,700.00\n"
+        "02/08/2025,HM Revenue & Customs,5000.00\n"
+        "03/08/2025,Unmatched Florist,300.00\n"
+    )
+    assert runner.invoke(app, ["ingest", "--config", str(config)]).exit_code == 0
+    register = write_companies_house(
+        tmp_path / "BasicCompanyDataAsOneFile-2025-11-01.csv",
+        [
+            company("ACME BUILDERS LIMITED", "01111111", "SE1 7PB", accounts="MICRO ENTITY"),
+            company("ACME BUILDERS (HOLDINGS) LIMITED", "02222222", "M1 1AA", accounts="FULL"),
+        ],
+    )
+    proposals = tmp_path / "proposals.csv"
+    matched = runner.invoke(
+        app,
+        [
+            "suppliers",
+            "match",
+            "--companies-house",
+            str(register),
+            "--output",
+            str(proposals),
+            "--config",
+            str(config),
+        ],
+    )
+    assert matched.exit_code == 0, matched.output
+    assert matched.stdout.strip().splitlines()[-1] == str(proposals)
+    decided = pd.read_csv(proposals, dtype=str, keep_default_na=False)
+    assert set(decided["supplier_name"]) == {
+        "Acme Builders Ltd"
+    }  # HMRC is out of scope, the florist unmatched
+    decided["decision"] = (decided["candidate_ref"].str.endswith("01111111")).map({True: "approve", False: "reject"})
+    decided.to_csv(proposals, index=False)
+    approved = runner.invoke(app, ["suppliers", "approve", str(proposals), "--config", str(config)])
+    assert approved.exit_code == 0, approved.output
+    assert "0 -> 1 entries" in approved.stdout
+
+    # The next ingest loads the register; the KPIs then know the builder's size.
+    assert runner.invoke(app, ["ingest", "--config", str(config)]).exit_code == 0
+    result = runner.invoke(app, ["kpis", "--period", "2025-26-Q2", "--json", "--config", str(config)])
+    values = {(r["kpi"], r["member"]): r["value"] for r in json.loads(result.stdout)}
+    assert values[("spend_in_scope", None)] == pytest.approx(1000.0)  # HMRC left out of the shares' whole
+    assert values[("spend_sme_pct", None)] == pytest.approx(70.0)  # 700 of 1,000 in-scope pounds
+    assert values[("spend_size_known_pct", None)] == pytest.approx(70.0)
+    assert values[("spend_size_source_pct:companies_house", None)] == pytest.approx(70.0)

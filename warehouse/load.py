@@ -5,20 +5,22 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import Connection, Engine, Table, delete, insert, select, text, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
 
 from transforms.periods import Period
-from transforms.spend import spend_by_supplier
+from transforms.spend import SPEND_FACT_SCHEMA, SUPPLIER_PROFILE, spend_by_supplier
 from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
+    fact_spend,
     issued_reports,
     kpi_value,
     members,
@@ -28,6 +30,7 @@ from warehouse.schema import (
     suppliers,
     target,
 )
+from warehouse.schema import spend_by_supplier as spend_by_supplier_table
 
 SUMMARISE = {"spend": spend_by_supplier}
 
@@ -222,3 +225,106 @@ def replace_kpis(
 def record_issued_report(engine: Engine, row: Mapping[str, Any]) -> None:
     with engine.begin() as conn:
         conn.execute(insert(issued_reports).values(**row))
+
+
+# What classification reads, and what spend_by_supplier needs to rebuild a submission's summary.
+_SCOPE_READ = tuple(
+    dict.fromkeys(
+        (
+            "row_number",
+            "supplier_name",
+            "supplier_id",
+            "category",
+            "department",
+            "amount_gbp",
+            *SUPPLIER_PROFILE,
+        )
+    )
+)
+
+
+def reclassify_spend(engine: Engine, classify: Callable[[pd.DataFrame], pd.DataFrame]) -> dict[str, int]:
+    """Classify every stored spend line again (``classify`` gives each line's ``out_of_scope`` and
+    ``out_of_scope_rule``); one transaction per submission, so a failure leaves each submission under one
+    version of the rules. Only lines whose class changed are updated, and their summaries rebuilt."""
+    with engine.connect() as conn:
+        ids = (
+            conn.execute(
+                select(submissions.c.submission_id).where(
+                    (submissions.c.return_type == "spend") & (submissions.c.status == "accepted")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    changed_lines = 0
+    for submission_id in ids:
+        with engine.begin() as conn:
+            rows = conn.execute(
+                select(*(fact_spend.c[c] for c in _SCOPE_READ), fact_spend.c.out_of_scope_rule)
+                .where(fact_spend.c.submission_id == submission_id)
+                .order_by(fact_spend.c.row_number)
+            ).all()
+            if not rows:
+                continue
+            columns = [*_SCOPE_READ, "out_of_scope_rule"]
+            lines = pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
+            scope = classify(lines)
+            before = lines["out_of_scope_rule"].astype("string").fillna("")
+            after = scope["out_of_scope_rule"].fillna("")
+            moved = (before != after).to_numpy()
+            if not moved.any():
+                continue
+            changed_lines += int(moved.sum())
+            category = scope["out_of_scope"].astype(object).where(scope["out_of_scope"].notna(), None)
+            rule = scope["out_of_scope_rule"].astype(object).where(scope["out_of_scope_rule"].notna(), None)
+            conn.execute(
+                update(fact_spend)
+                .where(
+                    (fact_spend.c.submission_id == submission_id)
+                    & (fact_spend.c.row_number == bindparam("line"))
+                )
+                .values(out_of_scope=bindparam("new_category"), out_of_scope_rule=bindparam("new_rule")),
+                [
+                    {"line": int(n), "new_category": c, "new_rule": r}
+                    for n, c, r in zip(
+                        lines.loc[moved, "row_number"], category[moved], rule[moved], strict=True
+                    )
+                ],
+            )
+            lines["out_of_scope"] = scope["out_of_scope"]
+            lines["submission_id"] = submission_id
+            conn.execute(
+                delete(spend_by_supplier_table).where(
+                    spend_by_supplier_table.c.submission_id == submission_id
+                )
+            )
+            bulk_insert(conn, spend_by_supplier_table, spend_by_supplier(_facts_table(lines)))
+    return {"submissions": len(ids), "lines_changed": changed_lines}
+
+
+def _facts_table(lines: pd.DataFrame) -> pa.Table:
+    """The columns spend_by_supplier reads, typed as the facts were loaded."""
+    needed = ["submission_id", "row_number", "amount_gbp", *SUPPLIER_PROFILE]
+    fields = [SPEND_FACT_SCHEMA.field(name) for name in needed]
+    arrays = []
+    for f in fields:
+        values = lines[f.name].astype(object).where(lines[f.name].notna(), None).tolist()
+        if pa.types.is_decimal(f.type):
+            arrays.append(
+                pa.array([None if v is None else float(v) for v in values], pa.float64()).cast(f.type)
+            )
+        else:
+            arrays.append(pa.array(values, f.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def record_reference(engine: Engine, name: str, content_hash: str, rows: int) -> None:
+    """Remember which version of a reference file the warehouse follows (``reference_files``)."""
+    with engine.begin() as conn:
+        conn.execute(delete(reference_files).where(reference_files.c.name == name))
+        conn.execute(
+            insert(reference_files).values(
+                name=name, content_hash=content_hash, rows=rows, loaded_at=datetime.now(UTC)
+            )
+        )

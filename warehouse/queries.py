@@ -10,11 +10,12 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import Engine, and_, case, func, literal, select
 
 from warehouse.schema import (
     fact_measure,
     fact_recruitment,
+    fact_spend,
     fact_workforce,
     issued_reports,
     kpi_value,
@@ -36,13 +37,25 @@ STAFF_COLUMNS = (
     "home_postcode_district",
     "home_postcode_area",
 )
-SPEND_PROFILE_COLUMNS = ("member_id", "period", "size", "is_vcse", "is_diverse", "area", "district", "amount")
+SPEND_PROFILE_COLUMNS = (
+    "member_id",
+    "period",
+    "size",
+    "is_vcse",
+    "is_diverse",
+    "area",
+    "district",
+    "out_of_scope",
+    "size_source",
+    "amount",
+)
 
 
 # -- KPI inputs -------------------------------------------------------------------------------------
 def spend_by_supplier_profile(engine: Engine) -> pd.DataFrame:
     """Direct spend summed per member, period and supplier profile; supplier flags from the line, else the
-    register, matched on supplier id first, then on the normalised name."""
+    register, matched on supplier id first, then on the normalised name; with the scope category and the
+    size's source, for the in-scope shares and the coverage figures."""
     f = spend_by_supplier
     by_id = suppliers.alias("by_id")
     by_name = suppliers.alias("by_name")
@@ -55,6 +68,15 @@ def spend_by_supplier_profile(engine: Engine) -> pd.DataFrame:
         "area": func.coalesce(f.c.postcode_area, by_id.c.postcode_area, by_name.c.postcode_area),
         "district": func.coalesce(
             f.c.postcode_district, by_id.c.postcode_district, by_name.c.postcode_district
+        ),
+        # The category of payment the network's rules set out of scope (null: spend it can influence).
+        "out_of_scope": f.c.out_of_scope,
+        # Where the size came from: the line itself, else the register entry's own source text.
+        "size_source": case(
+            (f.c.supplier_size.is_not(None), literal("member_return")),
+            (by_id.c.size.is_not(None), func.coalesce(by_id.c.source, "")),
+            (by_name.c.size.is_not(None), func.coalesce(by_name.c.source, "")),
+            else_=None,
         ),
     }
     keys = [f.c.member_id, f.c.period, *(expr.label(name) for name, expr in profile.items())]
@@ -143,6 +165,60 @@ def programme_measures(engine: Engine) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["programme_code", "period", "measure_code", "value"])
     frame["value"] = frame["value"].astype("float64")
     return frame
+
+
+# -- suppliers -------------------------------------------------------------------------------------
+def suppliers_of_unknown_size(engine: Engine, only_unknown: bool = True) -> pd.DataFrame:
+    """In-scope suppliers in the warehouse, one per normalised name, with their spend (largest first).
+
+    With ``only_unknown`` a supplier whose size the returns or the register already give is left out.
+    """
+    f = fact_spend
+    query = (
+        select(
+            f.c.supplier_name_key,
+            f.c.supplier_id,
+            f.c.supplier_name,
+            f.c.supplier_postcode,
+            func.sum(f.c.amount_gbp).label("spend"),
+            func.count(f.c.supplier_size).label("sized_lines"),
+            func.count().label("lines"),
+        )
+        .where(f.c.out_of_scope.is_(None) & f.c.supplier_name_key.is_not(None))
+        .group_by(f.c.supplier_name_key, f.c.supplier_id, f.c.supplier_name, f.c.supplier_postcode)
+    )
+    with engine.connect() as conn:
+        rows = pd.DataFrame(
+            conn.execute(query).all(),
+            columns=["name_key", "supplier_id", "supplier_name", "postcode", "spend", "sized_lines", "lines"],
+        )
+        sized = pd.DataFrame(
+            conn.execute(
+                select(suppliers.c.name_key, suppliers.c.supplier_id).where(suppliers.c.size.is_not(None))
+            ).all(),
+            columns=["name_key", "supplier_id"],
+        )
+    rows["spend"] = rows["spend"].astype("float64")
+    ranked = rows.sort_values("spend", ascending=False, kind="stable")
+    per_name = ranked.groupby("name_key", sort=False).agg(
+        supplier_id=("supplier_id", "first"),
+        supplier_name=("supplier_name", "first"),
+        postcode=("postcode", lambda v: v.dropna().iloc[0] if v.notna().any() else None),
+        spend_gbp=("spend", "sum"),
+        sized_lines=("sized_lines", "sum"),
+        lines=("lines", "sum"),
+    )
+    per_name = per_name.reset_index()
+    if only_unknown:
+        known = (
+            (per_name["sized_lines"] == per_name["lines"])
+            | per_name["name_key"].isin(sized["name_key"].dropna())
+            | per_name["supplier_id"].isin(sized["supplier_id"].dropna())
+        )
+        per_name = per_name[~known]
+    return per_name.sort_values("spend_gbp", ascending=False, ignore_index=True)[
+        ["supplier_id", "supplier_name", "postcode", "spend_gbp"]
+    ]
 
 
 # -- KPIs and targets -------------------------------------------------------------------------------

@@ -509,6 +509,100 @@ def _day(value: str | None):  # type: ignore[no-untyped-def]
         raise
 
 
+suppliers_app = typer.Typer(
+    help="The network's supplier register: match suppliers of unknown size against the open registers, "
+    "then approve the proposals you agree with.",
+    no_args_is_help=True,
+)
+app.add_typer(suppliers_app, name="suppliers")
+
+
+@suppliers_app.command("match")
+def suppliers_match(
+    companies_house: Annotated[
+        list[Path] | None,
+        typer.Option("--companies-house", help="Companies House BasicCompanyData file(s), zip or csv."),
+    ] = None,
+    charities: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--charities", help="Charity Commission register extract (publicextract.charity.txt or its zip)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option(help="Where to write the proposals (default: ./supplier-proposals.csv).")
+    ] = None,
+    threshold: Annotated[int, typer.Option(help="Fuzzy name match threshold, 0-100.", min=50, max=100)] = 88,
+    config: ConfigOption = None,
+) -> None:
+    """Propose sizes, VCSE status and locations for the warehouse's suppliers of unknown size, with evidence;
+    nothing enters the register until you approve it (``anchor suppliers approve``)."""
+    from pipeline.adapters.open_registers import ReadStats, RegisterFileError
+    from pipeline.steps.supplier_enrichment import match_network_suppliers, write_proposals
+
+    files = [*(companies_house or []), *(charities or [])]
+    if not files:
+        _fail("give at least one register file: --companies-house FILE and/or --charities FILE")
+    for path in files:
+        if not path.is_file():
+            _fail(f"no such file: {path}")
+    network = _network(config)
+    stats = ReadStats()
+    try:
+        with err.status(
+            "Reading the registers and matching suppliers (a few minutes for Companies House)..."
+        ):
+            found = match_network_suppliers(network, companies_house or [], charities or [], threshold, stats)
+    except RegisterFileError as exc:
+        _fail(str(exc), code=1)
+        return
+    path = write_proposals(found, output or Path("supplier-proposals.csv"))
+    for name, rows in stats.rows.items():
+        skipped = stats.skipped.get(name, 0)
+        err.print(
+            f"{escape(name)}: {rows:,} rows read"
+            + (f", {skipped:,} malformed rows skipped" if skipped else "")
+        )
+    counts = found["suggested_decision"].value_counts().to_dict() if not found.empty else {}
+    out.print(
+        f"{found['supplier_name'].nunique() if not found.empty else 0} suppliers with candidates; suggested: "
+        + ", ".join(f"{counts.get(d, 0)} {d}" for d in ("approve", "review", "reject"))
+    )
+    out.print(
+        "Fill the decision column with approve or reject, then run: "
+        f"anchor suppliers approve {escape(str(path))}"
+    )
+    print(path)
+
+
+@suppliers_app.command("approve")
+def suppliers_approve(
+    proposals: Annotated[Path, typer.Argument(help="The proposals file, with your decisions.")],
+    accept_suggested: Annotated[
+        bool,
+        typer.Option(help="Also approve rows you left blank whose suggested decision is approve."),
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add the approved proposals to the network's supplier register (with their source and date); the next
+    ingest loads it. Dissolved companies and low-confidence matches are never approved unreviewed."""
+    from pipeline.adapters.open_registers import RegisterFileError
+    from pipeline.steps.supplier_enrichment import approve_into_register
+
+    if not proposals.is_file():
+        _fail(f"no such file: {proposals}")
+    network = _network(config)
+    try:
+        result = approve_into_register(network, proposals, accept_suggested)
+    except RegisterFileError as exc:
+        _fail(str(exc), code=1)
+        return
+    out.print(
+        f"Supplier register: {result['before']} -> {result['after']} entries in "
+        f"{escape(network.bucket.uri(network.cfg.reference.supplier_register))}; the next ingest loads it."
+    )
+
+
 @app.command()
 def demo(
     config: ConfigOption = None,

@@ -28,6 +28,7 @@ from pipeline.network import Network
 from pipeline.steps.checking import ReturnCheck, check_return, network_rules
 from pipeline.steps.feedback import email_feedback, feedback_base, write_feedback
 from pipeline.steps.reference_data import refresh_reference_data
+from pipeline.steps.spend_scope import network_scope_rules
 from pipeline.steps.submission_rules import (
     INCOMING,
     file_name_problem,
@@ -141,7 +142,7 @@ def build_facts(
         return measure_facts(accepted, submission_id, member_id, period, units)
     if return_type == "recruitment":
         return recruitment_facts(accepted, submission_id, member_id, period)
-    return spend_facts(accepted, submission_id, member_id, period)
+    return spend_facts(accepted, submission_id, member_id, period, network_scope_rules(network))
 
 
 def _archive(network: Network, incoming: IncomingFile, data: bytes) -> str:

@@ -12,6 +12,7 @@ from pipeline.steps.programmes import programme_kpis
 from pipeline.steps.reference_data import network_targets
 from transforms.measures import measure_kpis
 from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
+from transforms.supplier_coverage import coverage_kpis
 from transforms.workforce_kpis import WORKFORCE_FLOWS, workforce_kpis
 from transforms.year_to_date import flows_to_date
 from warehouse import queries
@@ -34,11 +35,9 @@ def compute_kpis(network: Network) -> dict[str, Any]:
     """Recompute every KPI for every period and replace the stored values in one transaction."""
     cfg, engine = network.cfg, network.engine
     area = cfg.local_area
-    classified = classify_spend(
-        _with_sectors(queries.spend_by_supplier_profile(engine), network),
-        area.postcode_areas,
-        area.postcode_districts,
-    )
+    profile = _with_sectors(queries.spend_by_supplier_profile(engine), network)
+    classified = classify_spend(profile, area.postcode_areas, area.postcode_districts, cfg.spend.share_basis)
+    coverage = coverage_kpis(profile, cfg.id)
     workforce = workforce_kpis(
         _with_sectors(queries.staff_snapshots(engine), network),
         cfg.living_wage_basis,
@@ -52,6 +51,7 @@ def compute_kpis(network: Network) -> dict[str, Any]:
     values = pd.concat(
         [
             spend_kpis(classified, cfg.id),
+            coverage,
             workforce,
             measures,
             spend_kpis_to_date(classified, cfg.id),

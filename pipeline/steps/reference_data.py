@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.adapters.bucket import bucket_errors, content_hash
 from pipeline.network import Network
+from pipeline.steps.spend_scope import refresh_spend_scope
 from transforms.periods import Period
 from transforms.spend import supplier_register
 from warehouse.load import reference_hash, replace_supplier_register, sync_members
@@ -57,8 +58,13 @@ def refresh_supplier_register(network: Network) -> dict[str, Any]:
 
 
 def refresh_reference_data(network: Network) -> dict[str, Any]:
-    """Everything an ingest needs in place first: members, then the supplier register."""
-    return {"members": sync_network_members(network), "supplier_register": refresh_supplier_register(network)}
+    """Everything an ingest needs in place first: members, the supplier register, and stored spend
+    classified by the network's current spend scope rules."""
+    return {
+        "members": sync_network_members(network),
+        "supplier_register": refresh_supplier_register(network),
+        "spend_scope": refresh_spend_scope(network),
+    }
 
 
 def network_targets(network: Network) -> pd.DataFrame:

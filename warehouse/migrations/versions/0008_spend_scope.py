@@ -4,7 +4,7 @@ Issue 18: share KPIs divide by the spend a member can influence. Each spend line
 out-of-scope category (taxes_hmrc, public_body, ...) and the rule that decided it
 (``transforms.spend_scope``); the per-supplier summary keeps the category so the KPIs can split the
 amounts. Both are NULL for in-scope spend, so lines loaded before this revision count as in scope until
-they are classified again (``pipeline.steps.spend_scope.reclassify_spend_scope``).
+they are classified again (``warehouse.load.reclassify_spend``).
 
 The revision id names its subject rather than taking the next number, so a parallel 0008 on main
 cannot collide with it; only ``down_revision`` may need changing when the branches meet.
