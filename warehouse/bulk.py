@@ -20,6 +20,7 @@ its own scratch file, which nothing else opens while it does.
 
 from __future__ import annotations
 
+import mmap
 import sqlite3
 import tempfile
 from decimal import Decimal
@@ -56,10 +57,12 @@ def can_stage(conn: Connection) -> bool:
 
 def insert_staged(conn: Connection, table: Table, rows: pa.Table) -> None:
     """SQLite: stage the rows with ADBC, then one ``INSERT ... SELECT`` in the caller's transaction."""
-    image = _scratch_image(_sqlite_values(rows))
     raw = conn.connection.driver_connection
-    raw.deserialize(image, name=STAGING_SCHEMA)
-    del image
+    with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
+        path = Path(scratch) / "staged.sqlite"
+        _write_scratch(path, _sqlite_values(rows))
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as image:
+            raw.deserialize(image, name=STAGING_SCHEMA)  # SQLite copies the image: one copy in memory
     columns = ", ".join(f'"{c}"' for c in rows.column_names)
     try:
         conn.exec_driver_sql(
@@ -100,19 +103,16 @@ def nearest_double(column: pa.Array) -> pa.Array:
     return pa.array(values, pa.float64(), mask=pc.invert(valid).to_numpy(zero_copy_only=False))
 
 
-def _scratch_image(rows: pa.Table) -> bytes:
-    """The bytes of a throw-away SQLite database holding ``rows`` as table ``staged``, written by ADBC."""
+def _write_scratch(path: Path, rows: pa.Table) -> None:
+    """A throw-away SQLite database at ``path`` holding ``rows`` as table ``staged``, written by ADBC."""
     import adbc_driver_sqlite.dbapi as adbc_sqlite
 
-    with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
-        path = Path(scratch) / "staged.sqlite"
-        with adbc_sqlite.connect(str(path), autocommit=True) as connection, connection.cursor() as cursor:
-            # A scratch file read once and deleted: no journal and no fsync are needed.
-            cursor.execute("PRAGMA journal_mode=OFF")
-            cursor.fetchall()
-            cursor.execute("PRAGMA synchronous=OFF")
-            cursor.adbc_ingest("staged", rows, mode="create")
-        return path.read_bytes()
+    with adbc_sqlite.connect(str(path), autocommit=True) as connection, connection.cursor() as cursor:
+        # A scratch file read once and deleted: no journal and no fsync are needed.
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.fetchall()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest("staged", rows, mode="create")
 
 
 @cache
