@@ -123,10 +123,15 @@ def summarise(label: str, network: Network, result: dict[str, Any], floor_s: flo
             rate = rows[rt] / seconds if seconds > 0 else float("inf")
             lines.append(f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s")
             summary["stages"][f"{rt}.{st}"] = seconds
+        files = sum(1 for f in network.files if f.return_type == rt)
+        cpu_s = times.get((rt, "cpu"), 0.0)
         lines.append(
             f"    {rt:9s} {'per file':9s} {file_s:8.1f} s  {rows[rt] / file_s:>12,.0f} rows/s  "
-            f"(CPU {times.get((rt, 'cpu'), 0):.1f} s; worker-seconds, summed over workers)"
+            f"(CPU {cpu_s:.1f} s; worker-seconds, summed over workers; "
+            f"each of the {files} files {file_s / files:.3f} s, CPU {cpu_s / files:.3f} s)"
         )
+        summary["stages"][f"{rt}.files"] = files
+        summary["stages"][f"{rt}.cpu"] = cpu_s
     kpis = result["kpis_s"]
     lines.append(f"    {'kpis':9s} {'':9s} {kpis:8.1f} s")
     total_rows = rows["spend"] + rows["workforce"]
