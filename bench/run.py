@@ -119,10 +119,15 @@ def summarise(label: str, network: Network, result: dict[str, Any], floor_s: flo
         file_s = times.get((rt, "file"), 0.0)
         parts = {st: times.get((rt, st), 0.0) for st in STAGES[:-1]}
         parts["other"] = file_s - sum(parts.values())
+        cpu = {st: times.get((rt, f"{st}.cpu"), 0.0) for st in STAGES[:-1]}
+        cpu["other"] = times.get((rt, "cpu"), 0.0) - sum(cpu.values())
         for st, seconds in parts.items():
             rate = rows[rt] / seconds if seconds > 0 else float("inf")
-            lines.append(f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s")
+            lines.append(
+                f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s  (CPU {cpu[st]:.1f} s)"
+            )
             summary["stages"][f"{rt}.{st}"] = seconds
+            summary["stages"][f"{rt}.{st}.cpu"] = cpu[st]
         files = sum(1 for f in network.files if f.return_type == rt)
         cpu_s = times.get((rt, "cpu"), 0.0)
         lines.append(
