@@ -108,7 +108,10 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-def summarise(label: str, network: Network, result: dict[str, Any], floor_s: float) -> dict[str, Any]:
+def summarise(
+    label: str, network: Network, result: dict[str, Any], floor_run: dict[str, Any]
+) -> dict[str, Any]:
+    floor_s = floor_run["total"]
     times: dict[tuple[str, str], float] = {(rt, st): s for rt, st, s in result["times"]}
     rows = {"spend": network.spend_rows, "workforce": network.staff_rows}
     lines = []
@@ -169,6 +172,18 @@ def summarise(label: str, network: Network, result: dict[str, Any], floor_s: flo
         f"(ingest alone {total_rows / ingest:,.0f} rows/s); x{wall / floor_s:.2f} the floor "
         f"(ingest alone x{ingest / floor_s:.2f})"
     )
+    workers_cpu = sum(times.get((rt, "cpu"), 0.0) for rt in rows)
+    own_cpu = workers_cpu + result.get("main_cpu_s", 0.0)
+    server_cpu = result.get("server_cpu_s", 0.0) or 0.0
+    floor_cpu = floor_run.get("client_cpu", 0.0) + floor_run.get("server_cpu", 0.0)
+    summary.update(cpu_s=own_cpu, server_cpu_s=server_cpu, floor_cpu_s=floor_cpu)
+    if floor_cpu:
+        print(
+            f"    CPU: pipeline processes {own_cpu:.1f} s + database server {server_cpu:.1f} s = "
+            f"{own_cpu + server_cpu:.1f} s; floor {floor_run.get('client_cpu', 0.0):.1f} s + "
+            f"{floor_run.get('server_cpu', 0.0):.1f} s = {floor_cpu:.1f} s; x{(own_cpu + server_cpu) / floor_cpu:.2f} "
+            "the floor's CPU"
+        )
     print(
         f"    peak memory: {_mb(summary['peak_rss'])} per process (largest file {_mb(biggest)}, period "
         f"{_mb(period)}); by stage: "
@@ -251,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["floor"] = fl
             for backend in args.backends:
                 result = run_pipeline(network, backend, args.workers, root)
-                entry[backend] = summarise(backend, network, result, fl["total"])
+                entry[backend] = summarise(backend, network, result, fl)
             runs.append(entry)
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
