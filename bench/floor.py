@@ -19,6 +19,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bench.server_cpu import process_cpu
+
 
 def _header_line(data: bytes, delimiter: bytes) -> int:
     """0-based index of the first line with as many delimiters as the last data line (skips a preamble)."""
@@ -57,6 +59,8 @@ def measure(paths: list[Path], pg_url: str) -> dict[str, Any]:
     totals = {"read": 0.0, "parquet": 0.0, "copy": 0.0, "rows": 0, "bytes": 0}
     try:
         with psycopg.connect(url) as conn, tempfile.TemporaryDirectory(prefix="anchor-floor-") as tmp:
+            backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+            server_before, client_before = process_cpu(backend), time.process_time()
             for n, path in enumerate(paths):
                 data = path.read_bytes()
                 totals["bytes"] += len(data)
@@ -77,6 +81,10 @@ def measure(paths: list[Path], pg_url: str) -> dict[str, Any]:
                 totals["parquet"] += parquet_done - read_done
                 totals["copy"] += copy_done - parquet_done
                 totals["rows"] += table.num_rows
+            totals["client_cpu"] = time.process_time() - client_before
+            server_after = process_cpu(backend)
+            if server_before is not None and server_after is not None:
+                totals["server_cpu"] = server_after - server_before
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

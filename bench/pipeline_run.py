@@ -12,6 +12,9 @@ Airflow's parallel mapped tasks would. Stages are measured by wrapping the pipel
 - other: the rest of ``process_file`` (hashing, archive copy, feedback files, clearing incoming/),
 - kpis: ``compute_kpis`` once at the end.
 
+Each stage's CPU seconds (this process's, not the database server's) are kept beside its seconds: on a
+shared machine they move far less from run to run than wall time does.
+
 Memory: the peak RSS of each process (``ru_maxrss``) and, per stage, the highest RSS a 10 ms sampler saw.
 """
 
@@ -54,14 +57,16 @@ def _sampler() -> None:
 def _stage(name: str):  # type: ignore[no-untyped-def]
     outer = _STAGE[0]
     _STAGE[0] = name
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     try:
         yield
     finally:
-        elapsed = time.perf_counter() - started
+        elapsed, cpu_elapsed = time.perf_counter() - started, time.process_time() - cpu
         _TIMES[(_RETURN_TYPE[0], name)] += elapsed
+        _TIMES[(_RETURN_TYPE[0], f"{name}.cpu")] += cpu_elapsed
         if outer != "other":  # nested stage: do not count the time twice
             _TIMES[(_RETURN_TYPE[0], outer)] -= elapsed
+            _TIMES[(_RETURN_TYPE[0], f"{outer}.cpu")] -= cpu_elapsed
         _STAGE[0] = outer
 
 
@@ -145,7 +150,32 @@ def _report(_: int) -> dict[str, Any]:
         "times": [[rt, stage, seconds] for (rt, stage), seconds in _TIMES.items()],
         "peaks": dict(_PEAKS),
         "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        "server_cpu": _server_cpu(),
     }
+
+
+def _server_cpu() -> dict[int, float]:
+    """CPU seconds so far of each server process connected to the bench's database (PostgreSQL only).
+
+    Read while the processes' connections are still open: a worker's pooled connections, and so their
+    server processes, live until the worker ends.
+    """
+    url = os.environ.get("BENCH_WAREHOUSE_URL", "")
+    if not url.startswith("postgresql"):
+        return {}
+    from sqlalchemy import text
+
+    from bench.server_cpu import backends_cpu
+    from warehouse.db import warehouse_engine
+
+    with warehouse_engine(url).connect() as conn:
+        pids = conn.execute(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                "AND backend_type = 'client backend'"
+            )
+        ).scalars()
+        return backends_cpu(pids)
 
 
 def main(spec_path: str) -> None:
@@ -168,7 +198,8 @@ def main(spec_path: str) -> None:
         warm_up()  # GX import and context: paid once per process, reported apart from the per-file work
     result["setup_s"] = time.perf_counter() - t0
 
-    t_ingest = time.perf_counter()
+    server_before = _server_cpu()
+    t_ingest, cpu_main = time.perf_counter(), time.process_time()
     with _stage("scan"):
         refresh_reference_data(network)
         files = scan_incoming(network)
@@ -191,6 +222,7 @@ def main(spec_path: str) -> None:
     result["kpis_s"] = time.perf_counter() - t_kpis
     result["total_s"] = time.perf_counter() - t_ingest
     result["loadavg_after"] = os.getloadavg()
+    result["main_cpu_s"] = time.process_time() - cpu_main
 
     own = _report(0)
     times: dict[tuple[str, str], float] = defaultdict(float)
@@ -202,6 +234,11 @@ def main(spec_path: str) -> None:
             peaks[stage] = max(peaks[stage], peak)
     result["times"] = [[rt, stage, seconds] for (rt, stage), seconds in sorted(times.items())]
     result["peaks"] = dict(peaks)
+    server: dict[int, float] = {}
+    for report in [own, *reports]:
+        for pid, cpu in report["server_cpu"].items():
+            server[int(pid)] = max(server.get(int(pid), 0.0), cpu)
+    result["server_cpu_s"] = sum(cpu - server_before.get(pid, 0.0) for pid, cpu in server.items())
     result["maxrss_main"] = own["maxrss"]
     result["maxrss_workers"] = [r["maxrss"] for r in reports]
     result["outcomes"] = outcomes

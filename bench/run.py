@@ -35,7 +35,10 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
-def summarise(label: str, network: Network, result: dict[str, Any], floor_s: float) -> dict[str, Any]:
+def summarise(
+    label: str, network: Network, result: dict[str, Any], floor_run: dict[str, Any]
+) -> dict[str, Any]:
+    floor_s = floor_run["total"]
     times: dict[tuple[str, str], float] = {(rt, st): s for rt, st, s in result["times"]}
     rows = {"spend": network.spend_rows, "workforce": network.staff_rows}
     lines = []
@@ -46,14 +49,24 @@ def summarise(label: str, network: Network, result: dict[str, Any], floor_s: flo
         file_s = times.get((rt, "file"), 0.0)
         parts = {st: times.get((rt, st), 0.0) for st in STAGES[:-1]}
         parts["other"] = file_s - sum(parts.values())
+        cpu = {st: times.get((rt, f"{st}.cpu"), 0.0) for st in STAGES[:-1]}
+        cpu["other"] = times.get((rt, "cpu"), 0.0) - sum(cpu.values())
         for st, seconds in parts.items():
             rate = rows[rt] / seconds if seconds > 0 else float("inf")
-            lines.append(f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s")
+            lines.append(
+                f"    {rt:9s} {st:9s} {seconds:8.1f} s  {rate:>12,.0f} rows/s  (CPU {cpu[st]:.1f} s)"
+            )
             summary["stages"][f"{rt}.{st}"] = seconds
+            summary["stages"][f"{rt}.{st}.cpu"] = cpu[st]
+        files = sum(1 for f in network.files if f.return_type == rt)
+        cpu_s = times.get((rt, "cpu"), 0.0)
         lines.append(
             f"    {rt:9s} {'per file':9s} {file_s:8.1f} s  {rows[rt] / file_s:>12,.0f} rows/s  "
-            f"(CPU {times.get((rt, 'cpu'), 0):.1f} s; worker-seconds, summed over workers)"
+            f"(CPU {cpu_s:.1f} s; worker-seconds, summed over workers; "
+            f"each of the {files} files {file_s / files:.3f} s, CPU {cpu_s / files:.3f} s)"
         )
+        summary["stages"][f"{rt}.files"] = files
+        summary["stages"][f"{rt}.cpu"] = cpu_s
     kpis = result["kpis_s"]
     lines.append(f"    {'kpis':9s} {'':9s} {kpis:8.1f} s")
     total_rows = rows["spend"] + rows["workforce"]
@@ -86,6 +99,18 @@ def summarise(label: str, network: Network, result: dict[str, Any], floor_s: flo
         f"(ingest alone {total_rows / ingest:,.0f} rows/s); x{wall / floor_s:.2f} the floor "
         f"(ingest alone x{ingest / floor_s:.2f})"
     )
+    workers_cpu = sum(times.get((rt, "cpu"), 0.0) for rt in rows)
+    own_cpu = workers_cpu + result.get("main_cpu_s", 0.0)
+    server_cpu = result.get("server_cpu_s", 0.0) or 0.0
+    floor_cpu = floor_run.get("client_cpu", 0.0) + floor_run.get("server_cpu", 0.0)
+    summary.update(cpu_s=own_cpu, server_cpu_s=server_cpu, floor_cpu_s=floor_cpu)
+    if floor_cpu:
+        print(
+            f"    CPU: pipeline processes {own_cpu:.1f} s + database server {server_cpu:.1f} s = "
+            f"{own_cpu + server_cpu:.1f} s; floor {floor_run.get('client_cpu', 0.0):.1f} s + "
+            f"{floor_run.get('server_cpu', 0.0):.1f} s = {floor_cpu:.1f} s; x{(own_cpu + server_cpu) / floor_cpu:.2f} "
+            "the floor's CPU"
+        )
     print(
         f"    peak memory: {_mb(summary['peak_rss'])} per process (largest file {_mb(biggest)}, period "
         f"{_mb(period)}); by stage: "
@@ -168,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
             entry["floor"] = fl
             for backend in args.backends:
                 result = run_pipeline(network, backend, args.workers, root)
-                entry[backend] = summarise(backend, network, result, fl["total"])
+                entry[backend] = summarise(backend, network, result, fl)
             runs.append(entry)
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 
+from warehouse.bulk import STAGING_SCHEMA
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -25,6 +27,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # An in-memory schema for bulk loads to stage rows in (warehouse.bulk): ATTACH is refused inside a
+    # transaction, and a load only knows its rows once its transaction is open.
+    cursor.execute(f"ATTACH DATABASE ':memory:' AS {STAGING_SCHEMA}")
     cursor.close()
 
 

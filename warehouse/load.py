@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
@@ -12,11 +11,11 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
 
 from transforms.periods import Period
 from transforms.spend import SPEND_FACT_SCHEMA, SUPPLIER_PROFILE, spend_by_supplier
+from warehouse.bulk import can_stage, copy_binary, insert_staged
 from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
@@ -36,21 +35,21 @@ SUMMARISE = {"spend": spend_by_supplier}
 
 
 def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
-    """Insert an Arrow table in the caller's transaction: COPY on PostgreSQL, executemany on SQLite."""
+    """Insert an Arrow table in the caller's transaction, from Arrow buffers (``warehouse.bulk``)."""
     if rows.num_rows == 0:
         return
-    columns = rows.column_names
     if conn.dialect.name == "postgresql":
-        buffer = io.BytesIO()
-        pacsv.write_csv(rows, buffer, pacsv.WriteOptions(include_header=False))
-        raw = conn.connection.driver_connection
-        column_list = ", ".join(f'"{c}"' for c in columns)
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN (FORMAT csv)') as copy,
-        ):
-            copy.write(buffer.getvalue())
+        copy_binary(conn, table, rows)
         return
+    if can_stage(conn):
+        insert_staged(conn, table, rows)
+        return
+    _insert_rows(conn, table, rows)
+
+
+def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
+    """SQLite without the staging schema (a connection not made by ``warehouse.db``): executemany."""
+    columns = rows.column_names
     prepared = []
     values = []
     for name in columns:

@@ -1,0 +1,74 @@
+"""The GX suite run: every failing row of every rule found, whatever pass finds it, and nothing kept per run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.steps.validation import gx_context, run_suite
+from transforms.periods import Period
+
+PERIOD = Period.parse("2025-26-Q2")
+PARAMETERS = {
+    "period_start": pd.Timestamp(PERIOD.start),
+    "period_end": pd.Timestamp(PERIOD.end),
+    "earliest_payment_date": pd.Timestamp(PERIOD.start),
+}
+
+
+def _spend_frame(rows: int, seed: int) -> tuple[pd.DataFrame, dict[str, set[int]]]:
+    """A typed spend frame indexed by file line, with faults planted at random lines; the lines each rule
+    should report, worked out from the planting (not from the suite)."""
+    rng = np.random.default_rng(seed)
+    lines = np.arange(2, rows + 2)
+    frame = pd.DataFrame(
+        {
+            "payment_date": pd.Timestamp("2025-08-01") + pd.to_timedelta(rng.integers(0, 60, rows), "D"),
+            "supplier_name": [f"Supplier {i % 97} Ltd" for i in range(rows)],
+            "amount_gbp": rng.uniform(-500, 90_000, rows).round(2),
+            "supplier_postcode": "SE1 7PB",
+            "transaction_id": [f"T{i}" for i in range(rows)],
+        },
+        index=lines,
+    )
+    faulty = rng.choice(lines[10:], size=6 * 7, replace=False).reshape(7, 6)
+    expected: dict[str, set[int]] = {}
+    frame.loc[faulty[0], "supplier_name"] = None
+    expected["supplier_name:expect_column_values_to_not_be_null"] = set(faulty[0])
+    frame.loc[faulty[1], "supplier_name"] = "X"
+    expected["supplier_name:expect_column_value_lengths_to_be_between"] = set(faulty[1])
+    frame.loc[faulty[2], "amount_gbp"] = 250_000_000.0
+    expected["amount_gbp:expect_column_values_to_be_between"] = set(faulty[2])
+    frame.loc[faulty[3], "payment_date"] = pd.Timestamp("2025-06-30")
+    expected["payment_date:expect_column_values_to_be_between"] = set(faulty[3])
+    frame.loc[faulty[4], "supplier_postcode"] = "SE1 7ZZZ"
+    expected["supplier_postcode:expect_column_values_to_match_regex"] = set(faulty[4])
+    # Each duplicate reuses the id of an earlier line: both lines fail the uniqueness rule.
+    firsts = lines[: len(faulty[5])]
+    frame.loc[faulty[5], "transaction_id"] = frame.loc[firsts, "transaction_id"].to_numpy()
+    expected["transaction_id:expect_column_values_to_be_unique"] = set(faulty[5]) | set(firsts)
+    frame.loc[faulty[6], "amount_gbp"] = np.nan
+    expected["amount_gbp:expect_column_values_to_not_be_null"] = set(faulty[6])
+    return frame, expected
+
+
+def test_every_failing_row_of_every_rule_is_reported() -> None:
+    frame, expected = _spend_frame(3_000, seed=5)
+    failures = run_suite("spend", frame, PARAMETERS)
+    found = {f"{f.column}:{f.expectation}": set(f.rows) for f in failures}
+    assert found == {rule: {int(r) for r in rows} for rule, rows in expected.items()}
+    reasons = {f"{f.column}:{f.expectation}": f.reason_template for f in failures}
+    assert "outside the return's period" in reasons["payment_date:expect_column_values_to_be_between"]
+
+
+def test_a_clean_file_has_no_failures_and_runs_leave_nothing_behind() -> None:
+    frame, expected = _spend_frame(500, seed=9)
+    bad = set().union(*expected.values())
+    clean = frame.drop(index=list(bad))
+    store = gx_context().validation_results_store
+    before = len(store.list_keys())
+    for _ in range(3):
+        assert run_suite("spend", clean, PARAMETERS) == []
+        assert run_suite("spend", frame, PARAMETERS) != []
+    # Results are read and dropped: a worker checking thousands of files does not accumulate them.
+    assert len(store.list_keys()) == before

@@ -1,0 +1,127 @@
+"""Bulk paths from Arrow into the warehouse, inside the caller's transaction.
+
+Both keep the load on the connection that holds the load's transaction (and, on PostgreSQL, its
+advisory lock), so the audit row, the supersede deletes and the facts still commit or vanish together.
+
+- PostgreSQL: binary COPY on the same psycopg connection, the bytes built from Arrow buffers
+  (``warehouse.binary_copy``). The ADBC PostgreSQL driver does the same encoding in C, but on a
+  connection of its own: the whole load would have to move there. Measured on one 250k-line spend file
+  (client + server CPU): text COPY 1.34 s, ADBC 1.16 s, this path 1.10 s.
+- SQLite: the ADBC SQLite driver writes the rows into a private scratch database file in C (no Python
+  per row), the file's image is loaded into an in-memory schema attached to the load's own connection
+  (``sqlite3.Connection.deserialize``), and one ``INSERT ... SELECT`` copies them inside the load's
+  transaction. 250k lines: 1.2 s instead of 2.4 s with ``executemany``.
+
+The ADBC driver carries its own copy of SQLite. Two copies of SQLite in one process must never open the
+same database file (each drops the other's POSIX locks: writing the warehouse through ADBC while
+``sqlite3`` had it open gave "database disk image is malformed" at once), so the driver only ever opens
+its own scratch file, which nothing else opens while it does.
+"""
+
+from __future__ import annotations
+
+import mmap
+import sqlite3
+import tempfile
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Connection, Table
+
+from warehouse import binary_copy
+
+# The schema every SQLite connection of the warehouse attaches for staged rows (warehouse.db).
+STAGING_SCHEMA = "anchor_staging"
+
+
+def copy_binary(conn: Connection, table: Table, rows: pa.Table) -> None:
+    """PostgreSQL: the rows by binary COPY, on the connection (and in the transaction) of ``conn``."""
+    columns, chunks = binary_copy.encode(table, rows)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cursor, cursor.copy(binary_copy.copy_statement(table, columns)) as copy:
+        for chunk in chunks:
+            copy.write(chunk)
+
+
+def can_stage(conn: Connection) -> bool:
+    """Whether this SQLite connection has the staging schema (engines from ``warehouse.db`` do)."""
+    raw = conn.connection.driver_connection
+    if not hasattr(raw, "deserialize"):
+        return False
+    attached = conn.exec_driver_sql("PRAGMA database_list").all()
+    return any(row[1] == STAGING_SCHEMA for row in attached)
+
+
+def insert_staged(conn: Connection, table: Table, rows: pa.Table) -> None:
+    """SQLite: stage the rows with ADBC, then one ``INSERT ... SELECT`` in the caller's transaction."""
+    raw = conn.connection.driver_connection
+    with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
+        path = Path(scratch) / "staged.sqlite"
+        _write_scratch(path, _sqlite_values(rows))
+        with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as image:
+            raw.deserialize(image, name=STAGING_SCHEMA)  # SQLite copies the image: one copy in memory
+    columns = ", ".join(f'"{c}"' for c in rows.column_names)
+    try:
+        conn.exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{STAGING_SCHEMA}".staged'
+        )
+    finally:
+        raw.deserialize(_empty_image(), name=STAGING_SCHEMA)  # give the staged copy's memory back
+
+
+def _sqlite_values(rows: pa.Table) -> pa.Table:
+    """What SQLite has always been given here: decimals as REAL, dates as ISO text, flags as 0/1."""
+    columns = []
+    for column in rows.columns:
+        if pa.types.is_decimal128(column.type):
+            column = nearest_double(column.combine_chunks())
+        elif pa.types.is_decimal(column.type):
+            column = pc.cast(column, pa.float64())
+        elif pa.types.is_date(column.type):
+            column = pc.cast(column, pa.string())
+        columns.append(column)
+    return pa.table(columns, names=rows.column_names)
+
+
+def nearest_double(column: pa.Array) -> pa.Array:
+    """A decimal column as the nearest doubles: pence / 100 in one correctly rounded division.
+
+    Arrow's own decimal-to-float cast multiplies by 0.01, which can land one step off for amounts of
+    16 digits; the division keeps every amount SQLite stores as the double closest to it.
+    """
+    if column.null_count == len(column):
+        return pa.nulls(len(column), pa.float64())
+    valid = column.is_valid()
+    filled = pc.fill_null(column, pa.scalar(Decimal(0), column.type))
+    try:
+        values = binary_copy.unscaled_int64(filled) / 10.0**column.type.scale
+    except binary_copy.UnsupportedColumn:
+        return pc.cast(column, pa.float64())
+    return pa.array(values, pa.float64(), mask=pc.invert(valid).to_numpy(zero_copy_only=False))
+
+
+def _write_scratch(path: Path, rows: pa.Table) -> None:
+    """A throw-away SQLite database at ``path`` holding ``rows`` as table ``staged``, written by ADBC."""
+    import adbc_driver_sqlite.dbapi as adbc_sqlite
+
+    with adbc_sqlite.connect(str(path), autocommit=True) as connection, connection.cursor() as cursor:
+        # A scratch file read once and deleted: no journal and no fsync are needed.
+        cursor.execute("PRAGMA journal_mode=OFF")
+        cursor.fetchall()
+        cursor.execute("PRAGMA synchronous=OFF")
+        cursor.adbc_ingest("staged", rows, mode="create")
+
+
+@cache
+def _empty_image() -> bytes:
+    """A valid one-page database image: replaces the staged rows once they are copied."""
+    connection = sqlite3.connect(":memory:")
+    try:
+        connection.execute("CREATE TABLE empty (x)")
+        connection.execute("DROP TABLE empty")
+        return connection.serialize()
+    finally:
+        connection.close()
