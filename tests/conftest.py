@@ -27,6 +27,31 @@ from tests.servers import mailbox, s3_bucket, s3_endpoint, smtp_server  # noqa: 
 
 # The checkout the tests run from (subprocesses of the tests run the project from here).
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _real_exports() -> Path:
+    """Where the real councils' exports are: ``ANCHOR_REAL_EXPORTS``, else ``../shared/real-exports`` beside
+    this checkout, else beside the checkout this one was cloned from (a CI clone in a temporary folder)."""
+    if os.environ.get("ANCHOR_REAL_EXPORTS"):
+        return Path(os.environ["ANCHOR_REAL_EXPORTS"])
+    candidates = [REPO_ROOT.parent / "shared" / "real-exports"]
+    try:
+        import subprocess
+
+        origin = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+    except OSError:
+        origin = ""
+    if origin and "://" not in origin and Path(origin).is_dir():
+        candidates.append(Path(origin).resolve().parent / "shared" / "real-exports")
+    return next((c for c in candidates if c.is_dir()), candidates[0])
+
+
+REAL_EXPORTS = _real_exports()
 PG_SERVER_URL = os.environ.get("ANCHOR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = bool(os.environ.get("CI"))
 TEST_PSEUDONYM_KEY = "test-only-pseudonym-key-0123456789abcdef"

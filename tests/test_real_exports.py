@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from pipeline.steps.checking import ReturnCheck, check_return
+from tests.conftest import REAL_EXPORTS
 from tests.test_checking import assert_accounting
 from transforms.periods import Period
 from transforms.return_types import SPEND
 
-OXFORD = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-exports" / "oxford"
+OXFORD = REAL_EXPORTS / "oxford"
 if not OXFORD.is_dir():
     pytest.skip("the real exports (../shared/real-exports) are not here", allow_module_level=True)
 

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import select
 
 import transforms.spend_scope as spend_scope
+from tests.conftest import REAL_EXPORTS
 from transforms.spend import spend_by_supplier, spend_facts
 from transforms.spend_scope import (
     RULE_COLUMNS,
@@ -23,7 +24,7 @@ from transforms.spend_scope import (
     scope_summary,
 )
 
-OXFORD = Path(__file__).resolve().parents[1].parent / "shared" / "real-exports" / "oxford"
+OXFORD = REAL_EXPORTS / "oxford"
 
 
 def lines(*rows: tuple[str | None, str | None, float], member: str = "council") -> pd.DataFrame:
