@@ -240,7 +240,7 @@ def _card(
     figure = figures.get(code, KpiFigure(code, None))
     value = None if figure.suppressed else clean(figure.value)
     basis_line = None
-    if code == RETAINED:
+    if code == RETAINED and (value is not None or figure.suppressed):
         reached = _count_text(figures, REACHED, threshold)
         if reached is not None:
             basis_line = f"of the {reached} people who reached six months"
