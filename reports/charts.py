@@ -538,9 +538,10 @@ class AmountBars:
     description: str
 
 
-def amount_bars(items: Sequence[tuple[str, str, float | None]], title: str) -> AmountBars:
-    """One bar per (key, label, pounds), in the order given, on a scale of round amounts."""
-    width, label_x, plot_x, plot_w = 760, 200, 210, 440
+def amount_bars(items: Sequence[tuple[str, str, float | None]], title: str, label_x: int = 200) -> AmountBars:
+    """One bar per (key, label, pounds), in the order given, on a scale of round amounts; ``label_x``
+    is where the labels end (wider for long labels, the plot narrower)."""
+    width, plot_x, plot_w = 760, label_x + 10, 640 - label_x
     top, row_h, bar_h = 12, 40, 22
     values = [clean(v) for _, _, v in items]
     tick_values = nice_ticks(max([*(v for v in values if v is not None), 0.0]))

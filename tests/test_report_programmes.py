@@ -119,7 +119,7 @@ def _rows(sample: Sample, sheet: str) -> list[tuple[Any, ...]]:
 def test_the_sroi_table_recomputed_from_the_raw_returns(sample: Sample) -> None:
     inputs = sroi_inputs(sample.raw, sample.config, "green-spaces")
     years = sorted({year for year, _ in inputs.outcomes} | set(inputs.invested))
-    programme = _section(sample, "programmes").find("section", data_programme="green-spaces")
+    programme = _section(sample, "programmes").find(data_programme="green-spaces")
     table = programme.find("table", class_="sroi")
     sheet = [r for r in _rows(sample, "Programmes") if r[0] == "green-spaces"]
     expected = [(y, "year", [y]) for y in years] + [(years[-1], "to_date", years)]
@@ -162,7 +162,7 @@ def test_the_sensitivity_table_moves_one_assumption_at_a_time(sample: Sample) ->
     inputs = sroi_inputs(sample.raw, sample.config, "green-spaces")
     years = sorted({year for year, _ in inputs.outcomes})
     invested = sum(inputs.invested.values())
-    programme = _section(sample, "programmes").find("section", data_programme="green-spaces")
+    programme = _section(sample, "programmes").find(data_programme="green-spaces")
     cells = {td["data-scenario"]: td for td in programme.find("table", class_="scenarios").find_all("td")}
     scenarios = [f"{a}_{end}" for a in ("deadweight", "attribution", "displacement", "drop_off", "benefit_years")
                  for end in ("low", "high")] + ["all_low", "all_high"]  # fmt: skip
@@ -234,9 +234,7 @@ def test_progress_against_the_programmes_targets(sample: Sample) -> None:
     for programme in sample.config["programmes"]:
         rows = {
             r["data-programme-target"]: r
-            for r in section.find("section", data_programme=programme["code"]).find_all(
-                "tr", data_programme_target=True
-            )
+            for r in section.find(data_programme=programme["code"]).find_all("tr", data_programme_target=True)
         }
         assert set(rows) == set(programme["targets"])
         for kpi, target in programme["targets"].items():
@@ -281,7 +279,7 @@ def test_the_recruitment_block_recomputed_from_the_raw_returns(sample: Sample) -
     mine = _programme_offers(sample)
     n = len(mine)
     reached = reached_six_months(mine, END)
-    block = _section(sample, "recruitment").find("section", data_recruitment_id="inclusive-recruitment")
+    block = _section(sample, "recruitment").find(data_recruitment_id="inclusive-recruitment")
     cards = {li["data-programme-kpi"]: li for li in block.find_all("li", data_programme_kpi=True)}
     expected = {
         "recruit_offers_to_date": n,

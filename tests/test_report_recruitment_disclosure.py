@@ -107,7 +107,7 @@ def _counts(offers: list[Offer]) -> Counter[tuple[str, str]]:
 
 
 def test_every_count_of_one_to_four_people_shows_as_hidden(built: Built) -> None:
-    block = _section(built).find("section", data_recruitment_id="inclusive-recruitment")
+    block = _section(built).find(data_recruitment_id="inclusive-recruitment")
     counts = _counts(TRUST)
     small = {key for key, n in counts.items() if 0 < n < 5}
     assert small == {
@@ -136,7 +136,7 @@ def test_every_count_of_one_to_four_people_shows_as_hidden(built: Built) -> None
 def test_a_programme_and_the_network_never_differ_by_a_small_number(built: Built) -> None:
     """3 offers were outside the programme: the network (15) and the programme (12) cannot both show."""
     shown = {}
-    for block in _section(built).find_all("section", data_recruitment_scope=True):
+    for block in _section(built).find_all(data_recruitment_scope=True):
         card = block.find("li", data_programme_kpi="recruit_offers_to_date")
         shown[block["data-recruitment-scope"]] = card["data-value"]
     assert set(shown) == {"programme", "network"}  # offers outside the programme: the network has its block
@@ -151,7 +151,7 @@ def test_hidden_figures_leave_no_trace(built: Built) -> None:
         share = 100 * _counts(TRUST)[(dimension, group)] / len(TRUST)
         for text in (f"{share:.1f}%", f"{share:.4f}".rstrip("0"), repr(round(share, 6))):
             assert text not in readable, (dimension, group, text)
-        for block in section.find_all("section", data_recruitment_scope=True):
+        for block in section.find_all(data_recruitment_scope=True):
             bars = block.find_all("g", data_group=f"{dimension}:{group}")
             for bar in bars:
                 assert bar.find_all("rect") == [] and bar["data-value"] == ""

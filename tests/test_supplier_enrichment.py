@@ -595,7 +595,9 @@ def test_the_suppliers_commands_take_a_member_file_to_a_known_size_in_the_kpis(t
     assert set(decided["supplier_name"]) == {
         "Acme Builders Ltd"
     }  # HMRC is out of scope, the florist unmatched
-    decided["decision"] = (decided["candidate_ref"].str.endswith("01111111")).map({True: "approve", False: "reject"})
+    decided["decision"] = (decided["candidate_ref"].str.endswith("01111111")).map(
+        {True: "approve", False: "reject"}
+    )
     decided.to_csv(proposals, index=False)
     approved = runner.invoke(app, ["suppliers", "approve", str(proposals), "--config", str(config)])
     assert approved.exit_code == 0, approved.output

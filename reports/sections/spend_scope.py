@@ -138,6 +138,13 @@ def _lines(figures: Mapping[str, KpiFigure], total: float | None) -> list[ScopeL
     return lines
 
 
+def _in_sentence(label: str) -> str:
+    """A label inside a sentence: its first word in lower case, unless it is an acronym ("HMRC")."""
+    first, _, rest = label.partition(" ")
+    word = first if first.isupper() and len(first) > 1 else first[:1].lower() + first[1:]
+    return f"{word} {rest}".strip()
+
+
 def _sentences(figures: Mapping[str, KpiFigure], total: float | None, share_basis: str) -> list[str]:
     in_scope = clean(figures[IN_SCOPE].value) if IN_SCOPE in figures else None
     out = clean(figures[OUT_OF_SCOPE].value) if OUT_OF_SCOPE in figures else None
@@ -149,7 +156,7 @@ def _sentences(figures: Mapping[str, KpiFigure], total: float | None, share_basi
         )
     if out is not None:
         parts = [
-            f"{format_gbp(f.value)} {lookup(code).short_name.removeprefix('Out of scope: ').lower()}"
+            f"{format_gbp(f.value)} {_in_sentence(lookup(code).short_name.removeprefix('Out of scope: '))}"
             for code, f in figures.items()
             if code.startswith(OUT_OF_SCOPE_PREFIX) and clean(f.value)
         ]
@@ -255,6 +262,7 @@ def spend_scope_context(report: PeriodReport) -> dict[str, object] | None:
         chart = amount_bars(
             [(code.removeprefix(OUT_OF_SCOPE_PREFIX), label, value) for code, label, value in categories],
             "Spend out of scope this period, by category",
+            label_x=300,
         )
     coverage, coverage_chart, coverage_sentence = _coverage(scope.coverage)
     return {
