@@ -196,7 +196,7 @@ NOT_PROCUREMENT_SHARE = 0.04  # of a file's lines: a few in a quarter's export
 _NOT_PROCUREMENT_FROM = 20  # files with fewer lines have none (their line counts stay exact)
 
 
-def _not_procurement(member: Member) -> tuple[Supplier, ...]:
+def not_procurement_payees(member: Member) -> tuple[Supplier, ...]:
     """The member's payees that are not suppliers: never in the network's register or supplier pool."""
     found = [*_NOT_PROCUREMENT["all"], *_NOT_PROCUREMENT.get(member.sector.value, ())]
     return tuple(
@@ -266,7 +266,7 @@ def _ledger(pool: Sequence[Supplier], member: Member, style: SpendStyle, seed: i
         else:
             ids[s.supplier_id] = s.supplier_id if known else ""
         sizes[s.supplier_id] = s.size.capitalize() if rng.random() >= 0.05 else ""
-    others = _not_procurement(member)
+    others = not_procurement_payees(member)
     for s in others:  # added after the ledger's draws, so they change no other supplier's entry
         names[s.supplier_id] = s.name.upper() if style.upper_names else s.name
         ids[s.supplier_id], sizes[s.supplier_id] = "", ""
