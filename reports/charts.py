@@ -9,7 +9,7 @@ value takes no part in any geometry, so neither a bar's length nor an axis can h
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reports.format import (
@@ -538,9 +538,10 @@ class AmountBars:
     description: str
 
 
-def amount_bars(items: Sequence[tuple[str, str, float | None]], title: str) -> AmountBars:
-    """One bar per (key, label, pounds), in the order given, on a scale of round amounts."""
-    width, label_x, plot_x, plot_w = 760, 200, 210, 440
+def amount_bars(items: Sequence[tuple[str, str, float | None]], title: str, label_x: int = 200) -> AmountBars:
+    """One bar per (key, label, pounds), in the order given, on a scale of round amounts; ``label_x``
+    is where the labels end (wider for long labels, the plot narrower)."""
+    width, plot_x, plot_w = 760, label_x + 10, 640 - label_x
     top, row_h, bar_h = 12, 40, 22
     values = [clean(v) for _, _, v in items]
     tick_values = nice_ticks(max([*(v for v in values if v is not None), 0.0]))
@@ -584,4 +585,395 @@ def amount_bars(items: Sequence[tuple[str, str, float | None]], title: str) -> A
         ticks=ticks,
         title=title,
         description=f"{title}: " + "; ".join(described) + ".",
+    )
+
+
+# -- a range per row around a central value (how an estimate moves as its assumptions move) --------------
+
+
+@dataclass(frozen=True)
+class RangeBar:
+    key: str
+    label: str
+    low_text: str
+    high_text: str
+    data_low: str
+    data_high: str
+    has_value: bool
+    x: str
+    width: str
+    bar_y: str
+    text_y: str
+    low_x: str  # end of the low value's label (drawn left of the bar)
+    high_x: str  # start of the high value's label (drawn right of the bar)
+
+
+@dataclass(frozen=True)
+class RangeChart:
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    plot_w: int
+    top: int
+    axis_y: int
+    bar_h: int
+    bars: tuple[RangeBar, ...]
+    ticks: tuple[Tick, ...]
+    centre_x: str | None
+    centre_label: str
+    centre_data: str
+    title: str
+    description: str
+
+
+def range_bars(
+    items: Sequence[tuple[str, str, float | None, float | None]],
+    centre: float | None,
+    centre_label: str,
+    title: str,
+    text: Callable[[float | None], str],
+    tick_text: Callable[[float], str],
+) -> RangeChart:
+    """One bar per (key, label, one end, other end) from the smaller to the larger value, and a line at
+    ``centre``: a sensitivity ("tornado") chart. ``text`` writes a value, ``tick_text`` an axis tick."""
+    width, label_x, plot_x, plot_w = 760, 260, 330, 360
+    top, row_h, bar_h = 16, 34, 18
+    ends = [clean(v) for _, _, a, b in items for v in (a, b)]
+    known = [v for v in [*ends, clean(centre)] if v is not None]
+    tick_values = nice_ticks(max([*known, 0.0]))
+    scale_top = tick_values[-1]
+
+    def x_of(value: float) -> float:
+        return plot_x + plot_w * min(max(value, 0.0), scale_top) / scale_top
+
+    bars: list[RangeBar] = []
+    described: list[str] = []
+    for index, (key, label, first, second) in enumerate(items):
+        a, b = clean(first), clean(second)
+        low, high = (None, None) if a is None or b is None else (min(a, b), max(a, b))
+        y = top + index * row_h
+        bar_y = y + (row_h - bar_h) / 2
+        x1 = plot_x if low is None else x_of(low)
+        x2 = plot_x if high is None else x_of(high)
+        described.append(
+            f"{label}: {text(low)} to {text(high)}" if low is not None else f"{label}: {NO_DATA}"
+        )
+        bars.append(
+            RangeBar(
+                key=key,
+                label=label,
+                low_text=text(low),
+                high_text=text(high),
+                data_low=data_value(low),
+                data_high=data_value(high),
+                has_value=low is not None,
+                x=coordinate(x1),
+                width=coordinate(max(x2 - x1, 2.0) if low is not None else 0.0),
+                bar_y=coordinate(bar_y),
+                text_y=coordinate(bar_y + bar_h / 2 + 5),
+                low_x=coordinate(x1 - 6),
+                high_x=coordinate(max(x2, x1 + 2.0) + 6),
+            )
+        )
+    axis_y = top + len(items) * row_h + 4
+    centre_value = clean(centre)
+    description = f"{title}: " + "; ".join(described) + "."
+    if centre_value is not None:
+        description += f" {centre_label}: {text(centre_value)}."
+    return RangeChart(
+        width=width,
+        height=axis_y + 28,
+        label_x=label_x,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        top=top,
+        axis_y=axis_y,
+        bar_h=bar_h,
+        bars=tuple(bars),
+        ticks=tuple(Tick(pos=coordinate(x_of(t)), label=tick_text(t)) for t in tick_values),
+        centre_x=None if centre_value is None else coordinate(x_of(centre_value)),
+        centre_label=centre_label,
+        centre_data=data_value(centre_value),
+        title=title,
+        description=description,
+    )
+
+
+# -- counts per period, one column per series side by side (offers per quarter, by member) --------------
+
+
+@dataclass(frozen=True)
+class SeriesColumn:
+    key: str
+    label: str
+    data_value: str
+    text: str
+    has_value: bool
+    suppressed: bool
+    x: str
+    y: str
+    w: str
+    h: str
+    cx: str
+    label_y: str
+    css_class: str
+
+
+@dataclass(frozen=True)
+class PeriodColumns:
+    period: str
+    line1: str
+    line2: str
+    cx: str
+    columns: tuple[SeriesColumn, ...]
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    css_class: str
+    x: str
+    text_x: str
+
+
+@dataclass(frozen=True)
+class GroupedColumns:
+    width: int
+    height: int
+    plot_x: int
+    plot_y: int
+    plot_w: int
+    axis_y: int
+    ticks: tuple[Tick, ...]
+    periods: tuple[PeriodColumns, ...]
+    legend: tuple[LegendItem, ...]
+    legend_y: int
+    title: str
+    description: str
+
+
+def grouped_columns(
+    periods: Sequence[str],
+    series: Sequence[tuple[str, str]],
+    values: Mapping[tuple[str, str], tuple[float | None, bool]],
+    hidden: str,
+    title: str,
+    unit: str = "count",
+) -> GroupedColumns:
+    """Columns side by side in each period, one per series (key, label). ``values`` maps (period, series
+    key) to (value, hidden?); a hidden value draws no column and takes no part in the scale, only
+    ``hidden`` ("<N") where its column would be."""
+    width, plot_x, plot_y, plot_w, plot_h = 760, 64, 40, 670, 190
+    axis_y = plot_y + plot_h
+    shown = [
+        v
+        for p in periods
+        for key, _ in series
+        if not values.get((p, key), (None, False))[1]
+        and (v := clean(values.get((p, key), (None, False))[0])) is not None
+    ]
+    tick_values = nice_ticks(max([*shown, 0.0]), whole=unit == "count")
+    top = tick_values[-1]
+
+    def y_of(value: float) -> float:
+        return axis_y - plot_h * min(max(value, 0.0), top) / top
+
+    slot = plot_w / max(len(periods), 1)
+    col_w = min((slot * 0.8) / max(len(series), 1), 40)
+    drawn: list[PeriodColumns] = []
+    described: list[str] = []
+    for index, period in enumerate(periods):
+        line1, line2 = period_short(period)
+        cx = plot_x + slot * (index + 0.5)
+        first_x = cx - col_w * len(series) / 2
+        columns: list[SeriesColumn] = []
+        parts: list[str] = []
+        for n, (key, label) in enumerate(series):
+            raw, hide = values.get((period, key), (None, False))
+            value = None if hide else clean(raw)
+            text = hidden if hide else NO_DATA if value is None else format_value(value, unit)
+            parts.append(f"{label} {text}")
+            y = axis_y if value is None else y_of(value)
+            x = first_x + n * col_w
+            columns.append(
+                SeriesColumn(
+                    key=key,
+                    label=label,
+                    data_value=data_value(value),
+                    text=text,
+                    has_value=value is not None,
+                    suppressed=hide,
+                    x=coordinate(x + 1),
+                    y=coordinate(y),
+                    w=coordinate(col_w - 2),
+                    h=coordinate(axis_y - y),
+                    cx=coordinate(x + col_w / 2),
+                    label_y=coordinate(y - 5),
+                    css_class=f"series-{n % SERIES_COLOURS}",
+                )
+            )
+        described.append(f"{period}: " + ", ".join(parts))
+        drawn.append(PeriodColumns(period, line1, line2, coordinate(cx), tuple(columns)))
+    legend = []
+    x = float(plot_x)
+    for n, (_, label) in enumerate(series):
+        legend.append(LegendItem(label, f"series-{n % SERIES_COLOURS}", coordinate(x), coordinate(x + 20)))
+        x += 22 + 7.5 * len(label) + 18
+    return GroupedColumns(
+        width=width,
+        height=axis_y + 44,
+        plot_x=plot_x,
+        plot_y=plot_y,
+        plot_w=plot_w,
+        axis_y=axis_y,
+        ticks=tuple(Tick(pos=coordinate(y_of(t)), label=tick_label(t, unit)) for t in tick_values),
+        periods=tuple(drawn),
+        legend=tuple(legend),
+        legend_y=16,
+        title=title,
+        description=f"{title}: " + "; ".join(described) + ".",
+    )
+
+
+SERIES_COLOURS = 6  # CSS classes series-0 ... series-5
+
+
+# -- shares beside a reference share, row by row under headings (offers against the area's population) --
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    key: str
+    label: str
+    heading: bool  # a heading row (a characteristic), with no bar
+    data_value: str
+    data_reference: str
+    text: str
+    reference_text: str
+    reference_short: str  # beside the value: "area 20.7%"
+    has_value: bool
+    suppressed: bool
+    y: str
+    bar_y: str
+    text_y: str
+    width: str
+    text_x: str
+    reference_x: str | None
+    mark_y1: str
+    mark_y2: str
+
+
+@dataclass(frozen=True)
+class ReferenceBars:
+    width: int
+    height: int
+    label_x: int
+    plot_x: int
+    plot_w: int
+    top: int
+    axis_y: int
+    bar_h: int
+    rows: tuple[ReferenceRow, ...]
+    ticks: tuple[Tick, ...]
+    title: str
+    description: str
+
+
+def _heading_row(text: str, y: float) -> ReferenceRow:
+    return ReferenceRow(
+        key=text,
+        label=text,
+        heading=True,
+        data_value="",
+        data_reference="",
+        text="",
+        reference_text="",
+        reference_short="",
+        has_value=False,
+        suppressed=False,
+        y=coordinate(y),
+        bar_y="",
+        text_y=coordinate(y + 20),
+        width="0.0",
+        text_x="",
+        reference_x=None,
+        mark_y1="",
+        mark_y2="",
+    )
+
+
+def reference_bars(
+    items: Sequence[tuple[str, str, float | None, bool, float | None] | str],
+    hidden: str,
+    title: str,
+    value_name: str,
+    reference_name: str,
+    reference_short: str = "",
+) -> ReferenceBars:
+    """A bar per (key, label, share %, hidden?, reference share %), with a mark across it at the reference;
+    a plain string is a heading row. A hidden share gets no bar, only ``hidden`` ("<N"); the reference,
+    which is not about the people counted, is always drawn."""
+    width, label_x, plot_x, plot_w = 860, 400, 410, 300
+    top, row_h, heading_h, bar_h = 8, 28, 30, 16
+    rows: list[ReferenceRow] = []
+    described: list[str] = []
+    y = float(top)
+    for item in items:
+        if isinstance(item, str):
+            rows.append(_heading_row(item, y))
+            described.append(f"{item}:")
+            y += heading_h
+            continue
+        key, label, value, hide, reference = item
+        share = None if hide else clean(value)
+        ref = clean(reference)
+        bar_y = y + (row_h - bar_h) / 2
+        bar_w = 0.0 if share is None else plot_w * min(max(share, 0.0), 100.0) / 100
+        ref_x = None if ref is None else plot_x + plot_w * min(max(ref, 0.0), 100.0) / 100
+        text = hidden if hide else NO_DATA if share is None else format_pct(share)
+        reference_text = "" if ref is None else f"{reference_name} {format_pct(ref)}"
+        ends = [plot_x + bar_w, *([ref_x] if ref_x is not None else [])]
+        described.append(f"{label} {text}" + (f" ({reference_text})" if reference_text else ""))
+        rows.append(
+            ReferenceRow(
+                key=key,
+                label=label,
+                heading=False,
+                data_value=data_value(share),
+                data_reference=data_value(ref),
+                text=text,
+                reference_text=reference_text,
+                reference_short=""
+                if ref is None
+                else f"{reference_short or reference_name} {format_pct(ref)}",
+                has_value=share is not None,
+                suppressed=hide,
+                y=coordinate(y),
+                bar_y=coordinate(bar_y),
+                text_y=coordinate(bar_y + bar_h / 2 + 5),
+                width=coordinate(bar_w),
+                text_x=coordinate(max(ends) + 8),
+                reference_x=None if ref_x is None else coordinate(ref_x),
+                mark_y1=coordinate(bar_y - 5),
+                mark_y2=coordinate(bar_y + bar_h + 5),
+            )
+        )
+        y += row_h
+    axis_y = int(y + 4)
+    return ReferenceBars(
+        width=width,
+        height=axis_y + 28,
+        label_x=label_x,
+        plot_x=plot_x,
+        plot_w=plot_w,
+        top=top,
+        axis_y=axis_y,
+        bar_h=bar_h,
+        rows=tuple(rows),
+        ticks=_percent_axis(plot_x, plot_w),
+        title=title,
+        description=f"{title}. {value_name}, with {reference_name.lower()} beside it: "
+        + "; ".join(described)
+        + ".",
     )

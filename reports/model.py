@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from types import MappingProxyType
 
 # Which KPI codes the report's tables carry (the builder fills them, the page and the workbook show them),
@@ -184,6 +184,160 @@ class TargetRow:
     direction: str = "higher"  # "higher" | "lower" (is better)
 
 
+# -- programmes, recruitment, spend scope and coverage (each section shown only when it has data) --------
+
+
+@dataclass(frozen=True)
+class SroiRow:
+    """A programme's SROI over one stretch: a financial year (the quarters received so far), or since the
+    programme began up to the end of that year. Not about people, so never hidden; None = no data."""
+
+    basis: str  # "year" | "to_date"
+    period: str  # the financial year, "2026-27"
+    investment_gbp: float | None
+    social_value_gbp: float | None  # present value, central assumptions
+    gross_value_gbp: float | None  # outcomes times proxies, before adjustments and discounting
+    ratio: float | None  # social value per pound invested (None when nothing was invested)
+    ratio_low: float | None  # the cautious end of the sensitivity range
+    ratio_high: float | None  # the generous end
+
+
+@dataclass(frozen=True)
+class ScenarioRatio:
+    """The ratio since the programme began with some adjustments moved to an end of their range."""
+
+    scenario: str  # ``transforms.sroi.SCENARIOS``: "deadweight_low", "all_high", "cautious", ...
+    ratio: float | None
+
+
+@dataclass(frozen=True)
+class SroiAssumption:
+    """One setting behind the ratios: a measure's proxy or adjustment (low, central, high), or the
+    discount rate (no measure), with where the figures come from."""
+
+    measure_code: str | None
+    measure: str
+    unit: str | None
+    assumption: str  # "proxy_gbp" | "deadweight" | "attribution" | "displacement" | "drop_off" |
+    # "benefit_years" | "discount_rate"
+    low: float
+    central: float
+    high: float
+    source: str
+
+
+@dataclass(frozen=True)
+class ProgrammeTarget:
+    """Progress of a programme against a target for its whole life (``transforms.programme_targets``).
+
+    ``actual`` is the figure since the programme began; a figure the disclosure rules hide arrives here
+    without its value, progress or status (``hidden``), so its target cannot give it away.
+    """
+
+    kpi: str  # the target's KPI, compared with its "_to_date" figure ("recruit_offers", "sroi_ratio")
+    unit: str
+    target: float
+    actual: float | None
+    expected_to_date: float
+    progress_pct: float | None
+    status: str  # "on track" | "at risk" | "off track" | "no data" | "hidden"
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ProgrammeRow:
+    """A network programme as its config declares it, with its SROI and its targets."""
+
+    code: str
+    name: str
+    lead_member: str  # the member's name
+    partners: tuple[str, ...]  # members' names
+    start: date
+    end: date
+    theme: str
+    description: str
+    recruitment: bool  # hires may belong to it
+    measures: tuple[str, ...] = ()  # catalogue codes of its outcomes
+    sroi: tuple[SroiRow, ...] = ()  # each financial year to the report's, then since it began
+    sensitivity: tuple[ScenarioRatio, ...] = ()  # since it began, in ``transforms.sroi.SCENARIOS`` order
+    targets: tuple[ProgrammeTarget, ...] = ()
+
+
+@dataclass(frozen=True)
+class RecruitmentGroup:
+    """Offers since the start to one group of people, and the area's population share of the group.
+
+    Hidden counts and shares (disclosure control) arrive without their values: ``offers_hidden`` and
+    ``share_hidden`` say so, and the page shows "<N".
+    """
+
+    dimension: str  # "ethnicity" | "age" | "disability" | "unemployed" | "deprivation"
+    group: str  # "asian", "18_24", "deciles_1_2", "ethnic_minority" (a summary of groups), ...
+    offers: float | None
+    share_pct: float | None  # of all offers since the start
+    population_pct: float | None = None  # from the network's reference table; never hidden
+    offers_hidden: bool = False
+    share_hidden: bool = False
+    summary: bool = False  # a sum of other groups of the dimension (shown after them)
+
+
+@dataclass(frozen=True)
+class RecruitmentBlock:
+    """Inclusive recruitment since the start, for one recruitment programme (or the whole network).
+
+    ``figures`` are ``KpiFigure``s of the to-date KPIs (offers, offers to previously unemployed people,
+    starts, people reaching six months, the share still in post), already public: a hidden one has no value.
+    """
+
+    scope: str  # "programme" | "network"
+    scope_id: str
+    name: str
+    as_at: str  # the quarter the figures run to, "2026-27-Q2"
+    start: date | None = None
+    end: date | None = None  # the programme's end, which its targets are for
+    figures: Sequence[KpiFigure] = ()
+    groups: Sequence[RecruitmentGroup] = ()
+    targets: Sequence[ProgrammeTarget] = ()
+
+
+@dataclass(frozen=True)
+class RecruitmentQuarter:
+    """Offers and starts in one quarter, for one member or the network (``member_id`` ""), already public."""
+
+    period: str
+    member_id: str
+    name: str
+    offers: float | None
+    starts: float | None
+    offers_hidden: bool = False
+    starts_hidden: bool = False
+
+
+@dataclass(frozen=True)
+class ScopeMemberRow:
+    """One member's spend in and out of scope and its size coverage for the period (None = no data)."""
+
+    member_id: str
+    name: str
+    submitted: bool
+    values: Mapping[str, float | None] = field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True)
+class SpendScope:
+    """Spend in and out of scope (``docs/spend-scope.md``) and whose supplier size is known, and from where.
+
+    ``figures``: ``spend_in_scope``, ``spend_in_scope_pct``, ``spend_out_of_scope`` and one
+    ``spend_out_of_scope:<category>`` per category with spend this period or this year; ``coverage``:
+    ``spend_size_known_pct`` and ``spend_size_source_pct:<source>`` for every source. Never about people.
+    """
+
+    share_basis: str  # "in_scope" | "total": what the spend shares divide by
+    figures: Sequence[KpiFigure] = ()
+    coverage: Sequence[KpiFigure] = ()
+    members: Sequence[ScopeMemberRow] = ()
+
+
 def _no_themes() -> Mapping[str, float]:
     return MappingProxyType({})
 
@@ -216,3 +370,11 @@ class PeriodReport:
     targets: Sequence[TargetRow] = ()
     target_rule: str = ""  # the status rule printed under the targets (transforms.targets.STATUS_RULE)
     sectors: Sequence[SectorRow] = ()  # breakdown by sector (spend and, with workforce returns, people)
+    # Programmes and their SROI (the assumptions printed beside the ratios), inclusive recruitment, and
+    # spend in and out of scope with the supplier size coverage (each section shown only with data)
+    programmes: Sequence[ProgrammeRow] = ()
+    sroi_assumptions: Sequence[SroiAssumption] = ()
+    recruitment: Sequence[RecruitmentBlock] = ()
+    recruitment_quarters: Sequence[RecruitmentQuarter] = ()  # oldest first, network row first
+    population_source: str = ""  # where the area's population shares come from
+    spend_scope: SpendScope | None = None

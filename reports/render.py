@@ -36,7 +36,10 @@ from reports.model import PeriodReport
 from reports.sections.headline import headline_context
 from reports.sections.measures import measures_context, social_value_context
 from reports.sections.members import members_context, sectors_context
+from reports.sections.programmes import programmes_context
+from reports.sections.recruitment import recruitment_context
 from reports.sections.returns import returns_context
+from reports.sections.spend_scope import spend_scope_context
 from reports.sections.targets import targets_context
 from reports.sections.workforce import workforce_context
 from reports.views import plural
@@ -67,6 +70,9 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         "targets": targets_context(report),
         "measures": measures_context(report),
         "social_value": social_value_context(report, trend),
+        "spend_scope": spend_scope_context(report),
+        "programmes": programmes_context(report),
+        "recruitment": recruitment_context(report),
         "suppressed_title": suppression_title(report.suppression_threshold),
         "source_ids": source_ids,
         "source_count_text": plural(len(source_ids), "source submission", "source submissions"),

@@ -26,6 +26,7 @@ from reports.model import (
     PeriodReport,
 )
 from reports.views import name_and_unit
+from reports.workbook_sections import SECTION_SHEETS, write_section_sheets
 from transforms.kpi_registry import SOCIAL_VALUE, lookup, measure_code
 
 FORMATS = {
@@ -44,6 +45,7 @@ SHEETS = (
     "Submissions",
     "Targets",
     "Measures",
+    *SECTION_SHEETS,
     "About",
 )
 
@@ -284,6 +286,10 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (ms.members_reporting, "#,##0"),
             ]
         )
+
+    write_section_sheets(
+        report, lambda title, header, widths: _Sheet(wb, title, header, widths), _number_format
+    )
 
     about = _Sheet(wb, "About", ["Item", "Value", "Definition"], (30, 60, 90))
     for item, value, fmt in (

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from math import log
 from typing import Literal
@@ -173,6 +173,49 @@ def style_for(member: Member, index: int) -> SpendStyle:
     return (STYLES.get(member.id) or styles[index % len(styles)]).for_member(member, SPEND)
 
 
+# -- payments that are not procurement -------------------------------------------------------------
+# Real exports carry taxes, pension contributions, payments to other public bodies and to individuals
+# (docs/spend-scope.md); a few lines of each file go to such payees, so the report's spend-scope section
+# has something to show. (payee, category column, postcode, median GBP); "{member}" is the member's name.
+_NOT_PROCUREMENT = {
+    "all": (("HM Revenue & Customs", "Tax and National Insurance", "BX9 1AS", 20_000),),
+    "local_government": (
+        ("{member} Pension Fund", "Pension contributions", "SE1 2AA", 60_000),
+        ("Metropolitan Police Service", "Contributions to other bodies", "SW1H 0BG", 12_000),
+        ("Redacted personal data", "Payments to individuals", "SE1 2AA", 600),
+    ),
+    "nhs": (
+        ("NHS Pension Scheme", "Pension contributions", "DL1 1AA", 70_000),
+        ("NHS Business Services Authority", "Contributions to other bodies", "NE15 8NY", 15_000),
+    ),
+    "higher_education": (("Universities Superannuation Scheme", "Pension contributions", "L2 2PX", 60_000),),
+    "further_education": (("Teachers' Pensions", "Pension contributions", "DL1 1AA", 40_000),),
+    "housing": (("Redacted personal data", "Refunds to residents", "SE1 2AA", 400),),
+}
+NOT_PROCUREMENT_SHARE = 0.04  # of a file's lines: a few in a quarter's export
+_NOT_PROCUREMENT_FROM = 20  # files with fewer lines have none (their line counts stay exact)
+
+
+def not_procurement_payees(member: Member) -> tuple[Supplier, ...]:
+    """The member's payees that are not suppliers: never in the network's register or supplier pool."""
+    found = [*_NOT_PROCUREMENT["all"], *_NOT_PROCUREMENT.get(member.sector.value, ())]
+    return tuple(
+        Supplier(
+            supplier_id=f"not-procurement-{n}",
+            name=payee.format(member=member.name),
+            postcode=postcode,
+            employees=0,
+            turnover_gbp=median,  # stands for the typical payment
+            size="large",
+            is_vcse=False,
+            is_diverse_owned=False,
+            category=category,
+            source="",
+        )
+        for n, (payee, category, postcode, median) in enumerate(found)
+    )
+
+
 # -- a member's suppliers and payments -------------------------------------------------------------
 @dataclass(frozen=True)
 class _Ledger:
@@ -184,6 +227,7 @@ class _Ledger:
     ids: dict[str, str]  # supplier_id -> id as this member's system writes it ("" if unknown)
     sizes: dict[str, str]  # supplier_id -> self-reported size ("" if unknown)
     specials: tuple[Supplier, ...]  # suppliers every file must mention (non-ASCII names)
+    not_procurement: tuple[Supplier, ...] = ()  # taxes, pensions, public bodies, individuals
 
 
 _SIZE_WEIGHT = {"micro": 1.0, "small": 1.5, "medium": 2.5, "large": 5.0}
@@ -222,7 +266,11 @@ def _ledger(pool: Sequence[Supplier], member: Member, style: SpendStyle, seed: i
         else:
             ids[s.supplier_id] = s.supplier_id if known else ""
         sizes[s.supplier_id] = s.size.capitalize() if rng.random() >= 0.05 else ""
-    return _Ledger(suppliers, weights, names, ids, sizes, specials)
+    others = not_procurement_payees(member)
+    for s in others:  # added after the ledger's draws, so they change no other supplier's entry
+        names[s.supplier_id] = s.name.upper() if style.upper_names else s.name
+        ids[s.supplier_id], sizes[s.supplier_id] = "", ""
+    return _Ledger(suppliers, weights, names, ids, sizes, specials, others)
 
 
 @dataclass(frozen=True)
@@ -269,6 +317,21 @@ def _payments(
     ]
     payments.sort(key=lambda p: (p.day, p.supplier.supplier_id, p.pence))
     return payments
+
+
+def _pay_not_procurement(payments: list[_Payment], ledger: _Ledger, rng: random.Random) -> None:
+    """Turn a few of the lines into payments to the ledger's payees that are not suppliers. Their own
+    generator keeps every other line as it was."""
+    if len(payments) < _NOT_PROCUREMENT_FROM or not ledger.not_procurement:
+        return
+    count = max(1, round(len(payments) * NOT_PROCUREMENT_SHARE))
+    specials = set(ledger.specials)
+    free = [i for i, p in enumerate(payments) if p.supplier not in specials]
+    for index in rng.sample(free, min(count, len(free))):
+        payee = rng.choice(ledger.not_procurement)
+        pounds = min(rng.lognormvariate(log(payee.turnover_gbp), 0.7), 400_000.0)
+        payments[index] = replace(payments[index], supplier=payee, pence=round(pounds * 100), tier="direct")
+    payments.sort(key=lambda p: (p.day, p.supplier.supplier_id, p.pence))
 
 
 # -- rendering rows --------------------------------------------------------------------------------
@@ -393,6 +456,7 @@ def _render_file(
     period = Period.parse(period_key)
     rng = random.Random(f"{seed}/file/{member.id}/{period.key}")
     payments = _payments(ledger, style, period, lines, rng)
+    _pay_not_procurement(payments, ledger, random.Random(f"{seed}/not-procurement/{member.id}/{period.key}"))
     if style.layout == "totals":
         records, grand_total = _totals_records(payments, ledger, style)
     else:

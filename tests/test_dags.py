@@ -20,6 +20,7 @@ import pytest
 
 from pipeline.orchestration import DAGS_FOLDER
 from samples.network import SampleManifest, generate_sample
+from samples.spend import not_procurement_payees
 from tests.conftest import write_config
 from tests.report_html import parse, squeeze
 
@@ -148,8 +149,11 @@ def expected_spend(
     for r in register:
         names[_fold(r["supplier_name"])].append(r)
     areas, districts = set(cfg.local_area.postcode_areas), set(cfg.local_area.postcode_districts)
+    # The payees the sample pays that are not procurement (taxes, pensions...): out of the shares' whole.
+    members = {m.id: m for m in cfg.members}
     totals: dict[tuple[str | None, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for sample in (f for f in manifest.files if f.return_type == "spend"):
+        not_procurement = {_fold(p.name) for p in not_procurement_payees(members[sample.member_id])}
         records = _records((bucket / sample.path).read_bytes(), sample.path)
         header_index = next(
             i
@@ -183,9 +187,14 @@ def expected_spend(
             outward = postcode.strip().upper().split(" ")[0] if " " in postcode.strip() else ""
             local = re.sub(r"\d.*", "", outward) in areas or outward in districts
             sme = size in ("micro", "small", "medium")
+            out = _fold(get(NAME_HEADERS)) in not_procurement
             for scope in (None, sample.member_id):
                 bucket_totals = totals[(scope, sample.period)]
                 bucket_totals["spend_total"] += amount
+                if out:
+                    bucket_totals["spend_out_of_scope"] += amount
+                    continue
+                bucket_totals["in_scope"] += amount
                 bucket_totals["spend_sme"] += amount * sme
                 bucket_totals["spend_local"] += amount * local
                 bucket_totals["spend_diverse"] += amount * diverse
@@ -271,8 +280,11 @@ def test_end_to_end_through_airflow(
                 scope,
                 period,
             )
+            assert values[(scope, "spend_out_of_scope")] == pytest.approx(
+                sums["spend_out_of_scope"], abs=0.01
+            )
             assert values[(scope, "spend_small_or_diverse_pct")] == pytest.approx(
-                100 * sums["small_or_diverse"] / total, abs=1e-3
+                100 * sums["small_or_diverse"] / sums["in_scope"], abs=1e-3
             ), (scope, period)
     # Workforce: Living Wage uplifts between the two snapshots, and who is paid it now (£14.80 from May 2026).
     stored = read_kpis(network, "2026-27-Q2")

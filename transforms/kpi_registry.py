@@ -13,6 +13,7 @@ for KPIs that add up over a year. :func:`lookup` resolves all of them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Literal, Protocol
@@ -38,6 +39,8 @@ OUT_OF_SCOPE_LABELS = {
     "transfer_payment": "Payments made on behalf of residents or staff",
     "grant": "Grants",
 }
+# What a category may be called (``transforms.spend_scope`` checks a network's rules against the same).
+_CATEGORY = re.compile(r"[a-z][a-z0-9_]{1,40}")
 # Programme figures since the programme began (``transforms.sroi``, ``transforms.recruitment_kpis``).
 TO_DATE_SUFFIX = "_to_date"
 RATIO_UNIT = "GBP per GBP"
@@ -282,8 +285,9 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
     """The registry entry for any KPI code the pipeline stores or shows; raises :class:`UnknownKpi`."""
     if code in REGISTRY:
         return REGISTRY[code]
-    if code.endswith(YTD_SUFFIX) and code.removesuffix(YTD_SUFFIX) in REGISTRY:
-        base = REGISTRY[code.removesuffix(YTD_SUFFIX)]
+    base_code = code.removesuffix(YTD_SUFFIX)
+    if code.endswith(YTD_SUFFIX) and (base_code in REGISTRY or base_code.startswith(OUT_OF_SCOPE_PREFIX)):
+        base = REGISTRY.get(base_code) or lookup(base_code)
         if base.to_date:
             return replace(
                 base,
@@ -324,11 +328,11 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
             310,
             flow=True,
         )
-    if code.startswith(OUT_OF_SCOPE_PREFIX) and code.removeprefix(OUT_OF_SCOPE_PREFIX) in OUT_OF_SCOPE_LABELS:
-        label = OUT_OF_SCOPE_LABELS[code.removeprefix(OUT_OF_SCOPE_PREFIX)]
+    if code.startswith(OUT_OF_SCOPE_PREFIX) and _CATEGORY.fullmatch(code.removeprefix(OUT_OF_SCOPE_PREFIX)):
+        label = out_of_scope_label(code.removeprefix(OUT_OF_SCOPE_PREFIX))
         return Kpi(code, f"Out of scope: {label}", f"Spend out of scope: {label}", "GBP",
                    f"Spend the network's rules set out of scope as {label.lower()}.", None, "spend_scope", 83,
-                   flow=True)  # fmt: skip
+                   flow=True, to_date=True)  # fmt: skip
     if code.startswith(SOURCE_KPI_PREFIX) and code.removeprefix(SOURCE_KPI_PREFIX) in SIZE_SOURCE_LABELS:
         label = SIZE_SOURCE_LABELS[code.removeprefix(SOURCE_KPI_PREFIX)]
         return Kpi(code, f"Size from {label}", f"Share of in-scope spend whose supplier size is from {label}",
@@ -337,6 +341,15 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
     if code.startswith(("sroi_", "recruit_", "population_pct:")):
         return _programme_kpi(code)
     raise UnknownKpi(code)
+
+
+def out_of_scope_label(category: str) -> str:
+    """The name of an out-of-scope category: the shipped ones' own, or a network's own category in words
+    (``shared_services`` -> "Shared services"), since a network may add categories in its rules."""
+    if category in OUT_OF_SCOPE_LABELS:
+        return OUT_OF_SCOPE_LABELS[category]
+    words = category.replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
 
 
 def _programme_kpi(code: str) -> Kpi:

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select
 
 from warehouse.schema import (
     fact_measure,
@@ -232,6 +232,28 @@ def kpi_values(
                 select(kpi_value)
                 .where(kpi_value.c.period.in_(list(periods)) & kpi_value.c.scope.in_(scopes))
                 .order_by(kpi_value.c.scope.desc(), kpi_value.c.scope_id, kpi_value.c.kpi)
+            )
+            .mappings()
+            .all()
+        )
+    return pd.DataFrame(rows, columns=[c.name for c in kpi_value.columns])
+
+
+def kpi_families(engine: Engine, prefixes: Iterable[str]) -> pd.DataFrame:
+    """Stored KPI values whose code starts with one of ``prefixes``, in every scope and period.
+
+    The recruitment figures' disclosure control weighs every period at once (a year against its quarters,
+    one "to date" against the last), so the report reads the whole family, not one period's rows.
+    """
+    wanted = [kpi_value.c.kpi.startswith(prefix, autoescape=True) for prefix in prefixes]
+    if not wanted:
+        return pd.DataFrame(columns=[c.name for c in kpi_value.columns])
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(kpi_value)
+                .where(or_(*wanted))
+                .order_by(kpi_value.c.period, kpi_value.c.scope, kpi_value.c.scope_id, kpi_value.c.kpi)
             )
             .mappings()
             .all()

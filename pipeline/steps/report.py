@@ -17,6 +17,8 @@ from typing import Any
 import pandas as pd
 
 from pipeline.network import Network
+from pipeline.steps import report_programmes
+from pipeline.steps.report_spend_scope import spend_scope
 from reports.disclosure import Figures
 from reports.format import period_label
 from reports.model import (
@@ -136,6 +138,8 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         for p in trend_periods
     ]
     has_workforce = "workforce" in network.cfg.returns
+    programme_kpis, recruitment_hidden = report_programmes.programme_kpis(network)
+    programmes = report_programmes.programme_rows(network, programme_kpis, recruitment_hidden, period)
     as_of = pd.to_datetime(subs["processed_at"], utc=True).max() if not subs.empty else None
     # The only time shown is the data's (when its latest file was processed), not when KPIs were
     # recomputed: the same data renders the same bytes, so a daily run does not re-issue an unchanged report.
@@ -166,6 +170,16 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         targets=_target_rows(network, kpi_frame, key),
         target_rule=STATUS_RULE,
         sectors=_sector_rows(network, figures, key, has_workforce),
+        programmes=programmes,
+        sroi_assumptions=report_programmes.assumption_rows(network, programmes),
+        recruitment=report_programmes.recruitment_blocks(
+            network, programme_kpis, recruitment_hidden, period, {p.code: p.targets for p in programmes}
+        ),
+        recruitment_quarters=report_programmes.recruitment_quarters(
+            network, programme_kpis, recruitment_hidden, period
+        ),
+        population_source=report_programmes.population_source(network),
+        spend_scope=spend_scope(network, figures, kpi_frame, key, previous, members),
     )
 
 
