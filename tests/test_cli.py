@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli.app import app
+from pipeline.cli.app import app, out
 from tests.conftest import write_config
 
 runner = CliRunner()
@@ -158,9 +158,11 @@ def test_ingest_then_kpis_json(tmp_path: Path) -> None:
         "Measure Code,Value\nmentees_matched,7\nco2e_saved_t,2.5\n"
     )
     assert runner.invoke(app, ["ingest", "--config", str(config)]).exit_code == 0
-    table = runner.invoke(
-        app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)], env={"COLUMNS": "200"}
-    )
+    out.width = 200  # a wide terminal, whatever the test runner's COLUMNS was when the CLI was imported
+    try:
+        table = runner.invoke(app, ["kpis", "--period", "2025-26-Q2", "--config", str(config)])
+    finally:
+        out.width = None  # type: ignore[assignment]
     lines = {
         line.split("│")[1].strip() + "/" + line.split("│")[2].strip(): line
         for line in table.stdout.splitlines()

@@ -204,7 +204,7 @@ def kpis(
         table.add_column(
             heading, no_wrap=True, min_width=width, justify="right" if heading == "value" else "left"
         )
-    table.add_column("name")
+    table.add_column("name", min_width=12)
     for code, member, value, name in rows:
         table.add_row(code, escape(member), value, escape(name))
     out.print(table)
