@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from transforms.headers import HeaderMapping, HeaderMatch, HeaderRecogniser, recogniser
+from transforms.limits import DEFAULT_LIMITS, ReadLimits, too_many_columns, too_many_rows
 from transforms.return_types import ReturnType
 
 HEADER_SEARCH_ROWS = 50
@@ -68,15 +69,27 @@ class RawTable:
     header_matches: tuple[HeaderMatch, ...] = ()
 
 
-def csv_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """Records with the physical line number each starts on (1-based, preamble and header included)."""
+def csv_records(
+    text: str, delimiter: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> list[tuple[int, list[str]]]:
+    """Records with the physical line number each starts on (1-based, preamble and header included).
+
+    Reading stops, and the file is refused, at a record wider than the network's column limit or once
+    there are more records than its row limit allows (with room for a preamble and the header).
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
+    most, non_blank = limits.max_rows + HEADER_SEARCH_ROWS, 0
     try:
         for record in reader:
+            if len(record) > limits.max_columns:
+                raise FileRejected(*too_many_columns(previous_end + 1, len(record), limits))
             records.append((previous_end + 1, record))
             previous_end = reader.line_num
+            non_blank += not is_blank(record)
+            if non_blank > most:
+                raise FileRejected(*too_many_rows(limits), rows_read=non_blank)
     except csv.Error as exc:
         raise FileRejected(
             f"The file could not be read as CSV near line {reader.line_num + 1}: {exc}.",
