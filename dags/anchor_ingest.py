@@ -39,11 +39,14 @@ def anchor_ingest() -> None:
 
     @task
     def find_new_files() -> list[list[dict]]:
-        """The new files, in a few batches: a task process costs seconds to start (bench/README.md)."""
+        """The new files, in a few batches: a task process costs seconds to start (bench/README.md).
+        First, what an earlier run's crash may have left: answers owed are paid, orphan lake files removed."""
         from pipeline.steps.batches import plan_batches
-        from pipeline.steps.ingest import scan_incoming
+        from pipeline.steps.ingest import scan_incoming, settle_earlier_runs
 
-        return plan_batches(scan_incoming(network_from_context(get_current_context())))
+        network = network_from_context(get_current_context())
+        settle_earlier_runs(network)
+        return plan_batches(scan_incoming(network))
 
     @task(
         map_index_template="{{ task.op_kwargs['incoming'] | length }} files from "

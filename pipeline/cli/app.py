@@ -119,14 +119,17 @@ def ingest(config: ConfigOption = None) -> None:
     """Take every file waiting in the bucket's incoming/ folder (without Airflow), then refresh the KPIs."""
     from rich.progress import Progress
 
-    from pipeline.steps.ingest import failures, ingest_files, scan_incoming
+    from pipeline.steps.ingest import failures, ingest_files, scan_incoming, settle_earlier_runs
     from pipeline.steps.kpis import compute_kpis
     from pipeline.steps.reference_data import refresh_reference_data
 
     network = _network(config)
     with err.status("Looking for new files..."):
         refresh_reference_data(network)
+        settled = settle_earlier_runs(network)
         files = scan_incoming(network)
+    if settled["answers_paid"]:
+        err.print(f"Answered {settled['answers_paid']} earlier file(s) whose feedback a crash had left owed.")
     with Progress(console=err, transient=True) as progress:
         bar = progress.add_task("Ingesting", total=len(files))
 
