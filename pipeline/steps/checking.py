@@ -31,7 +31,7 @@ from transforms.pre_period import (
     early_payments_warning,
     window_note,
 )
-from transforms.raw_table import FileRejected, RawTable
+from transforms.raw_table import MEMBER_ID_PLACEHOLDER, FileRejected, RawTable
 from transforms.reading import count_rows, read_return
 from transforms.recruitment import start_before_offer_problems
 from transforms.return_types import ReturnType
@@ -366,8 +366,13 @@ def check_return(
     member_column_map: dict[str, str] | None = None,
     tolerance: float = 0.05,
     rules: NetworkRules | None = None,
+    member_id: str | None = None,
 ) -> ReturnCheck:
-    """Everything the pipeline would decide about a file, without storing anything."""
+    """Everything the pipeline would decide about a file, without storing anything.
+
+    ``member_id``, when known, is written into the reasons that tell a member how to get their columns
+    recorded (they otherwise say "<your member id>").
+    """
     limits = (rules or NetworkRules()).limits
     try:
         raw = read_return(data, file_name, return_type, member_column_map, limits)
@@ -382,7 +387,11 @@ def check_return(
             rows_read,
             _empty_problems(),
             _empty_problems(),
-            rejected.reason,
-            rejected.how_to_fix,
+            _with_member(rejected.reason, member_id),
+            _with_member(rejected.how_to_fix, member_id),
         )
     return check_table(raw, return_type, period, tolerance, rules)
+
+
+def _with_member(text: str, member_id: str | None) -> str:
+    return text.replace(MEMBER_ID_PLACEHOLDER, member_id) if member_id else text

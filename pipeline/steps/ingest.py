@@ -246,6 +246,7 @@ def _check(
         member_column_map=column_map_for(cfg, column_maps, incoming.member_id, return_type),
         tolerance=cfg.rejected_row_tolerance,
         rules=network_rules(cfg, return_type),
+        member_id=incoming.member_id,
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.config import NetworkConfig
 from pipeline.network import Network
+from pipeline.steps.incoming import SkippedFile, list_incoming
 from pipeline.steps.submission_rules import INCOMING, parse_file_name
 from transforms.periods import Period
 from warehouse import queries
@@ -140,3 +141,10 @@ def track_returns(
                 )
             )
     return result
+
+
+def files_left(network: Network, now: datetime | None = None) -> list[SkippedFile]:
+    """Files in incoming/ that ingest does not take, each with the reason (links, hidden and temporary
+    files, files outside a member's folder, files still uploading)."""
+    now = now or datetime.now(UTC)
+    return list_incoming(network.bucket, now, timedelta(seconds=network.cfg.settle_seconds))[1]
