@@ -27,7 +27,7 @@ def column_capacity(column_type: object) -> ColumnCapacity | None:
         if column_type.precision is None:
             return None
         scale = column_type.scale or 0
-        return ColumnCapacity(max_magnitude=10.0 ** (column_type.precision - scale), scale=scale)
+        return ColumnCapacity(integer_digits=column_type.precision - scale, scale=scale)
     for kind, bounds in _INTEGER_RANGES:
         if isinstance(column_type, kind):
             return ColumnCapacity(integer_range=bounds)

@@ -256,7 +256,7 @@ def check_table(
         raw.frame, return_type, rules.limits.max_field_chars, field_too_long(rules.limits)
     )
     over_long = over_long[over_long["row"].isin(typed.index)]
-    capacity = capacity_problems(typed, return_type, fact_capacities(return_type.name))
+    capacity = capacity_problems(typed, return_type, fact_capacities(return_type.name), raw.frame)
     # One problem per cell: a value that could not be read is not also reported as "missing".
     found = [f for f in (over_long, unreadable, content, capacity) if not f.empty]
     cell_problems = (

@@ -97,7 +97,10 @@ def email_feedback(
         attachments[f"{stem}-problems.csv"] = network.bucket.read(problems_path)
     name_digest = hashlib.sha1(f"{member.id}/{submission['file_name']}".encode()).hexdigest()[:12]
     mail = MemberMail(
-        key=key or f"feedback/{submission['submission_id']}/{name_digest}",
+        # A file answered "could not process" and taken again later is answered again.
+        key=key
+        or f"feedback/{submission['submission_id']}/{name_digest}"
+        + ("/could-not-process" if submission.get("error") else ""),
         kind="feedback",
         member_id=member.id,
         to=member.contact_email,
