@@ -107,6 +107,7 @@ def raw_xlsx(
     padding: int = 0,
     sheets: tuple[tuple[str, str], ...] = (("Sheet1", "visible"),),
     data_sheet: int = 0,
+    other_rows: list[list[object]] | None = None,
 ) -> bytes:
     """A minimal workbook written by hand, saying whatever a hostile file says about itself."""
     buffer = io.BytesIO()
@@ -151,7 +152,10 @@ def raw_xlsx(
             + "</Relationships>",
         )
         for i in range(len(sheets)):
-            content = rows if i == data_sheet else [["Not this sheet", "Nor this"], ["Hidden Ltd", 999999]]
+            others = (
+                [["Not this sheet", "Nor this"], ["Hidden Ltd", 999999]] if other_rows is None else other_rows
+            )
+            content = rows if i == data_sheet else others
             with book.open(f"xl/worksheets/sheet{i + 1}.xml", "w", force_zip64=True) as part:
                 for piece in _sheet_xml(
                     content,

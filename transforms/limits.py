@@ -71,10 +71,11 @@ def too_many_rows(limits: ReadLimits) -> tuple[str, str]:
     )
 
 
-def too_many_columns(line: int, found: int, limits: ReadLimits) -> tuple[str, str]:
+def too_many_columns(line: int, found: int | None, limits: ReadLimits) -> tuple[str, str]:
+    """``found`` None: a sheet read cell by cell, which stops at the first value past the limit."""
+    values = f"{found:,} values, more than" if found is not None else "values in more than"
     return (
-        f"Line {line} has {found:,} values, more than the {limits.max_columns:,} columns a return may have, "
-        "so the file was not loaded.",
+        f"Line {line} has {values} the {limits.max_columns:,} columns a return may have, so the file was not loaded.",
         "Export only the return's columns (see 'anchor template'), or check the delimiter: a file saved "
         "with the wrong one can look like a single very long row.",
     )

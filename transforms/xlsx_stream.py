@@ -347,7 +347,7 @@ class _Reading:
         if not text:
             return
         if self.column > self.limits.max_columns:
-            raise WorkbookRefused(*too_many_columns(self.row_number, self.column, self.limits))
+            raise WorkbookRefused(*too_many_columns(self.row_number, None, self.limits))
         self.value_cells += 1
         if self.value_cells > self.limits.max_sheet_cells:
             raise WorkbookRefused(
