@@ -145,6 +145,12 @@ def ingest(config: ConfigOption = None) -> None:
     if any(o["warehouse_changed"] for o in outcomes):
         result = compute_kpis(network)
         out.print(f"KPIs refreshed for {', '.join(result['periods'])}.")
+    for o in outcomes:
+        if o.get("error"):
+            err.print(
+                f"[yellow]Could not process[/] {escape(o['member_id'])}/{escape(o['file_name'])}: "
+                f"{escape(o['error'])}. It was quarantined and its member answered; see the log."
+            )
     failed = failures(outcomes)
     if failed:
         for o in failed:
