@@ -274,6 +274,7 @@ def test_skipped_files_are_shown_by_anchor_status_and_alerted_once(  # type: ign
 
     from pipeline.cli.app import app
     from pipeline.steps.ingest import ingest
+    from pipeline.steps.returns_tracker import track_returns
     from tests.servers import enable_email
 
     engineers = "data-engineering@cityhall.example.org"
@@ -294,8 +295,15 @@ def test_skipped_files_are_shown_by_anchor_status_and_alerted_once(  # type: ign
         assert name in body, name
     assert "secret" not in body
 
+    # An unfinished download named like a return is not a return received.
+    [spend] = [
+        r
+        for r in track_returns(network, [PERIOD], include_incoming=True)
+        if (r.member_id, r.return_type) == ("kingsbridge-council", "spend")
+    ]
+    assert (spend.status, spend.waiting) == ("missing", 0)
     status = CliRunner().invoke(
-        app, ["status", "--period", PERIOD, "--config", str(config)], terminal_width=250
+        app, ["status", "--period", PERIOD, "--config", str(config)], env={"COLUMNS": "250"}
     )
     assert status.exit_code == 0, status.output
     assert "Files left in" in status.output
