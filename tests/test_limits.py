@@ -242,3 +242,28 @@ def test_limits_come_from_the_network_config(tmp_path: Path) -> None:
     cfg = load_config(with_limits(write_config(tmp_path), {"max_rows": 7, "max_columns": 9}))
     assert (cfg.limits.read_limits().max_rows, cfg.limits.read_limits().max_columns) == (7, 9)
     assert load_config(write_config(tmp_path)).limits.read_limits() == ReadLimits()
+
+
+def test_validate_refuses_a_file_past_the_size_limit_without_reading_it(tmp_path: Path) -> None:
+    config = with_limits(write_config(tmp_path), {"max_file_bytes": 2048})
+    path = tmp_path / "big.csv"
+    path.write_text(spend_csv(100))
+    result = runner.invoke(
+        app,
+        [
+            "validate",
+            str(path),
+            "--return-type",
+            "spend",
+            "--period",
+            "2025-26-Q2",
+            "--config",
+            str(config),
+            "--json",
+        ],
+    )
+    report = json.loads(result.stdout)
+    assert result.exit_code == 1 and report["rows_read"] == 0
+    assert (
+        f"The file is {path.stat().st_size // 1024} KB, more than the 2 KB" in report["problems"][0]["reason"]
+    )

@@ -327,7 +327,7 @@ def _validate(
         if not os.environ.get("CI") and sys.stderr.isatty()
         else nullcontext()
     ):
-        check = check_return(
+        check = _too_big(file, cfg) or check_return(
             file.read_bytes(),
             file.name,
             RETURN_TYPES[return_type],
@@ -370,6 +370,23 @@ def _validate(
         "column_mapping": mapping_summary(raw.header_matches, raw.ignored, spec) if raw else [],
         "ignored_columns": [shown_header(h, spec.has_personal_data) for h in raw.ignored] if raw else [],
     }
+
+
+def _too_big(file: Path, cfg: NetworkConfig):  # type: ignore[no-untyped-def]
+    """The verdict on a file past the network's size limit, which is never read; None for any other."""
+    import pandas as pd
+
+    from pipeline.steps.checking import ReturnCheck
+    from transforms.coercion import PROBLEM_COLUMNS
+    from transforms.limits import file_too_big
+
+    size = file.stat().st_size
+    if size <= cfg.limits.max_file_bytes:
+        return None
+    reason, how_to_fix = file_too_big(size, cfg.limits.read_limits())
+    return ReturnCheck(
+        "quarantined", 0, pd.DataFrame(), pd.DataFrame(columns=PROBLEM_COLUMNS), reason, how_to_fix
+    )
 
 
 def _member_columns(cfg: NetworkConfig, member_id: str | None, return_type: str) -> dict[str, str] | None:
