@@ -265,5 +265,6 @@ def test_validate_refuses_a_file_past_the_size_limit_without_reading_it(tmp_path
     report = json.loads(result.stdout)
     assert result.exit_code == 1 and report["rows_read"] == 0
     assert (
-        f"The file is {path.stat().st_size // 1024} KB, more than the 2 KB" in report["problems"][0]["reason"]
+        f"The file is {path.stat().st_size / 1024:,.0f} KB, more than the 2 KB"
+        in report["problems"][0]["reason"]
     )
