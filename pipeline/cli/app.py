@@ -415,7 +415,7 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
     if result.get("column_mapping"):
         out.print("How the columns were read:")
         for line in result["column_mapping"]:
-            out.print(f"  {escape(line)}", highlight=False)
+            out.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if result["problems"]:
         table = Table(title=f"{len(result['problems'])} problem(s)")
         for column in ("row", "column", "value", "problem"):
@@ -465,7 +465,8 @@ def columns_map(
     label = RETURN_TYPES[return_type].columns[column].label or column
     out.print(
         f"Recorded: in {escape(member)}'s {return_type} returns, '{escape(header.strip())}' is read as "
-        f"{escape(label)} ({column}). Kept in {network.bucket.uri(network.cfg.reference.column_maps)}."
+        f"{escape(label)} ({column}). Kept in {network.bucket.uri(network.cfg.reference.column_maps)}.",
+        soft_wrap=True,
     )
 
 
@@ -508,8 +509,17 @@ def columns_list(
         out.print("No column mappings" + (f" for {escape(member)}." if member else "."))
         return
     table = Table(title="Column mappings")
-    for heading in ("member", "return", "header", "column", "from", "note"):
-        table.add_column(heading)
+    # Member ids and column names are what an engineer copies: never wrapped; the header and note wrap.
+    for heading, key in (
+        ("member", "member"),
+        ("return", "return_type"),
+        ("header", ""),
+        ("column", "column"),
+    ):
+        width = max(len(heading), *(len(r[key]) for r in rows)) if key else None
+        table.add_column(heading, no_wrap=bool(key), min_width=width)
+    table.add_column("from", no_wrap=True)
+    table.add_column("note")
     for r in rows:
         table.add_row(
             escape(r["member"]),
@@ -616,12 +626,9 @@ def status(
         )
     out.print(table)
     if left:
-        waiting = Table(title=f"Files left in {network.bucket.uri('incoming')} (not read)")
-        for column in ("file", "why"):
-            waiting.add_column(column)
-        for item in left:
-            waiting.add_row(escape(item.path), escape(item.reason))
-        out.print(waiting)
+        out.print(f"Files left in {network.bucket.uri('incoming')} (not read):", soft_wrap=True)
+        for item in left:  # one line each, never wrapped: paths are copied from here
+            out.print(f"  {escape(item.path)}: {escape(item.reason)}", soft_wrap=True, highlight=False)
 
 
 @app.command()
