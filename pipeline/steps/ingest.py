@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -150,7 +150,12 @@ def _archive(network: Network, incoming: IncomingFile, data: bytes | None) -> st
 
 def _clear(network: Network, incoming: IncomingFile) -> None:
     """Remove the file from incoming/, unless a newer version has replaced it meanwhile (it then waits)."""
-    if not network.bucket.remove_version(incoming.path, incoming.version or incoming.content_hash):
+    if not incoming.version:  # never read (too big, or it raised): compare with what is there now
+        try:
+            incoming = replace(incoming, version=network.bucket.version_of(incoming.path)[1])
+        except FileNotFoundError:
+            return
+    if not network.bucket.remove_version(incoming.path, incoming.version):
         log.info(
             "%s was replaced while it was processed; the new version waits for the next run", incoming.path
         )
@@ -267,12 +272,14 @@ def process_file(
     if incoming.size > limits.max_file_bytes:
         return asdict(_too_big(network, incoming, now))
     try:
-        data, _version = network.bucket.read_version(incoming.path)
+        data, version = network.bucket.read_version(incoming.path)
     except FileNotFoundError:
         return _skipped(incoming, "file no longer in incoming/")
     if content_hash(data) != incoming.content_hash:
         # Still being written (or replaced) since the scan: take it on the next run, once it is stable.
         return _skipped(incoming, "file changed since it was found")
+    if not incoming.version:
+        incoming = replace(incoming, version=version)
     earlier = queries.submission(network.engine, incoming.submission_id)
     if earlier is not None and not earlier.get("error"):
         return asdict(_duplicate(network, incoming, earlier))
