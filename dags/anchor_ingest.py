@@ -1,8 +1,9 @@
 """Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.steps.batches``).
 
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
-quarantined; the member always gets feedback. When the warehouse changed, the `anchor_warehouse`
-asset is updated, which starts `anchor_kpis`.
+quarantined; the member always gets feedback. A file that cannot be processed is quarantined with an
+answer and an alert, and the run goes on (only storage being unreachable fails a batch). When the
+warehouse changed, the `anchor_warehouse` asset is updated, which starts `anchor_kpis`.
 """
 
 from __future__ import annotations
