@@ -1,8 +1,9 @@
 """Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.steps.batches``).
 
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
-quarantined; the member always gets feedback. When the warehouse changed, the `anchor_warehouse`
-asset is updated, which starts `anchor_kpis`.
+quarantined; the member always gets feedback. A file that cannot be processed is quarantined with an
+answer and an alert, and the run goes on (only storage being unreachable fails a batch). When the
+warehouse changed, the `anchor_warehouse` asset is updated, which starts `anchor_kpis`.
 """
 
 from __future__ import annotations
@@ -39,11 +40,14 @@ def anchor_ingest() -> None:
 
     @task
     def find_new_files() -> list[list[dict]]:
-        """The new files, in a few batches: a task process costs seconds to start (bench/README.md)."""
+        """The new files, in a few batches: a task process costs seconds to start (bench/README.md).
+        First, what an earlier run's crash may have left: answers owed are paid, orphan lake files removed."""
         from pipeline.steps.batches import plan_batches
-        from pipeline.steps.ingest import scan_incoming
+        from pipeline.steps.ingest import scan_incoming, settle_earlier_runs
 
-        return plan_batches(scan_incoming(network_from_context(get_current_context())))
+        network = network_from_context(get_current_context())
+        settle_earlier_runs(network)
+        return plan_batches(scan_incoming(network))
 
     @task(
         map_index_template="{{ task.op_kwargs['incoming'] | length }} files from "

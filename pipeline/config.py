@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from pipeline.programmes import Programme, SroiAssumptions, SroiSettings, programme_problems
+from transforms.limits import DEFAULT_LIMITS, ReadLimits
 
 # The example networks ship as package data (the ``config`` package): they work wherever the project is
 # installed, and their relative paths are taken from the working directory, never the installed package.
@@ -172,6 +173,36 @@ class Ingest(_Strict):
     # Payments dated up to this many days before a return's period are accepted in it, with a warning
     # (late approvals exported with the next month); "reject" refuses them as out of period.
     pre_period_days: Annotated[int, Field(ge=0, le=366)] | Literal["reject"] = 92
+    # The network's first period: returns for earlier periods are refused at ingest (``anchor validate``
+    # still checks a file against any past period). None: no lower bound.
+    first_period: Annotated[str, Field(pattern=r"^\d{4}-\d{2}(-Q[1-4])?$")] | None = None
+
+    @field_validator("first_period")
+    @classmethod
+    def _a_period(cls, value: str | None) -> str | None:
+        from transforms.periods import Period, PeriodError
+
+        if value is None:
+            return value
+        try:
+            return Period.parse(value).key
+        except PeriodError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class Limits(_Strict):
+    """What one file may hold (docs/design.md#limits-and-hostile-input); past a limit the file is refused
+    whole, with the limit named. Readers count what they read, never what a file declares."""
+
+    max_file_bytes: int = Field(DEFAULT_LIMITS.max_file_bytes, ge=1024)
+    max_rows: int = Field(DEFAULT_LIMITS.max_rows, ge=1)
+    max_columns: int = Field(DEFAULT_LIMITS.max_columns, ge=2, le=16_384)
+    # At most the csv module's own limit on a field (131,072 characters).
+    max_field_chars: int = Field(DEFAULT_LIMITS.max_field_chars, ge=10, le=131_072)
+    max_sheet_cells: int = Field(DEFAULT_LIMITS.max_sheet_cells, ge=100)
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(**self.model_dump())
 
 
 class Email(_Strict):
@@ -204,6 +235,7 @@ class NetworkConfig(_Strict):
     spend: SpendSettings = SpendSettings()
     privacy: Privacy = Privacy()
     ingest: Ingest = Ingest()
+    limits: Limits = Limits()
     email: Email = Email()
     measures: list[Measure] = []
     targets: list[Target] = []

@@ -80,6 +80,9 @@ class _Sheet:
         for index, (value, fmt) in enumerate(values, start=1):
             if fmt and isinstance(value, int | float | datetime):
                 self.ws.cell(row, index).number_format = fmt
+            elif isinstance(value, str) and value.startswith("="):
+                # openpyxl takes text starting with '=' for a formula: names are text, never run
+                self.ws.cell(row, index).data_type = "s"
 
 
 def suppressed_text(report: PeriodReport) -> str:

@@ -70,8 +70,10 @@ def read_clean_csv(
     member_column_map: dict[str, str] | None,
     *,
     encoding: str,
+    max_columns: int | None = None,
 ) -> RawTable | None:
-    """The raw table of a CSV export (newlines already normalised to ``\\n``), or None to use the csv module."""
+    """The raw table of a CSV export (newlines already normalised to ``\\n``), or None to use the csv module
+    (which also refuses a line wider than ``max_columns``)."""
     if len(text) < MIN_CHARS or len(delimiter) != 1 or not delimiter.isascii():
         return None
     # -- the header, found exactly as the csv-module path finds it -----------------------------------
@@ -134,6 +136,8 @@ def read_clean_csv(
         quotes = np.flatnonzero(buffer == 34)
         delimiters = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
     fields = np.diff(np.searchsorted(delimiters, bounds)) + 1
+    if max_columns is not None and fields.max() > max_columns:
+        return None
     counts = np.bincount(fields[lengths > 0])
     n_fields = int(counts.argmax()) if len(counts) else 0
     if n_fields < max(width, 2):

@@ -28,6 +28,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from transforms.identifiers import shown_header
 from transforms.return_types import ReturnType, normalise_header
 
 # A header scoring at least this for a column is taken for it (see ``_phrase_score``).
@@ -598,8 +599,13 @@ def recogniser(return_type: ReturnType, member_column_map: dict[str, str] | None
 def mapping_summary(
     matches: Sequence[HeaderMatch], ignored: Sequence[str], return_type: ReturnType
 ) -> list[str]:
-    """Lines for the feedback: how each header was read, then the columns not used, so a member can check."""
+    """Lines for the feedback: how each header was read, then the columns not used, so a member can check.
+
+    In a return that holds personal data, a header that looks like a value (a staff number, a postcode)
+    is never repeated (``transforms.identifiers.shown_header``).
+    """
+    personal = return_type.has_personal_data
     lines = [match.describe(return_type) for match in matches]
     if ignored:
-        lines.append("Not used: " + ", ".join(f"'{header}'" for header in ignored) + ".")
+        lines.append("Not used: " + ", ".join(f"'{shown_header(h, personal)}'" for h in ignored) + ".")
     return lines

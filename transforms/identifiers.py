@@ -149,3 +149,24 @@ def identifying_headers(headers: list[str]) -> list[tuple[str, str]]:
         if kind is not None:
             found.append((header.strip(), kind))
     return found
+
+
+# A column name is words; a value is what a row holds: digits (staff numbers, postcodes, dates, phone
+# numbers) or an address's '@'.
+_VALUE_LIKE = re.compile(r"\d|@")
+HEADER_NOT_SHOWN = "(not shown: looks like personal data)"
+
+
+def looks_like_a_value(cell: str) -> bool:
+    """A header cell that looks like a row's value (a staff number, a postcode, an address), not a name.
+
+    In a return that holds personal data, such a header (a data row pasted above the header, a header
+    row that is really a record) is never repeated back, in feedback or anywhere else.
+    """
+    return bool(_VALUE_LIKE.search(str(cell)))
+
+
+def shown_header(cell: str, personal_return: bool) -> str:
+    """A header as it may be echoed: as written, or masked when the return is personal and it looks like a value."""
+    text = str(cell).strip()
+    return HEADER_NOT_SHOWN if personal_return and looks_like_a_value(text) else text

@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 _PERIOD_RE = re.compile(r"^(?P<y1>\d{4})-(?P<y2>\d{2})(?:-Q(?P<q>[1-4]))?$")
+# Financial years a period may start in: every date of such a period (and of the days around it that
+# rules look at) can be computed and compared, by Python and by pandas alike.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
 
 
 class PeriodError(ValueError):
@@ -35,6 +38,11 @@ class Period:
         if (y1 + 1) % 100 != y2:
             raise PeriodError(
                 f"'{key}' is not a financial year: the second year must follow the first (e.g. 2025-26)"
+            )
+        if not FIRST_YEAR <= y1 <= LAST_YEAR:
+            raise PeriodError(
+                f"'{key}' is not a period we can check: financial years run from "
+                f"{Period(FIRST_YEAR).key} to {Period(LAST_YEAR).key}"
             )
         quarter = int(match["q"]) if match["q"] else None
         return cls(y1, quarter)

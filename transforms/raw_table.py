@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from transforms.headers import HeaderMapping, HeaderMatch, HeaderRecogniser, recogniser
+from transforms.identifiers import shown_header
+from transforms.limits import DEFAULT_LIMITS, ReadLimits, too_many_columns, too_many_rows
 from transforms.return_types import ReturnType
 
 HEADER_SEARCH_ROWS = 50
+# Where a reason names the member's own id; ``pipeline.steps.checking`` puts the real id in when it knows it.
+MEMBER_ID_PLACEHOLDER = "<your member id>"
 # A totals label on its own or followed by punctuation or a qualifier ("Total:", "Grand Total (net)",
 # "Total for Q2", "Total spend"), but not a supplier whose name starts with the word ("Total Gas & Power").
 _TOTALS_RE = re.compile(
@@ -68,15 +72,27 @@ class RawTable:
     header_matches: tuple[HeaderMatch, ...] = ()
 
 
-def csv_records(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    """Records with the physical line number each starts on (1-based, preamble and header included)."""
+def csv_records(
+    text: str, delimiter: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> list[tuple[int, list[str]]]:
+    """Records with the physical line number each starts on (1-based, preamble and header included).
+
+    Reading stops, and the file is refused, at a record wider than the network's column limit or once
+    there are more records than its row limit allows (with room for a preamble and the header).
+    """
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     records: list[tuple[int, list[str]]] = []
     previous_end = 0
+    most, non_blank = limits.max_rows + HEADER_SEARCH_ROWS, 0
     try:
         for record in reader:
+            if len(record) > limits.max_columns:
+                raise FileRejected(*too_many_columns(previous_end + 1, len(record), limits))
             records.append((previous_end + 1, record))
             previous_end = reader.line_num
+            non_blank += not is_blank(record)
+            if non_blank > most:
+                raise FileRejected(*too_many_rows(limits), rows_read=non_blank)
     except csv.Error as exc:
         raise FileRejected(
             f"The file could not be read as CSV near line {reader.line_num + 1}: {exc}.",
@@ -125,9 +141,13 @@ def missing_columns_reason(
     header: list[str], mapping: HeaderMapping, return_type: ReturnType, names: HeaderRecogniser
 ) -> tuple[str, str]:
     """Reason and fix for required columns no header was recognised as: the nearest headers and how to map them."""
+    personal = return_type.has_personal_data
     labels = ", ".join(f"'{return_type.columns[c].label}'" for c in mapping.missing)
-    found = ", ".join(f"'{h.strip()}'" for h in header if h.strip())
-    closest = {c: names.closest(header, c, taken=mapping.mapped) for c in mapping.missing}
+    found = ", ".join(f"'{shown_header(h, personal)}'" for h in header if h.strip())
+    closest = {
+        c: [h for h in names.closest(header, c, taken=mapping.mapped) if shown_header(h, personal) == h]
+        for c in mapping.missing
+    }
     nearest = "".join(
         f" The closest to {return_type.columns[c].label} "
         + ("is " if len(hs) == 1 else "are ")
@@ -150,7 +170,7 @@ def missing_columns_reason(
         how = (
             f"If '{nearest_header}' holds the {label.lower()}, rename it to '{label}' or another name we recognise "
             f"({examples}), or ask the network's data team to record it for your organisation, so that later "
-            f'files are read the same way (anchor columns map --member <your member id> "{nearest_header}" {column}).'
+            f'files are read the same way (anchor columns map --member {MEMBER_ID_PLACEHOLDER} "{nearest_header}" {column}).'
         )
     return f"A required column is missing: {labels}.{nearest} The header row has: {found}.", how
 

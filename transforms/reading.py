@@ -10,44 +10,72 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, time
 
 from charset_normalizer import from_bytes
 
 from transforms.fast_reading import read_clean_csv
 from transforms.identifiers import identifying_headers
+from transforms.limits import DEFAULT_LIMITS, ReadLimits, file_too_big, too_many_rows
 from transforms.raw_table import FileRejected, RawTable, build_raw_table, csv_records
 from transforms.return_types import ReturnType
+from transforms.xlsx_stream import WorkbookRefused, read_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 
 
 # -- bytes to records ------------------------------------------------------------------------------
+def _not_as_marked(data: bytes, exc: UnicodeDecodeError, marked: str) -> FileRejected:
+    line = data[: exc.start].count(b"\n") + 1
+    return FileRejected(
+        f"The file is marked as {marked} text, but line {line} holds bytes that are not {marked}: part of it "
+        "was probably saved in another encoding, or the file was joined from two exports.",
+        "Open the file in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited)', then send it again.",
+    )
+
+
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode an export, preferring what UK finance systems actually produce (UTF-8, then Windows-1252)."""
+    """Decode an export, preferring what UK finance systems actually produce (UTF-8, then Windows-1252).
+
+    Never raises anything but ``FileRejected``: a file whose bytes contradict its own byte-order mark is
+    refused with the line where it goes wrong.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            raise _not_as_marked(data[3:], exc, "UTF-8") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _not_as_marked(data, exc, "UTF-16") from None
+        if "\x00" in text or (b"\x00" not in data[2:4096] and len(data) > 8):
+            # UTF-16 of ordinary text is half zero bytes; a mark on text without them is a mark on UTF-8.
+            raise FileRejected(
+                "The file starts with a UTF-16 marker, but its text is not UTF-16 (it looks like UTF-8 "
+                "with a stray marker), so we cannot be sure of reading it correctly.",
+                "Open the file in Excel and use File > Save As > 'CSV UTF-8 (Comma delimited)', then send it again.",
+            )
+        return text, "utf-16"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if b"\x00" in data[:4096]:
-        match = from_bytes(data[:65536], cp_isolation=["utf_16", "utf_16_le", "utf_16_be"]).best()
-        if match is None:
-            raise FileRejected(
-                "This does not look like a CSV or Excel file (it contains binary data).",
-                "Export the return from your system as CSV (comma separated) or as an Excel .xlsx workbook.",
-            )
-        return data.decode(match.encoding), match.encoding
     try:
+        if b"\x00" in data[:4096]:
+            match = from_bytes(data[:65536], cp_isolation=["utf_16", "utf_16_le", "utf_16_be"]).best()
+            if match is None:
+                raise FileRejected(
+                    "This does not look like a CSV or Excel file (it contains binary data).",
+                    "Export the return from your system as CSV (comma separated) or as an Excel .xlsx workbook.",
+                )
+            return data.decode(match.encoding), match.encoding
         # Windows-1252 decodes almost any byte string, so ask charset-normalizer only to tell it apart
         # from the few other single-byte encodings UK exports use.
         match = from_bytes(data[:65536], cp_isolation=["cp1252", "iso8859_15", "mac_roman"]).best()
         encoding = match.encoding if match is not None else "cp1252"
         return data.decode(encoding), encoding
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):
         raise FileRejected(
             "We could not read the text of this file: it is not UTF-8 or Windows-1252.",
             "In Excel use File > Save As > 'CSV UTF-8 (Comma delimited)' and send the file again.",
@@ -76,60 +104,34 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
+def xlsx_records(
+    data: bytes, return_type: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> list[tuple[int, list[str]]]:
+    """Rows of the sheet named after the return type, else the first visible sheet that has any values.
 
-
-def xlsx_records(data: bytes, return_type: str) -> list[tuple[int, list[str]]]:
-    """Rows of the sheet named after the return type, else the first sheet that has any values."""
-    from openpyxl import load_workbook
+    Read as a stream within the limits (``transforms.xlsx_stream``); merged cells take their top-left value.
+    """
+    from transforms.xlsx_layout import fill_merged
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises a zoo of exceptions for damaged files
-        raise FileRejected(
-            "This Excel file could not be opened; it may be damaged or password protected.",
-            "Open it in Excel, remove any password, save it as .xlsx and send it again.",
-        ) from None
-    try:
-        sheets = sorted(workbook.worksheets, key=lambda ws: ws.title.strip().lower() != return_type)
-        for sheet in sheets:
-            records = [
-                (number, [_cell_text(v) for v in row])
-                for number, row in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            if any(any(cell.strip() for cell in cells) for _, cells in records):
-                return _with_merged_cells(workbook, sheet, records)
-    finally:
-        workbook.close()
-    raise FileRejected(
-        "The workbook has no values in any sheet.", "Put the return on the first sheet and send it again."
-    )
-
-
-def _with_merged_cells(workbook, sheet, records: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:  # type: ignore[no-untyped-def]
-    """Read-only mode leaves merged cells blank but their top-left one; give them its value."""
-    from transforms.xlsx_layout import fill_merged, merged_ranges
-
-    archive, path = getattr(workbook, "_archive", None), getattr(sheet, "_worksheet_path", None)
-    if archive is None or path is None:
-        return records
-    return fill_merged(records, merged_ranges(archive, path))
+        sheet = read_workbook(data, return_type, limits)
+    except WorkbookRefused as refused:
+        raise FileRejected(refused.reason, refused.how_to_fix) from None
+    return fill_merged(sheet.records, sheet.merged)
 
 
 def read_return(
-    data: bytes, file_name: str, return_type: ReturnType, member_column_map: dict[str, str] | None = None
+    data: bytes,
+    file_name: str,
+    return_type: ReturnType,
+    member_column_map: dict[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> RawTable:
-    """Parse a CSV or XLSX return into a raw table; raises ``FileRejected`` for file-level problems."""
+    """Parse a CSV or XLSX return into a raw table; raises ``FileRejected`` for file-level problems,
+    a file past the network's limits among them (``transforms.limits``)."""
     suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
+    if len(data) > limits.max_file_bytes:
+        raise FileRejected(*file_too_big(len(data), limits))
     if not data.strip():
         raise FileRejected(
             "The file is empty.", "Export the return again and check it has rows before sending it."
@@ -137,10 +139,13 @@ def read_return(
     if suffix == "xlsx" or data[:4] == b"PK\x03\x04":
         from transforms.xlsx_layout import join_split_header
 
-        records = join_split_header(xlsx_records(data, return_type.name), return_type, member_column_map)
+        records = join_split_header(
+            xlsx_records(data, return_type.name, limits), return_type, member_column_map
+        )
         return _with_rows(
             build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None),
             return_type,
+            limits,
         )
     if suffix not in ("csv", "txt", ""):
         raise FileRejected(
@@ -151,13 +156,16 @@ def read_return(
     text = _normalise_newlines(text)
     delimiter = sniff_delimiter(text)
 
-    fast = read_clean_csv(text, delimiter, return_type, member_column_map, encoding=encoding)
+    fast = read_clean_csv(
+        text, delimiter, return_type, member_column_map, encoding=encoding, max_columns=limits.max_columns
+    )
     if fast is not None:
-        return _with_rows(fast, return_type)
-    records = csv_records(text, delimiter)
+        return _with_rows(fast, return_type, limits)
+    records = csv_records(text, delimiter, limits)
     return _with_rows(
         build_raw_table(records, return_type, member_column_map, encoding=encoding, delimiter=delimiter),
         return_type,
+        limits,
     )
 
 
@@ -178,7 +186,9 @@ def _refuse_identifying_headers(table: RawTable, return_type: ReturnType) -> Non
     )
 
 
-def _with_rows(table: RawTable, return_type: ReturnType) -> RawTable:
+def _with_rows(table: RawTable, return_type: ReturnType, limits: ReadLimits = DEFAULT_LIMITS) -> RawTable:
+    if table.rows_read > limits.max_rows:
+        raise FileRejected(*too_many_rows(limits), rows_read=table.rows_read)
     _refuse_identifying_headers(table, return_type)
     if table.rows_read == 0:
         raise FileRejected(
@@ -189,13 +199,20 @@ def _with_rows(table: RawTable, return_type: ReturnType) -> RawTable:
     return table
 
 
-def count_rows(data: bytes, file_name: str, return_type: ReturnType) -> int:
-    """Records a file brought, for the accounting of files rejected before or while being read."""
+def count_rows(
+    data: bytes, file_name: str, return_type: ReturnType, limits: ReadLimits = DEFAULT_LIMITS
+) -> int:
+    """Records a file brought, for the accounting of files rejected before or while being read.
+
+    A file past the limits, or an Excel file that cannot be read, is not counted line by line (0).
+    """
     try:
-        return read_return(data, file_name, return_type).rows_read
+        return read_return(data, file_name, return_type, limits=limits).rows_read
     except FileRejected as rejected:
         if rejected.rows_read is not None:
             return rejected.rows_read
+    if len(data) > limits.max_file_bytes or data[:4] == b"PK\x03\x04":
+        return 0
     try:
         text, _ = decode_text(data)
     except FileRejected:

@@ -40,6 +40,9 @@ class UnlabelledTotal:
     amount: str  # as written in the file
 
 
+_LARGEST_POUNDS = 1e15
+
+
 def unlabelled_totals(
     raw: pd.DataFrame,
     amounts: pd.Series,
@@ -55,8 +58,10 @@ def unlabelled_totals(
     if label_column not in raw.columns or amount_column not in raw.columns or raw.empty:
         return []
     lines = raw.index.to_numpy(dtype=np.int64)
-    valid = amounts.notna().to_numpy()
-    pence = np.where(valid, np.round(amounts.fillna(0).to_numpy(dtype=float) * 100), 0).astype(np.int64)
+    values = amounts.fillna(0).to_numpy(dtype=float)
+    # Amounts too large to count in pence (the capacity checks refuse them) never make a row a total.
+    valid = amounts.notna().to_numpy() & (np.abs(values) < _LARGEST_POUNDS)
+    pence = np.where(valid, np.round(values * 100), 0).astype(np.int64)
     label_blank = raw[label_column].astype("string").str.strip().fillna("").eq("").to_numpy()
     candidates = np.flatnonzero(label_blank & valid)
     if not len(candidates):

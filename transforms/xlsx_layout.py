@@ -1,58 +1,25 @@
 """Excel layouts that a plain cell-by-cell read gets wrong: merged cells and headers split over two rows.
 
-openpyxl's read-only mode (needed to stream large workbooks) gives ``None`` for every cell of a merged
-range except its top-left one, so a header such as "Supplier" merged over "Name" and "Postcode" loses
-its words. Here the merged ranges are read from the sheet's XML (they follow the cell data, so the
-stream is scanned once without building cells) and the top-left value is copied over the range; then
-a header written over two rows ("Payment" / "Date") is joined into one row when no single row names
-the return's key columns.
+A sheet read cell by cell (``transforms.xlsx_stream``) holds a merged range's value in its top-left cell
+only, so a header such as "Supplier" merged over "Name" and "Postcode" loses its words. Here the top-left
+value is copied over the range (ranges come clamped to the cells the sheet really has); then a header
+written over two rows ("Payment" / "Date") is joined into one row when no single row names the
+return's key columns.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
 from itertools import zip_longest
 
 from transforms.headers import recogniser
 from transforms.return_types import ReturnType
 
 HEADER_SEARCH_ROWS = 50
-_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
-_MARKER = b"mergeCell"
-_CHUNK = 1 << 20
 _NUMBER_RE = re.compile(r"^\s*[-(]?\s*£?\s*[\d,]+(?:\.\d+)?\s*\)?\s*$")
 _DATE_RE = re.compile(r"^\s*\d{1,4}[/\-.]\d{1,2}[/\-.]\d{1,4}")
 
 Range = tuple[int, int, int, int]  # first row, first column, last row, last column (1-based, inclusive)
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters.decode():
-        number = number * 26 + ord(letter) - 64
-    return number
-
-
-def merged_ranges(archive: zipfile.ZipFile, worksheet_path: str) -> list[Range]:
-    """The merged ranges of one worksheet, found by streaming its XML (memory stays at one chunk)."""
-    tail = b""
-    found = bytearray()
-    with archive.open(worksheet_path) as stream:
-        while chunk := stream.read(_CHUNK):
-            if found:
-                found += chunk
-                continue
-            window = tail + chunk
-            at = window.find(_MARKER)
-            if at >= 0:
-                found += window[max(at - 1, 0) :]
-            tail = window[-len(_MARKER) :]
-    ranges = []
-    for first_col, first_row, last_col, last_row in _MERGE_RE.findall(bytes(found)):
-        r1, c1 = int(first_row), _column_number(first_col)
-        ranges.append((r1, c1, int(last_row or first_row), _column_number(last_col or first_col)))
-    return ranges
 
 
 def fill_merged(records: list[tuple[int, list[str]]], ranges: list[Range]) -> list[tuple[int, list[str]]]:

@@ -91,6 +91,22 @@ def _lock_return(conn: Connection, key: str) -> None:
         conn.exec_driver_sql("UPDATE submissions SET status = status WHERE 0")
 
 
+def fitted(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
+    """An audit row made to fit its table: text past a column's length is shortened (with an ellipsis) and
+    NUL characters, which PostgreSQL cannot store, are dropped. Only for rows the pipeline writes about a
+    file (names, reasons): a member's *values* are checked, never cut (``warehouse.capacity``)."""
+    result = dict(row)
+    for name, value in row.items():
+        if not isinstance(value, str) or name not in table.c:
+            continue
+        text = value.replace("\x00", "")
+        length = getattr(table.c[name].type, "length", None)
+        if length is not None and len(text) > length:
+            text = text[: length - 1] + "…"
+        result[name] = text
+    return result
+
+
 def record_submission(
     engine: Engine, submission: Mapping[str, Any], facts: pa.Table | None
 ) -> dict[str, Any]:
@@ -98,11 +114,18 @@ def record_submission(
 
     A file with the same name as an accepted earlier one for the same member, return type and period
     replaces it; if the earlier one was received *later* (files processed out of order), the new one
-    is recorded as already superseded and its facts are not loaded. Returns the stored audit row.
+    is recorded as already superseded and its facts are not loaded. A quarantined file never supersedes
+    anything. An earlier row for the same submission that recorded a failure to process it (``error``)
+    is replaced: the file is being taken again. Returns the stored audit row.
     """
-    record = dict(submission)
+    record = fitted(submissions, submission)
     with engine.begin() as conn:
         _lock_return(conn, f"{record['member_id']}/{record['return_type']}/{record['period']}")
+        conn.execute(
+            delete(submissions).where(
+                (submissions.c.submission_id == record["submission_id"]) & submissions.c.error.is_not(None)
+            )
+        )
         same_return = (
             (submissions.c.member_id == record["member_id"])
             & (submissions.c.return_type == record["return_type"])
@@ -138,6 +161,16 @@ def record_submission(
                 summary = SUMMARISE[record["return_type"]](facts)
                 bulk_insert(conn, FACT_SUMMARIES[record["return_type"]], summary)
     return record
+
+
+def mark_answer_paid(engine: Engine, submission_id: str) -> None:
+    """The member has been answered about this submission (feedback written, e-mail sent or recorded)."""
+    with engine.begin() as conn:
+        conn.execute(
+            update(submissions)
+            .where(submissions.c.submission_id == submission_id)
+            .values(answer_status="paid")
+        )
 
 
 def _insert_on_conflict(conn: Connection, table: Table):

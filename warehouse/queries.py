@@ -269,14 +269,25 @@ def targets(engine: Engine) -> pd.DataFrame:
 
 
 # -- submissions ------------------------------------------------------------------------------------
-def find_submission(engine: Engine, content_hash: str) -> dict[str, Any] | None:
+def owed_answers(engine: Engine) -> list[dict[str, Any]]:
+    """Submissions whose member is still owed an answer (a crash between the load and the feedback)."""
     with engine.connect() as conn:
-        row = (
-            conn.execute(select(submissions).where(submissions.c.content_hash == content_hash))
-            .mappings()
-            .first()
+        rows = conn.execute(
+            select(submissions)
+            .where(submissions.c.answer_status == "owed")
+            .order_by(submissions.c.received_at, submissions.c.submission_id)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
+def lake_paths(engine: Engine) -> set[str]:
+    """Every lake file a submission names (accepted now or superseded since)."""
+    with engine.connect() as conn:
+        return set(
+            conn.execute(
+                select(submissions.c.lake_path).where(submissions.c.lake_path.is_not(None))
+            ).scalars()
         )
-    return dict(row) if row else None
 
 
 def submission(engine: Engine, submission_id: str) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -69,11 +70,14 @@ reference_files = Table(
     Column("loaded_at", DateTime(timezone=True), nullable=False),
 )
 
+# One row per file taken (and per "could not process" answer). The same bytes count once per member, return
+# type and period (migration 0010): identical content from another member or for another period is its own
+# submission, never a duplicate of someone else's file.
 submissions = Table(
     "submissions",
     metadata,
     Column("submission_id", String(16), primary_key=True),
-    Column("content_hash", String(64), nullable=False, unique=True),
+    Column("content_hash", String(64), nullable=False),
     Column("member_id", String(64), nullable=False),
     Column("return_type", String(20), nullable=False),
     Column("period", String(12), nullable=False),
@@ -92,7 +96,15 @@ submissions = Table(
     Column("archive_path", String(500)),
     Column("lake_path", String(500)),
     Column("feedback_path", String(500)),
+    # The member's answer (feedback files, e-mail): "owed" from the load's transaction until it is written
+    # and sent, then "paid"; a crash in between leaves it owed for the next run (migration 0010).
+    Column("answer_status", String(8)),
+    # For engineers: why a file could not be processed (the exception), when it was quarantined for that.
+    Column("error", Text),
     Index("ix_submissions_return", "member_id", "return_type", "period"),
+    UniqueConstraint(
+        "member_id", "return_type", "period", "content_hash", name="uq_submissions_return_content"
+    ),
 )
 
 fact_spend = Table(

@@ -119,14 +119,17 @@ def ingest(config: ConfigOption = None) -> None:
     """Take every file waiting in the bucket's incoming/ folder (without Airflow), then refresh the KPIs."""
     from rich.progress import Progress
 
-    from pipeline.steps.ingest import failures, ingest_files, scan_incoming
+    from pipeline.steps.ingest import failures, ingest_files, scan_incoming, settle_earlier_runs
     from pipeline.steps.kpis import compute_kpis
     from pipeline.steps.reference_data import refresh_reference_data
 
     network = _network(config)
     with err.status("Looking for new files..."):
         refresh_reference_data(network)
+        settled = settle_earlier_runs(network)
         files = scan_incoming(network)
+    if settled["answers_paid"]:
+        err.print(f"Answered {settled['answers_paid']} earlier file(s) whose feedback a crash had left owed.")
     with Progress(console=err, transient=True) as progress:
         bar = progress.add_task("Ingesting", total=len(files))
 
@@ -142,6 +145,12 @@ def ingest(config: ConfigOption = None) -> None:
     if any(o["warehouse_changed"] for o in outcomes):
         result = compute_kpis(network)
         out.print(f"KPIs refreshed for {', '.join(result['periods'])}.")
+    for o in outcomes:
+        if o.get("error"):
+            err.print(
+                f"[yellow]Could not process[/] {escape(o['member_id'])}/{escape(o['file_name'])}: "
+                f"{escape(o['error'])}. It was quarantined and its member answered; see the log."
+            )
     failed = failures(outcomes)
     if failed:
         for o in failed:
@@ -309,8 +318,7 @@ def _validate(
     extension = file.suffix.lower().lstrip(".")
     problem = submission_problem(cfg, member_id, return_type, key, extension)
     file_problem = f"{problem.reason} {problem.how_to_fix}" if problem else None
-    member = cfg.member(member_id) if member_id is not None else None
-    column_map = member.column_map if member else None
+    column_map = _member_columns(cfg, member_id, return_type)
 
     from pipeline.steps.checking import check_return, network_rules
 
@@ -319,7 +327,7 @@ def _validate(
         if not os.environ.get("CI") and sys.stderr.isatty()
         else nullcontext()
     ):
-        check = check_return(
+        check = _too_big(file, cfg) or check_return(
             file.read_bytes(),
             file.name,
             RETURN_TYPES[return_type],
@@ -327,6 +335,7 @@ def _validate(
             member_column_map=column_map,
             tolerance=cfg.rejected_row_tolerance,
             rules=network_rules(cfg, return_type),
+            member_id=member_id if cfg.member(member_id or "") else None,
         )
     problems = [
         {
@@ -345,6 +354,11 @@ def _validate(
         fix = f" {check.how_to_fix}" if check.how_to_fix and reason == check.file_reason else ""
         problems.insert(0, {"row": None, "column": None, "value": None, "reason": reason + fix})
     accepted_rows = check.rows_accepted if status == "accepted" else 0
+    from transforms.headers import mapping_summary
+    from transforms.identifiers import shown_header
+
+    spec = RETURN_TYPES[return_type]
+    raw = check.raw
     return {
         "status": status,
         "rows_read": check.rows_read,
@@ -352,7 +366,42 @@ def _validate(
         "rows_rejected": check.rows_read - accepted_rows,
         "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
         "problems": problems,
+        # How each header was read, and the columns not used (personal-looking headers masked).
+        "column_mapping": mapping_summary(raw.header_matches, raw.ignored, spec) if raw else [],
+        "ignored_columns": [shown_header(h, spec.has_personal_data) for h in raw.ignored] if raw else [],
     }
+
+
+def _too_big(file: Path, cfg: NetworkConfig):  # type: ignore[no-untyped-def]
+    """The verdict on a file past the network's size limit, which is never read; None for any other."""
+    import pandas as pd
+
+    from pipeline.steps.checking import ReturnCheck
+    from transforms.coercion import PROBLEM_COLUMNS
+    from transforms.limits import file_too_big
+
+    size = file.stat().st_size
+    if size <= cfg.limits.max_file_bytes:
+        return None
+    reason, how_to_fix = file_too_big(size, cfg.limits.read_limits())
+    return ReturnCheck(
+        "quarantined", 0, pd.DataFrame(), pd.DataFrame(columns=PROBLEM_COLUMNS), reason, how_to_fix
+    )
+
+
+def _member_columns(cfg: NetworkConfig, member_id: str | None, return_type: str) -> dict[str, str] | None:
+    """The member's column map: the config's, with the mappings the data team recorded over it."""
+    from pipeline.network import Network
+    from pipeline.steps.column_maps import column_map_for, recorded_column_maps
+
+    if member_id is None or cfg.member(member_id) is None:
+        return None
+    try:
+        recorded = recorded_column_maps(Network(cfg))
+    except Exception as exc:  # the bucket may be out of reach from a member's machine: use the config's
+        err.print(f"[yellow]Note:[/] the recorded column mappings could not be read ({escape(str(exc))}).")
+        recorded = []
+    return column_map_for(cfg, recorded, member_id, return_type)
 
 
 def _print_validation(file: Path, result: dict[str, Any]) -> None:
@@ -363,6 +412,10 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
         )
     else:
         out.print(f"[bold red]Would be held back:[/] {escape(file.name)}: nothing would load.")
+    if result.get("column_mapping"):
+        out.print("How the columns were read:")
+        for line in result["column_mapping"]:
+            out.print(f"  {escape(line)}", highlight=False, soft_wrap=True)
     if result["problems"]:
         table = Table(title=f"{len(result['problems'])} problem(s)")
         for column in ("row", "column", "value", "problem"):
@@ -378,6 +431,105 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
         out.print(table)
         if len(result["problems"]) > 50:
             out.print(f"... and {len(result['problems']) - 50} more (use --json for all).")
+
+
+columns_app = typer.Typer(
+    help="Column mappings recorded for members: how a member's headers are read.", no_args_is_help=True
+)
+app.add_typer(columns_app, name="columns")
+
+
+@columns_app.command("map")
+def columns_map(
+    header: Annotated[str, typer.Argument(help="The header exactly as the member's files write it.")],
+    column: Annotated[str, typer.Argument(help="The return's column it holds, e.g. supplier_name.")],
+    member: Annotated[str, typer.Option(help="The member's id.")],
+    return_type: Annotated[str, typer.Option("--return-type", help="Which return, e.g. spend.")] = "spend",
+    note: Annotated[str, typer.Option(help="Why, for whoever reads the mapping later.")] = "",
+    config: ConfigOption = None,
+) -> None:
+    """Record that a member's header holds a column; their later files are read with it."""
+    from datetime import UTC, datetime
+
+    from pipeline.steps.column_maps import record_column_mapping
+    from transforms.column_maps import ColumnMapError, RecordedMapping
+    from transforms.return_types import RETURN_TYPES
+
+    network = _network(config)
+    mapping = RecordedMapping(member, return_type, header.strip(), column, datetime.now(UTC), note)
+    try:
+        record_column_mapping(network, mapping)
+    except ColumnMapError as exc:
+        _fail(str(exc))
+        return
+    label = RETURN_TYPES[return_type].columns[column].label or column
+    out.print(
+        f"Recorded: in {escape(member)}'s {return_type} returns, '{escape(header.strip())}' is read as "
+        f"{escape(label)} ({column}). Kept in {network.bucket.uri(network.cfg.reference.column_maps)}.",
+        soft_wrap=True,
+    )
+
+
+@columns_app.command("list")
+def columns_list(
+    member: Annotated[str | None, typer.Option(help="Only this member's mappings.")] = None,
+    config: ConfigOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Every column mapping: the config's column_map of each member, and those recorded with 'columns map'."""
+    from pipeline.steps.column_maps import recorded_column_maps
+    from transforms.column_maps import ColumnMapError
+
+    network = _network(config)
+    try:
+        recorded = recorded_column_maps(network)
+    except ColumnMapError as exc:
+        _fail(str(exc), code=1)
+        return
+    rows = [
+        {"member": m.id, "return_type": "any", "header": h, "column": c, "source": "config", "note": ""}
+        for m in network.cfg.members
+        for h, c in m.column_map.items()
+    ] + [
+        {
+            "member": r.member_id,
+            "return_type": r.return_type,
+            "header": r.header,
+            "column": r.column,
+            "source": f"recorded {r.recorded_at:%Y-%m-%d}",
+            "note": r.note,
+        }
+        for r in recorded
+    ]
+    rows = [r for r in rows if member is None or r["member"] == member]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        out.print("No column mappings" + (f" for {escape(member)}." if member else "."))
+        return
+    table = Table(title="Column mappings")
+    # Member ids and column names are what an engineer copies: never wrapped; the header and note wrap.
+    for heading, key in (
+        ("member", "member"),
+        ("return", "return_type"),
+        ("header", ""),
+        ("column", "column"),
+    ):
+        width = max(len(heading), *(len(r[key]) for r in rows)) if key else None
+        table.add_column(heading, no_wrap=bool(key), min_width=width)
+    table.add_column("from", no_wrap=True)
+    table.add_column("note")
+    for r in rows:
+        table.add_row(
+            escape(r["member"]),
+            r["return_type"],
+            escape(r["header"]),
+            r["column"],
+            r["source"],
+            escape(r["note"]),
+        )
+    out.print(table)
 
 
 @app.command()
@@ -439,14 +591,17 @@ def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
 ) -> None:
     """Which returns each member owes for a period: accepted, late, held back, received or missing."""
-    from pipeline.steps.returns_tracker import track_returns
+    from pipeline.steps.returns_tracker import files_left, track_returns
 
     key = _period(period)
     today = _day(as_of)
     network = _network(config)
     rows = track_returns(network, [key], today, include_incoming=True)
+    left = files_left(network)
     if as_json:
         print(json.dumps([r.as_json() for r in rows], indent=2))
+        for item in left:  # the JSON on stdout stays a list of returns; what ingest leaves goes to stderr
+            err.print(f"left in incoming/: {escape(item.path)} ({escape(item.reason)})", highlight=False)
         return
     table = Table(title=f"{network.cfg.name}: returns for {key}")
     for column in ("member", "return", "due", "status", "files", "rows loaded", "last received"):
@@ -470,6 +625,10 @@ def status(
             r.last_received_at.strftime("%Y-%m-%d %H:%M") if r.last_received_at else "-",
         )
     out.print(table)
+    if left:
+        out.print(f"Files left in {network.bucket.uri('incoming')} (not read):", soft_wrap=True)
+        for item in left:  # one line each, never wrapped: paths are copied from here
+            out.print(f"  {escape(item.path)}: {escape(item.reason)}", soft_wrap=True, highlight=False)
 
 
 @app.command()

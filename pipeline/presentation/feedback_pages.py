@@ -15,6 +15,7 @@ import pandas as pd
 
 from pipeline.presentation.templating import render
 from transforms.return_types import RETURN_TYPES
+from transforms.spreadsheet_safety import inert
 
 EXAMPLES_PER_GROUP = 5
 
@@ -29,22 +30,49 @@ def problem_groups(problems: pd.DataFrame) -> list[dict[str, Any]]:
         groups.append(
             {
                 "column": first["column"] if isinstance(first["column"], str) else "",
-                "summary": first["reason"],
+                "summary": str(first["reason"]),
                 "count": len(group),
-                "examples": group.head(EXAMPLES_PER_GROUP)[["row", "value", "reason"]].to_dict("records"),
+                "examples": [
+                    {
+                        "row": int(e.row),
+                        "value": "" if pd.isna(e.value) else str(e.value),
+                        "reason": str(e.reason),
+                    }
+                    for e in group.head(EXAMPLES_PER_GROUP).itertuples(index=False)
+                ],
             }
         )
     return sorted(groups, key=lambda g: (-g["count"], g["examples"][0]["row"]))
 
 
 def problems_csv(problems: pd.DataFrame) -> bytes:
+    """Every problem row, for the member to sort in Excel; their own values are made inert first."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(["row", "column", "value", "problem"])
     for row in problems.itertuples(index=False):
-        writer.writerow([row.row, row.column if isinstance(row.column, str) else "", row.value, row.reason])
+        column = row.column if isinstance(row.column, str) else ""
+        writer.writerow([row.row, inert(column), inert(row.value), inert(row.reason)])
     # A BOM so that Excel opens the file as UTF-8 (supplier names with accents stay readable).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def answer_content(
+    problems: pd.DataFrame,
+    warnings: pd.DataFrame | None,
+    return_type_name: str,
+    how_to_fix: str | None,
+    mapping: list[str] | None = None,
+) -> dict[str, Any]:
+    """What a file's feedback page says besides its stored outcome: plain data (JSON), so that it can be
+    kept while the answer is owed and rendered when it is paid (``pipeline.steps.answers``)."""
+    return_type = RETURN_TYPES.get(return_type_name)
+    return {
+        "groups": _with_labels(problem_groups(problems), return_type),
+        "warning_groups": _with_labels(problem_groups(warnings), return_type) if warnings is not None else [],
+        "how_to_fix": how_to_fix,
+        "mapping": list(mapping or []),
+    }
 
 
 def feedback_html(
@@ -52,10 +80,8 @@ def feedback_html(
     network_name: str,
     member_name: str,
     submission: dict[str, Any],
-    problems: pd.DataFrame,
-    how_to_fix: str | None,
+    content: dict[str, Any],
     generated_at: datetime,
-    warnings: pd.DataFrame | None = None,
 ) -> str:
     return_type = RETURN_TYPES.get(submission["return_type"])
     return render(
@@ -64,9 +90,10 @@ def feedback_html(
         member_name=member_name,
         s=submission,
         return_label=return_type.label if return_type else submission["return_type"],
-        groups=_with_labels(problem_groups(problems), return_type),
-        warning_groups=_with_labels(problem_groups(warnings), return_type) if warnings is not None else [],
-        how_to_fix=how_to_fix,
+        groups=content.get("groups") or [],
+        warning_groups=content.get("warning_groups") or [],
+        how_to_fix=content.get("how_to_fix"),
+        mapping=content.get("mapping") or [],
         generated_at=generated_at,
     )
 

@@ -7,6 +7,7 @@ Steps decide who is written to and when (``pipeline.steps.feedback``, ``chasers`
 from __future__ import annotations
 
 import html as html_lib
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol
@@ -43,9 +44,9 @@ def feedback_subject(network_name: str, submission: dict[str, Any]) -> str:
     prefix = SUBJECT_PREFIX.get(submission["status"], submission["status"].capitalize())
     if submission["status"] == "accepted" and submission.get("rows_rejected"):
         prefix = f"Accepted with {submission['rows_rejected']} row(s) to check"
-    return (
-        f"{prefix}: your {label} return {submission['period']} ({submission['file_name']}) - {network_name}"
-    )
+    # A name may hold line breaks or control characters (object stores allow them): never in a header.
+    name = re.sub(r"[\x00-\x1f\x7f]+", " ", str(submission["file_name"]))[:120]
+    return f"{prefix}: your {label} return {submission['period']} ({name}) - {network_name}"
 
 
 def chaser_html(

@@ -6,7 +6,9 @@ executor spends about 6.5 s before its first row (task SDK and DAG parse 2.8 s, 
 member file takes 0.4 s (a 2,000-line return) to a few seconds (250,000 lines). One task per file would
 spend most of a quarter's ingest starting processes; a handful of batches pays that start-up a handful
 of times and still keeps every worker busy. Files stay independent inside a batch: each is taken all
-the way by ``process_file`` (idempotent), and one file's failure does not stop the others.
+the way by ``process_file`` (idempotent), and one file's failure does not stop the others: a file that
+raises is quarantined with an answer and an alert, and the task succeeds. Only files that could not even
+be quarantined (storage unreachable) fail the task, so that its retry takes them again.
 """
 
 from __future__ import annotations
@@ -46,11 +48,13 @@ def plan_batches(files: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
 
 
 class FilesFailed(RuntimeError):
-    """Some files of a batch raised; the others were done, and the task's retry takes the failed ones again."""
+    """Some files of a batch could not be processed or quarantined (storage unreachable); the others were
+    done, and the task's retry takes the failed ones again."""
 
 
 def ingest_batch(network: Network, files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """:func:`pipeline.steps.ingest.ingest_files` over a batch; if any file failed, raise after the others."""
+    """:func:`pipeline.steps.ingest.ingest_files` over a batch; if any file was left in incoming/ (it could
+    not even be quarantined), raise after the others."""
     outcomes = ingest_files(network, files)
     failed = failures(outcomes)
     if failed:

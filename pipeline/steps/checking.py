@@ -17,8 +17,10 @@ import pandas as pd
 from pipeline.config import NetworkConfig
 from pipeline.programmes import programme_suite_parameters
 from pipeline.steps.validation import columns_always_checked, run_suite
+from transforms.capacity import capacity_problems, over_long_fields
 from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.column_faults import whole_column_fault
+from transforms.limits import DEFAULT_LIMITS, ReadLimits, field_too_long
 from transforms.living_wage import rates_on
 from transforms.measures import investment_without_programme, measure_range_problems
 from transforms.periods import Period
@@ -29,11 +31,13 @@ from transforms.pre_period import (
     early_payments_warning,
     window_note,
 )
-from transforms.raw_table import FileRejected, RawTable
+from transforms.raw_table import MEMBER_ID_PLACEHOLDER, FileRejected, RawTable
 from transforms.reading import count_rows, read_return
 from transforms.recruitment import start_before_offer_problems
 from transforms.return_types import ReturnType
 from transforms.totals import set_aside_unlabelled_totals
+from warehouse.capacity import fact_capacities, table_capacities
+from warehouse.schema import submissions
 
 Status = Literal["accepted", "quarantined"]
 
@@ -186,9 +190,12 @@ class NetworkRules:
     extra_checks: Callable[[pd.DataFrame], pd.DataFrame] | None = None
     # Payments dated up to this many days before the period are accepted in it (``[ingest]`` config).
     pre_period_days: PrePeriodDays = PRE_PERIOD_DAYS
+    # What one file may hold (``[limits]``).
+    limits: ReadLimits = DEFAULT_LIMITS
 
 
 def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
+    limits = cfg.limits.read_limits() if cfg is not None else DEFAULT_LIMITS
     if return_type == "recruitment":
         return NetworkRules(
             suite_parameters=programme_suite_parameters(cfg, return_type)
@@ -196,14 +203,16 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
             else {"recruitment_programmes": []},
             extra_checks=start_before_offer_problems,
             pre_period_days=cfg.ingest.pre_period_days if cfg is not None else PRE_PERIOD_DAYS,
+            limits=limits,
         )
     if cfg is None:
         return NetworkRules()
     if return_type != "measures":
-        return NetworkRules(pre_period_days=cfg.ingest.pre_period_days)
+        return NetworkRules(pre_period_days=cfg.ingest.pre_period_days, limits=limits)
     catalogue = {m.code: m for m in cfg.measures}
     return NetworkRules(
         pre_period_days=cfg.ingest.pre_period_days,
+        limits=limits,
         suite_parameters={
             "measure_codes": sorted(catalogue),
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
@@ -241,9 +250,19 @@ def check_table(
     )
     if rules.extra_checks is not None:
         content = pd.concat([content, rules.extra_checks(typed)], ignore_index=True)
+    # A value longer than a value may be, and a value the warehouse cannot hold, are row problems too:
+    # a file accepted here must load (docs/design.md#limits-and-hostile-input).
+    over_long = over_long_fields(
+        raw.frame, return_type, rules.limits.max_field_chars, field_too_long(rules.limits)
+    )
+    over_long = over_long[over_long["row"].isin(typed.index)]
+    capacity = capacity_problems(typed, return_type, fact_capacities(return_type.name), raw.frame)
     # One problem per cell: a value that could not be read is not also reported as "missing".
-    cell_problems = pd.concat([unreadable, content], ignore_index=True).drop_duplicates(
-        ["row", "column"], keep="first"
+    found = [f for f in (over_long, unreadable, content, capacity) if not f.empty]
+    cell_problems = (
+        pd.concat(found, ignore_index=True).drop_duplicates(["row", "column"], keep="first")
+        if found
+        else _empty_problems()
     )
     masked = return_type.has_personal_data
     structural = pd.DataFrame(
@@ -275,6 +294,9 @@ def check_table(
             "Fix the problems listed row by row and send the whole file again.",
             raw,
         )
+    too_much = total_beyond_capacity(accepted)
+    if too_much is not None:
+        return ReturnCheck("quarantined", raw.rows_read, accepted, problems, too_much[0], too_much[1], raw)
     if share > tolerance:
         return ReturnCheck(
             "quarantined",
@@ -293,6 +315,24 @@ def check_table(
     ]
     warnings = pd.concat(found, ignore_index=True) if found else _empty_problems()
     return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw, warnings=warnings)
+
+
+def total_beyond_capacity(accepted: pd.DataFrame) -> tuple[str, str] | None:
+    """The amounts of a file add up to more than the warehouse records for one file: no real return does.
+
+    Summed without their signs, so that no supplier's subtotal can overflow either.
+    """
+    if "amount_gbp" not in accepted.columns or accepted.empty:
+        return None
+    capacity = table_capacities(submissions)["accepted_total_gbp"]
+    gross = float(accepted["amount_gbp"].abs().sum())
+    if capacity.max_magnitude is None or gross < capacity.max_magnitude:
+        return None
+    return (
+        f"The amounts in the file add up to £{gross:,.0f}, more than the network can record for one return "
+        "(there is probably a reference or a date in the amount column).",
+        "Check the amount column holds the payments' net amounts in pounds, and send the file again.",
+    )
 
 
 def row_warnings(accepted: pd.DataFrame, return_type: ReturnType) -> pd.DataFrame:
@@ -326,20 +366,32 @@ def check_return(
     member_column_map: dict[str, str] | None = None,
     tolerance: float = 0.05,
     rules: NetworkRules | None = None,
+    member_id: str | None = None,
 ) -> ReturnCheck:
-    """Everything the pipeline would decide about a file, without storing anything."""
+    """Everything the pipeline would decide about a file, without storing anything.
+
+    ``member_id``, when known, is written into the reasons that tell a member how to get their columns
+    recorded (they otherwise say "<your member id>").
+    """
+    limits = (rules or NetworkRules()).limits
     try:
-        raw = read_return(data, file_name, return_type, member_column_map)
+        raw = read_return(data, file_name, return_type, member_column_map, limits)
     except FileRejected as rejected:
         rows_read = (
-            rejected.rows_read if rejected.rows_read is not None else count_rows(data, file_name, return_type)
+            rejected.rows_read
+            if rejected.rows_read is not None
+            else count_rows(data, file_name, return_type, limits)
         )
         return ReturnCheck(
             "quarantined",
             rows_read,
             _empty_problems(),
             _empty_problems(),
-            rejected.reason,
-            rejected.how_to_fix,
+            _with_member(rejected.reason, member_id),
+            _with_member(rejected.how_to_fix, member_id),
         )
     return check_table(raw, return_type, period, tolerance, rules)
+
+
+def _with_member(text: str, member_id: str | None) -> str:
+    return text.replace(MEMBER_ID_PLACEHOLDER, member_id) if member_id else text

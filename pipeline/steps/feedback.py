@@ -17,9 +17,10 @@ import pandas as pd
 
 from pipeline.adapters.mail import MemberMail
 from pipeline.network import Network
-from pipeline.presentation.feedback_pages import feedback_html, problems_csv
+from pipeline.presentation.feedback_pages import answer_content, feedback_html, problems_csv
 from pipeline.presentation.messages import feedback_subject
 from pipeline.steps.delivery import deliver
+from pipeline.steps.incoming import safe_stem
 from warehouse import queries
 from warehouse.emails import emails
 
@@ -32,19 +33,13 @@ STATUS_LABELS = {
 
 
 def feedback_base(member_id: str, period: str, file_name: str, submission_id: str) -> str:
-    """Where a file's answer goes: ``feedback/<member>/<period>/<file stem>.<submission id>``."""
-    stem = file_name.rsplit(".", 1)[0]
-    return f"feedback/{member_id}/{period}/{stem}.{submission_id}"
+    """Where a file's answer goes: ``feedback/<member>/<period>/<file stem>.<submission id>`` (the stem
+    shortened when a long name would not fit the file system)."""
+    return f"feedback/{member_id or '_unknown'}/{period}/{safe_stem(file_name)}.{submission_id}"
 
 
-def write_feedback(
-    network: Network,
-    submission: dict[str, Any],
-    problems: pd.DataFrame,
-    how_to_fix: str | None,
-    warnings: pd.DataFrame | None = None,
-) -> str:
-    """The feedback page and problem CSV of one processed file; returns the page's path in the bucket."""
+def write_feedback_page(network: Network, submission: dict[str, Any], content: dict[str, Any]) -> str:
+    """The feedback page of one processed file (``content``: ``answer_content``); returns its path."""
     member = network.cfg.member(submission["member_id"])
     view = {
         **submission,
@@ -58,14 +53,28 @@ def write_feedback(
         network_name=network.cfg.name,
         member_name=member.name if member else submission["member_id"],
         submission=view,
-        problems=problems,
-        how_to_fix=how_to_fix,
+        content=content,
         generated_at=datetime.now(UTC),
-        warnings=warnings,
     )
     network.bucket.write(f"{base}.html", html.encode("utf-8"))
-    network.bucket.write(f"{base}.csv", problems_csv(problems))
     return f"{base}.html"
+
+
+def write_feedback(
+    network: Network,
+    submission: dict[str, Any],
+    problems: pd.DataFrame,
+    how_to_fix: str | None,
+    warnings: pd.DataFrame | None = None,
+    mapping: list[str] | None = None,
+) -> str:
+    """The feedback page and problem CSV of one processed file; returns the page's path in the bucket."""
+    base = feedback_base(
+        submission["member_id"], submission["period"], submission["file_name"], submission["submission_id"]
+    )
+    network.bucket.write(f"{base}.csv", problems_csv(problems))
+    content = answer_content(problems, warnings, submission["return_type"], how_to_fix, mapping)
+    return write_feedback_page(network, submission, content)
 
 
 def email_feedback(
@@ -84,11 +93,14 @@ def email_feedback(
     attachments = {}
     problems_path = feedback_path.removesuffix(".html") + ".csv"
     if submission.get("rows_rejected") and network.bucket.exists(problems_path):
-        stem = submission["file_name"].rsplit(".", 1)[0]
+        stem = safe_stem(submission["file_name"], 80)
         attachments[f"{stem}-problems.csv"] = network.bucket.read(problems_path)
     name_digest = hashlib.sha1(f"{member.id}/{submission['file_name']}".encode()).hexdigest()[:12]
     mail = MemberMail(
-        key=key or f"feedback/{submission['submission_id']}/{name_digest}",
+        # A file answered "could not process" and taken again later is answered again.
+        key=key
+        or f"feedback/{submission['submission_id']}/{name_digest}"
+        + ("/could-not-process" if submission.get("error") else ""),
         kind="feedback",
         member_id=member.id,
         to=member.contact_email,

@@ -19,7 +19,8 @@ from typing import Any
 
 from pipeline.config import NetworkConfig
 from pipeline.network import Network
-from pipeline.steps.submission_rules import INCOMING, parse_file_name
+from pipeline.steps.incoming import SkippedFile, list_incoming
+from pipeline.steps.submission_rules import parse_file_name
 from transforms.periods import Period
 from warehouse import queries
 
@@ -72,10 +73,15 @@ def _submissions(network: Network, keys: list[str]) -> dict[tuple[str, str, str]
 
 
 def _waiting(network: Network) -> dict[tuple[str, str, str], int]:
-    """Files in incoming/ by (member, return type, period), read from their names only."""
+    """Files in incoming/ that ingest will take, by (member, return type, period), read from their names
+    only: an editor's lock file or an unfinished download named like a return is not a return received."""
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
-    for entry in network.bucket.list_files(INCOMING):
-        parts = entry["path"].split("/")
+    take, left = list_incoming(
+        network.bucket, datetime.now(UTC), timedelta(seconds=network.cfg.settle_seconds)
+    )
+    paths = [e["path"] for e in take] + [s.path for s in left if not s.report]  # still uploading: received
+    for path in paths:
+        parts = path.split("/")
         name = parse_file_name(parts[-1]) if len(parts) >= 3 else None
         if name:
             counts[(parts[1], name.return_type, name.period)] += 1
@@ -140,3 +146,10 @@ def track_returns(
                 )
             )
     return result
+
+
+def files_left(network: Network, now: datetime | None = None) -> list[SkippedFile]:
+    """Files in incoming/ that ingest does not take, each with the reason (links, hidden and temporary
+    files, files outside a member's folder, files still uploading)."""
+    now = now or datetime.now(UTC)
+    return list_incoming(network.bucket, now, timedelta(seconds=network.cfg.settle_seconds))[1]

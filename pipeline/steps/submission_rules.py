@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from pipeline.config import NetworkConfig
-from transforms.periods import Period, PeriodError
+from transforms.periods import Period, PeriodError, period_containing
 
 # Members drop files into incoming/<member id>/<return type>_<period>.<extension>.
 INCOMING = "incoming"
@@ -99,5 +100,31 @@ def submission_problem(
             "Open the file and use File > Save As > 'Excel Workbook (*.xlsx)' or 'CSV UTF-8', then send it again."
             if spreadsheet
             else "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
+        )
+    return None
+
+
+def ingest_period_problem(cfg: NetworkConfig, period: str, today: date) -> FileProblem | None:
+    """At ingest, a return for a period too far ahead, or before the network's first period, is refused.
+
+    ``anchor validate`` does not apply this: analysts check old exports against any past period.
+    A period that does not parse is ``submission_problem``'s to report.
+    """
+    try:
+        parsed = Period.parse(period)
+    except PeriodError:
+        return None
+    latest = period_containing(today, "year").next()
+    if parsed.financial_year > latest:
+        return FileProblem(
+            f"The file is for {parsed.key}, after the next financial year ({latest.key}): returns are sent "
+            "for periods that have started or are about to.",
+            f"Check the period in the file name (e.g. {EXAMPLE_NAME}) and send it again.",
+        )
+    first = cfg.ingest.first_period
+    if first is not None and parsed.end < Period.parse(first).start:
+        return FileProblem(
+            f"The file is for {parsed.key}, before {first}, the first period this network collects.",
+            "Check the period in the file name; the network's data team can tell you which periods it collects.",
         )
     return None
