@@ -1,0 +1,57 @@
+"""The sample network's latest period report with every section (spend, scope and coverage, workforce,
+measures, social value, targets, programmes, inclusive recruitment), built through the pipeline's own steps
+from the generated returns, for the tests that print and audit the whole report.
+
+It is built small (a few lines per file and staff per member: small numbers hidden in places), and once per
+test run (``full_report_html``: the pytest-xdist workers share it through a locked file), since it takes
+a minute or two; the page furniture under test is the same at the demo's size.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from pathlib import Path
+
+import pytest
+
+from reports.model import PeriodReport
+
+
+def build_full_report(directory: Path) -> tuple[PeriodReport, str]:
+    """The report for the sample's last period, and its HTML page."""
+    from pipeline.network import open_network
+    from pipeline.steps.ingest import ingest
+    from pipeline.steps.kpis import compute_kpis
+    from pipeline.steps.report import build_period_report
+    from reports.render import render_period_report_html
+    from samples.network import DEFAULT_PERIODS, generate_sample
+    from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+            mp.delenv(key, raising=False)
+        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
+        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+        network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+        generate_sample(network.cfg, lines_per_file=10, staff_per_member=8)
+        ingest(network)
+        compute_kpis(network)
+        report = build_period_report(network, DEFAULT_PERIODS[-1])
+    return report, render_period_report_html(report)
+
+
+def full_report_html(factory: pytest.TempPathFactory) -> str:
+    """The full report's HTML, built once per test run and shared by the modules and workers that ask."""
+    base = factory.getbasetemp()
+    # Under pytest-xdist each worker's folder is inside the run's own; without it, the run's folder.
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    target = root / "full-report.html"
+    with (root / "full-report.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not target.exists():
+            directory = root / "full-report"
+            directory.mkdir(exist_ok=True)
+            _, html = build_full_report(directory)
+            target.write_text(html, encoding="utf-8")
+    return target.read_text(encoding="utf-8")

@@ -1,0 +1,131 @@
+"""The printed City Hall report reads well page by page (issue 15, item 3).
+
+The sample network's full report is printed with the project's own PDF adapter (headless Chromium) and
+read back page by page with poppler's ``pdftotext`` (``tests.report_pdf``). No page may end with a
+heading (its content would start on the next page) or with a table's header row alone, and no chart may
+be split across pages (its caption, axis labels, bar labels and values on one page). Headings, header
+rows and charts are taken from the HTML the PDF was printed from.
+
+The same checks are shown to catch a broken stylesheet: the hand-built report printed with print rules
+that force the bad breaks fails each check, and printed as it is passes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from pipeline.adapters.pdf import ChromiumError, chromium_path, html_to_pdf
+from reports.render import render_period_report_html
+from tests.full_report import full_report_html
+from tests.report_html import Element, parse
+from tests.report_pdf import (
+    chart_parts,
+    header_rows,
+    headings,
+    pages_ending_with_a_heading,
+    pages_ending_with_a_lone_header,
+    pdf_pages,
+    poppler_available,
+    split_charts,
+)
+from tests.report_samples import make_measures_report
+
+
+def _chromium() -> bool:
+    try:
+        chromium_path()
+    except ChromiumError:
+        return False
+    return True
+
+
+pytestmark = pytest.mark.skipif(
+    not (_chromium() and poppler_available()),
+    reason="printing the report needs Chromium and poppler-utils (./dev test installs them as root)",
+)
+
+# Print rules that undo the report's own: a heading is pushed away from its content, a table's body
+# away from its header row, and a chart's caption away from its drawing.
+BROKEN_PRINT_CSS = """
+<style>@media print {
+  h2, h3 { break-after: page !important; }
+  tbody { break-before: page !important; }
+  figcaption { break-before: page !important; }
+}</style>
+"""
+
+
+@dataclass
+class Printed:
+    html: str
+    page: Element
+    pages: list[str]
+
+
+def _print(html: str) -> Printed:
+    return Printed(html, parse(html), pdf_pages(html_to_pdf(html)))
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory: pytest.TempPathFactory) -> Printed:
+    return _print(full_report_html(tmp_path_factory))
+
+
+@pytest.fixture(scope="module")
+def small() -> str:
+    return render_period_report_html(make_measures_report())
+
+
+def test_the_full_report_has_every_section_to_check(full: Printed) -> None:
+    """The checks below are only as good as what they look at: the printed report has many pages, every
+    section's heading, tables with header rows and charts with drawn text."""
+    sections = {s["data-section"] for s in full.page.find_all("section", data_section=True)}
+    assert {
+        "workforce",
+        "measures",
+        "social-value",
+        "targets",
+        "programmes",
+        "recruitment",
+        "spend-scope",
+    } <= sections
+    assert len(full.pages) >= 10
+    assert len(headings(full.page)) >= 30
+    assert len(header_rows(full.page)) >= 10
+    charts = chart_parts(full.page)
+    assert len(charts) >= 10 and all(texts for _, texts in charts)
+
+
+def test_no_page_ends_with_a_heading(full: Printed) -> None:
+    assert pages_ending_with_a_heading(full.page, full.pages) == []
+
+
+def test_no_page_ends_with_a_table_header_row_alone(full: Printed) -> None:
+    assert pages_ending_with_a_lone_header(full.page, full.pages) == []
+
+
+def test_no_chart_is_split_across_pages(full: Printed) -> None:
+    assert split_charts(full.page, full.pages) == []
+
+
+def test_the_checks_pass_the_hand_built_report_as_printed(small: str) -> None:
+    printed = _print(small)
+    assert pages_ending_with_a_heading(printed.page, printed.pages) == []
+    assert pages_ending_with_a_lone_header(printed.page, printed.pages) == []
+    assert split_charts(printed.page, printed.pages) == []
+
+
+def test_a_broken_print_stylesheet_is_caught(small: str) -> None:
+    """The same report printed with print rules that force the breaks the report's own CSS prevents:
+    every check fails, naming the heading, header row and chart."""
+    assert small.count("</head>") == 1
+    broken = _print(small.replace("</head>", BROKEN_PRINT_CSS + "</head>"))
+    page = parse(small)
+    ending_headings = pages_ending_with_a_heading(page, broken.pages)
+    lone_headers = pages_ending_with_a_lone_header(page, broken.pages)
+    split = split_charts(page, broken.pages)
+    assert any("'Headline figures'" in p for p in ending_headings), ending_headings
+    assert any("'Member Return Status Files" in p for p in lone_headers), lone_headers  # the returns
+    assert len(split) == len(chart_parts(page)), split
