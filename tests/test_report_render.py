@@ -353,4 +353,4 @@ def test_empty_report_renders(report: PeriodReport) -> None:
     page = parse(render_period_report_html(empty))
     assert squeeze(page.find("p", class_="submitted-count").text) == "0 of 0 members submitted."
     assert "No trend data yet." in page.text
-    assert page.find_all("details") == []
+    assert page.find_all("details", class_="sources") == []  # no list of sources
