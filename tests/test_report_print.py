@@ -12,11 +12,15 @@ that force the bad breaks fails each check, and printed as it is passes them.
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 
 from pipeline.adapters.pdf import ChromiumError, chromium_path, html_to_pdf
+from reports import SubmissionRow
 from reports.render import render_period_report_html
 from tests.full_report import full_report_html
 from tests.report_html import Element, parse
@@ -30,7 +34,7 @@ from tests.report_pdf import (
     poppler_available,
     split_charts,
 )
-from tests.report_samples import make_measures_report
+from tests.report_samples import make_measures_report, make_report
 
 
 def _chromium() -> bool:
@@ -129,3 +133,42 @@ def test_a_broken_print_stylesheet_is_caught(small: str) -> None:
     assert any("'Headline figures'" in p for p in ending_headings), ending_headings
     assert any("'Member Return Status Files" in p for p in lone_headers), lone_headers  # the returns
     assert len(split) == len(chart_parts(page)), split
+
+
+def pages_without_header(printed: Printed, header: str) -> list[int]:
+    """Pages with rows of the long returns table (its members are "Testmember NN") whose rows do not
+    start under the table's header row."""
+    wanted = Counter(header.split())
+    missing = []
+    for n, text in enumerate(printed.pages, start=1):
+        words = text.split()
+        if "Testmember" in words:
+            first = words.index("Testmember")
+            if Counter(words[max(first - len(header.split()), 0) : first]) != wanted:
+                missing.append(n)
+    return missing
+
+
+def test_a_long_table_repeats_its_header_row_on_every_page() -> None:
+    """A returns table of 90 rows runs over several pages; each page with any of its rows starts them
+    under the header row (thead is a table-header-group in print), so no page of figures lacks its
+    column names."""
+    received = datetime(2026, 10, 20, 14, 5, tzinfo=UTC)
+    rows = tuple(
+        SubmissionRow(f"m{n:02d}", f"Testmember {n:02d}", "spend", "accepted", 1, 10 + n, 10 + n, 0, received)
+        for n in range(90)
+    )
+    html = render_period_report_html(dataclasses.replace(make_report(), submissions=rows))
+    printed = _print(html)
+    header = next(h for caption, h in header_rows(printed.page) if caption.startswith("Returns for"))
+    with_rows = [n for n, text in enumerate(printed.pages) if "Testmember" in text]
+    assert len(with_rows) >= 2  # the table does run over pages
+    assert pages_without_header(printed, header) == []
+    # The check fails when the header row is printed once only, as a plain row group.
+    unrepeated = _print(
+        html.replace(
+            "</head>", "<style>@media print { thead { display: table-row-group !important; } }</style></head>"
+        )
+    )
+    assert len(pages_without_header(unrepeated, header)) >= 1
+    assert pages_ending_with_a_lone_header(printed.page, printed.pages) == []
