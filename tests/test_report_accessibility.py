@@ -316,3 +316,24 @@ def test_the_pdf_is_tagged_and_titled(small_html: str) -> None:
     title = squeeze(parse(small_html).find("head").find("title").text)
     assert info["Tagged"] == "yes"
     assert info["Title"] == title and "Quarter" in title
+
+
+@needs_chromium
+def test_the_pdf_has_bookmarks_for_every_section(small_html: str) -> None:
+    """A reader moves through the PDF by its sections: each h2 is a bookmark, under the h1."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(html_to_pdf(small_html)))
+
+    # Chromium drops the space where a heading wraps on the page, so titles are compared without spaces.
+    def bare(text: str) -> str:
+        return "".join(text.split())
+
+    page = parse(small_html)
+    h2s = [bare(h.text) for h in page.find_all("h2")]
+    assert len(h2s) >= 5
+    root, children = reader.outline[0], reader.outline[1]  # the h1, then what is under it
+    assert bare(root.title) == bare(page.find("h1").text)
+    assert [bare(item.title) for item in children if not isinstance(item, list)] == h2s
