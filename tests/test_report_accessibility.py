@@ -337,3 +337,41 @@ def test_the_pdf_has_bookmarks_for_every_section(small_html: str) -> None:
     root, children = reader.outline[0], reader.outline[1]  # the h1, then what is under it
     assert bare(root.title) == bare(page.find("h1").text)
     assert [bare(item.title) for item in children if not isinstance(item, list)] == h2s
+
+
+def _structure(node: object, found: list[tuple[str, str | None]]) -> None:
+    """The PDF structure tree's elements as (type, alternative text), depth first."""
+    node = node.get_object() if hasattr(node, "get_object") else node
+    if isinstance(node, dict):
+        if "/S" in node:
+            alt = node.get("/Alt")
+            found.append((str(node["/S"]), str(alt) if alt is not None else None))
+        kids = node.get("/K")
+        if kids is not None:
+            _structure(kids, found)
+    elif isinstance(node, list):
+        for kid in node:
+            _structure(kid, found)
+
+
+@needs_chromium
+def test_the_pdf_tags_carry_headings_tables_and_the_charts_text_alternatives(small_html: str) -> None:
+    """A screen reader reads the PDF by its tags: the headings, the tables, and each chart as a figure
+    whose alternative text is the chart's title."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(html_to_pdf(small_html)))
+    found: list[tuple[str, str | None]] = []
+    _structure(reader.trailer["/Root"]["/StructTreeRoot"], found)
+    kinds = [kind for kind, _ in found]
+    page = parse(small_html)
+    assert kinds.count("/H1") == 1
+    assert kinds.count("/H2") == len(page.find_all("h2"))
+    assert kinds.count("/Table") >= len([t for t in page.find_all("table")]) - len(
+        page.find_all("details", class_="chart-data")
+    )
+    alternatives = {squeeze(alt) for kind, alt in found if kind == "/Figure" and alt}
+    titles = {squeeze(_by_id(page, svg["aria-labelledby"]).text) for svg in page.find_all("svg", role="img")}
+    assert titles and titles <= alternatives
