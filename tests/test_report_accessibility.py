@@ -145,6 +145,19 @@ def test_language_is_british_english_and_headings_are_in_order(
     assert len(page.find_all("h2")) >= 5
 
 
+@pytest.mark.parametrize("which", ["full", "small"])
+def test_every_table_has_a_caption_and_every_header_cell_a_scope(
+    which: str, request: pytest.FixtureRequest
+) -> None:
+    page = parse(request.getfixturevalue(f"{which}_html"))
+    tables = page.find_all("table")
+    assert len(tables) >= 8
+    for table in tables:
+        captions = [e for e in table.elements if e.tag == "caption"]
+        assert len(captions) == 1 and squeeze(captions[0].text), table.outline()[:2]
+        assert all(th.get("scope") in ("col", "row", "colgroup", "rowgroup") for th in table.find_all("th"))
+
+
 # -- charts: text alternative and data table --------------------------------------------------------
 def _by_id(page: Element, ident: str) -> Element:
     found = page.find_all(id=ident)
@@ -183,6 +196,7 @@ def test_every_chart_has_a_text_alternative_and_its_figures_in_a_table(
         details = figure.find("details", class_="chart-data")
         table = details.find("table")
         cells = [squeeze(c.text) for c in table.find_all("td")]
+        assert squeeze(table.find("caption").text), svg["data-chart"]
         assert table.find("thead").find_all("th", scope="col"), svg["data-chart"]
         assert cells, svg["data-chart"]
         drawn = _drawn_values(svg)

@@ -335,7 +335,9 @@ def test_every_card_is_defined_in_the_registrys_words_and_acronyms_are_explained
 
 
 def test_tables_have_captions_and_scoped_headers(page: Element) -> None:
-    assert len(page.find_all("caption")) == 2  # members and submissions
+    charts = page.find_all("svg", role="img")  # each chart's figures are in a captioned table too
+    assert len(page.find_all("caption")) == 2 + len(charts)  # members and submissions, and the charts
+    assert all(figure.find("caption") for figure in page.find_all("figure"))
     assert all("scope" in th for th in page.find_all("th"))
 
 
