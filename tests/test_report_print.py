@@ -7,7 +7,8 @@ be split across pages (its caption, axis labels, bar labels and values on one pa
 rows and charts are taken from the HTML the PDF was printed from.
 
 The same checks are shown to catch a broken stylesheet: the hand-built report printed with print rules
-that force the bad breaks fails each check, and printed as it is passes them.
+that force the bad breaks fails each check, and printed as it is passes them. A returns table long
+enough to run over several pages shows its header row above its rows on each page.
 """
 
 from __future__ import annotations
