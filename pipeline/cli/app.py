@@ -806,10 +806,10 @@ def preflight(config: ConfigOption = None) -> None:
     from pipeline.steps.preflight import preflight as run_checks
 
     checks = run_checks(_network(config))
-    table = Table("check", "result", "detail")
+    # One plain line per check (no table): the init service's log shows each message whole.
     for check in checks:
-        table.add_row(check.name, "[green]ok[/]" if check.ok else "[bold red]FAILED[/]", escape(check.detail))
-    out.print(table)
+        mark = "[green]ok[/]    " if check.ok else "[bold red]FAILED[/]"
+        out.print(f"{mark} {check.name}: {escape(check.detail)}", highlight=False, soft_wrap=True)
     failed = [c.name for c in checks if not c.ok]
     if failed:
         _fail(f"preflight failed: {', '.join(failed)}; the pipeline must not start like this.", code=1)
