@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from pipeline.adapters.bucket import Store
 from pipeline.adapters.secrets import storage_options, warehouse_url_from_connection
-from pipeline.config import NetworkConfig, load_config
+from pipeline.config import ConfigError, DeploymentSettings, NetworkConfig, load_config
 from warehouse.db import upgrade, warehouse_engine
 
 
@@ -53,3 +53,33 @@ class Network:
 
 def open_network(config_path: str | os.PathLike[str] | None = None) -> Network:
     return Network(load_config(config_path))
+
+
+class NetworkMismatch(ConfigError):
+    """A run asked for another network than the one this deployment serves."""
+
+
+def open_run_network(config: str | os.PathLike[str] | None = None) -> Network:
+    """The network a DAG run works on: one deployment serves one network (docs/production.md).
+
+    A deployment is pinned to its network by ``ANCHOR_CONFIG``; its ``ANCHOR_*`` storage settings
+    (bucket, lake, warehouse) belong to that network alone. A run's ``config`` param naming a network with
+    another id is refused here, before any bucket, lake or warehouse is opened: otherwise the second
+    network's files were read from the first one's bucket, quarantined, and its members table replaced.
+    Naming the deployment's own network (its file, or a copy with the same id) runs on the deployment's
+    config. Without ``ANCHOR_CONFIG`` (the embedded demo and tests) nothing is pinned and the param is
+    the network.
+    """
+    deployed = DeploymentSettings().config
+    if deployed is None or not config:
+        return open_network(config)
+    deployment = load_config(deployed)
+    requested = load_config(config)
+    if requested.id != deployment.id:
+        raise NetworkMismatch(
+            f"this deployment serves network '{deployment.id}' (ANCHOR_CONFIG={deployed}); the run's config "
+            f"{config} is network '{requested.id}'. Nothing was touched. Run each network in a deployment of "
+            "its own (its own ANCHOR_CONFIG, bucket, lake and warehouse), or trigger this run without the "
+            "config param."
+        )
+    return Network(deployment)
