@@ -66,6 +66,10 @@ def _no_ambient_network(monkeypatch: pytest.MonkeyPatch) -> None:
         "ANCHOR_BUCKET_URL",
         "ANCHOR_LAKE_URL",
         "ANCHOR_EMAIL_ENABLED",
+        "ANCHOR_WAREHOUSE_CONN_ID",
+        "ANCHOR_STORAGE_CONN_ID",
+        "ANCHOR_PSEUDONYM_KEY_FILE",
+        "AIRFLOW_VAR_ANCHOR_PSEUDONYM_SECRET",  # the first source of the key: it would win over the test's
     ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
