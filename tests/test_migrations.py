@@ -132,6 +132,10 @@ def test_anchor_db_upgrade_then_preflight(tmp_path: Path, monkeypatch: pytest.Mo
     assert before.returncode == 1
     assert "run `anchor db upgrade`" in before.stdout + before.stderr
     assert _anchor("db", "current", env=env).returncode == 1
+    # Any other command on a warehouse that is behind: one line saying what to run, no traceback.
+    refused = _anchor("kpis", "--period", "2025-26-Q1", env=env)
+    assert refused.returncode == 1
+    assert "run `anchor db upgrade`" in refused.stderr and "Traceback" not in refused.stderr
 
     upgraded = _anchor("db", "upgrade", env=env)
     assert upgraded.returncode == 0, upgraded.stderr

@@ -20,7 +20,26 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, NetworkConfig, load_config
 
-app = typer.Typer(
+
+class _Anchor(typer.Typer):
+    """The CLI app; a warehouse that is not at the code's revision is an operator's step to take
+    (``anchor db upgrade``), not a crash: it ends in one line and exit 1, without a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            from warehouse.db import WarehouseNotReady
+
+            if not isinstance(exc, WarehouseNotReady):
+                raise
+            Console(stderr=True).print(
+                f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
+            sys.exit(1)
+
+
+app = _Anchor(
     name="anchor",
     help="Anchor institution network returns: check, ingest, KPIs and reports.",
     no_args_is_help=True,
