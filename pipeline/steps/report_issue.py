@@ -183,7 +183,7 @@ def issue_report(
 
 
 def _tell_engineers_no_pdf(network: Network, report_id: str, period: str, problem: str, email: str) -> str:
-    """One alert per issue that went out without its PDF (the ledger key makes a retry send it once)."""
+    """One alert for an issue that went out without its PDF; the next runs send none (same content)."""
     facts = {
         "Report": report_id,
         "Period": period,
