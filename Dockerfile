@@ -19,8 +19,12 @@ ENV PYTHONUNBUFFERED=1 \
     UV_PROJECT_ENVIRONMENT=/opt/anchor/.venv
 
 # curl: the api-server healthcheck; tini: PID 1 that forwards signals (Celery warm shutdown).
+# chromium: prints the City Hall report to PDF (pipeline/adapters/pdf.py; headless, no display needed);
+# fonts-liberation: metric-compatible with Arial, the report CSS's named fallback; fonts-dejavu-core for
+# every other glyph. Without Chromium the report is still issued in HTML and Excel and the engineers are
+# told (pipeline/steps/report_issue.py).
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends curl tini \
+    && apt-get install -y --no-install-recommends curl tini chromium fonts-dejavu-core fonts-liberation \
     && rm -rf /var/lib/apt/lists/*
 
 RUN pip install uv==0.13.8
@@ -52,7 +56,8 @@ ENV PATH=/opt/anchor/.venv/bin:$PATH \
     AIRFLOW_HOME=/opt/airflow \
     AIRFLOW__CORE__DAGS_FOLDER=/opt/anchor/dags \
     AIRFLOW__CORE__LOAD_EXAMPLES=False \
-    ANCHOR_CONFIG=/opt/anchor/config/production.toml
+    ANCHOR_CONFIG=/opt/anchor/config/production.toml \
+    ANCHOR_CHROMIUM=/usr/bin/chromium
 
 USER 50000
 WORKDIR /opt/airflow

@@ -192,7 +192,8 @@ def main(spec_path: str) -> None:
     t0 = time.perf_counter()
     network = open_network(spec["config"])
     with _stage("setup"):
-        network.engine  # noqa: B018 - migrate and sync members before the clock for files starts
+        network.upgrade_warehouse()  # `anchor db upgrade`, before the clock for files starts
+        network.engine  # noqa: B018 - the engine (revision checked) before the clock for files starts
         from pipeline.steps.validation import warm_up
 
         warm_up()  # GX import and context: paid once per process, reported apart from the per-file work

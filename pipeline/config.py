@@ -102,6 +102,10 @@ class Storage(_Strict):
     # Airflow connection holding the s3:// bucket's and lake's credentials (login = access key, password =
     # secret, extra endpoint_url/region_name); without it s3fs reads AWS_ACCESS_KEY_ID etc. from the environment.
     conn_id: str | None = None
+    # Airflow connection holding the warehouse's address and credentials (conn_type postgres: login,
+    # password, host, port, schema = database); when set it replaces ``warehouse_url``, so no password
+    # has to sit in a URL in the environment (docs/production.md).
+    warehouse_conn_id: str | None = None
 
 
 class Reference(_Strict):
@@ -363,7 +367,8 @@ class DeploymentSettings(BaseSettings):
     """What a deployment sets in the environment, over the network config file (``ANCHOR_<NAME>``).
 
     ``ANCHOR_CONFIG`` picks the file; the others replace its keys: ``ANCHOR_DATA_DIR``,
-    ``ANCHOR_BUCKET_URL``, ``ANCHOR_LAKE_URL``, ``ANCHOR_WAREHOUSE_URL`` ([storage]),
+    ``ANCHOR_BUCKET_URL``, ``ANCHOR_LAKE_URL``, ``ANCHOR_WAREHOUSE_URL``, ``ANCHOR_WAREHOUSE_CONN_ID``,
+    ``ANCHOR_STORAGE_CONN_ID`` ([storage]),
     ``ANCHOR_EMAIL_ENABLED`` ([email] enabled) and ``ANCHOR_SETTLE_SECONDS`` ([ingest] settle_seconds).
     """
 
@@ -374,6 +379,8 @@ class DeploymentSettings(BaseSettings):
     bucket_url: str | None = None
     lake_url: str | None = None
     warehouse_url: str | None = None
+    warehouse_conn_id: str | None = None
+    storage_conn_id: str | None = None
     email_enabled: bool | None = None
     settle_seconds: int | None = None
 
@@ -384,6 +391,8 @@ class DeploymentSettings(BaseSettings):
             ("storage", "bucket"): self.bucket_url,
             ("storage", "lake"): self.lake_url,
             ("storage", "warehouse_url"): self.warehouse_url,
+            ("storage", "warehouse_conn_id"): self.warehouse_conn_id,
+            ("storage", "conn_id"): self.storage_conn_id,
             ("email", "enabled"): self.email_enabled,
             ("ingest", "settle_seconds"): self.settle_seconds,
         }

@@ -52,11 +52,13 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 
 def network_from_context(context: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """The network a run works on: the run's ``config`` param, else ``ANCHOR_CONFIG``, else the example."""
-    from pipeline.network import open_network
+    """The network a run works on: the deployment's (``ANCHOR_CONFIG``); a run's ``config`` param naming
+    another network is refused before anything is touched (``pipeline.network.open_run_network``). Without
+    ``ANCHOR_CONFIG`` (embedded demo, tests) the param, else the example network."""
+    from pipeline.network import open_run_network
 
     params = context.get("params") or {}
-    return open_network(params.get("config") or None)
+    return open_run_network(params.get("config") or None)
 
 
 def airflow_environment(home: Path, metadata_url: str | None = None) -> dict[str, str]:

@@ -66,6 +66,10 @@ def _no_ambient_network(monkeypatch: pytest.MonkeyPatch) -> None:
         "ANCHOR_BUCKET_URL",
         "ANCHOR_LAKE_URL",
         "ANCHOR_EMAIL_ENABLED",
+        "ANCHOR_WAREHOUSE_CONN_ID",
+        "ANCHOR_STORAGE_CONN_ID",
+        "ANCHOR_PSEUDONYM_KEY_FILE",
+        "AIRFLOW_VAR_ANCHOR_PSEUDONYM_SECRET",  # the first source of the key: it would win over the test's
     ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
@@ -122,7 +126,10 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def write_config(directory: Path, warehouse_url: str | None = None, source: Path = EXAMPLE_CONFIG) -> Path:
-    """A copy of a network config whose storage lives under ``directory``."""
+    """A copy of a network config whose storage lives under ``directory``, its warehouse upgraded.
+
+    Upgrading is explicit, as in a deployment (``anchor db upgrade``): the pipeline only checks the revision.
+    """
     text = source.read_text(encoding="utf-8")
     lines = [f'data_dir = "{directory / "data"}"']
     if warehouse_url:
@@ -130,7 +137,14 @@ def write_config(directory: Path, warehouse_url: str | None = None, source: Path
     text = "\n".join("\n".join(lines) if line.startswith("data_dir") else line for line in text.splitlines())
     path = directory / source.name
     path.write_text(text, encoding="utf-8")
+    open_network(path).upgrade_warehouse()
     return path
+
+
+def upgraded(network: Network) -> Network:
+    """``network`` with its warehouse upgraded (for tests that build a Network from a config object)."""
+    network.upgrade_warehouse()
+    return network
 
 
 @pytest.fixture

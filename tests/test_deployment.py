@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ POSTGRES_INIT = ROOT / "deploy" / "postgres-init.sql"
 PRODUCTION_CONFIG = ROOT / "config" / "production.toml"
 LONDON_CONFIG = ROOT / "config" / "london.toml"
 DOCS = ROOT / "docs" / "production.md"
+RUNBOOK = ROOT / "docs" / "runbook.md"
+GENERATE_ENV = ROOT / "deploy" / "generate_env.py"
 
 AIRFLOW_LONG_RUNNING = {
     "airflow-api-server",
@@ -39,8 +42,10 @@ AIRFLOW_LONG_RUNNING = {
     "airflow-triggerer",
     "airflow-worker",
 }
-AIRFLOW_SERVICES = AIRFLOW_LONG_RUNNING | {"airflow-init"}
-ONE_SHOT = {"airflow-init", "minio-init"}
+AIRFLOW_SERVICES = AIRFLOW_LONG_RUNNING | {"airflow-init", "anchor-init"}
+ONE_SHOT = {"airflow-init", "anchor-init", "minio-init"}
+# What runs tasks or schedules them: none may start before anchor-init has migrated and checked.
+AFTER_ANCHOR_INIT = {"airflow-scheduler", "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}
 REQUIRED_SERVICES = AIRFLOW_SERVICES | ONE_SHOT | {"postgres", "redis", "minio", "mailpit"}
 
 # Environment keys whose values are secrets and must come from .env.
@@ -300,7 +305,9 @@ def test_airflow_services_share_executor_database_and_secrets(services):
         "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
         "AIRFLOW__CORE__AUTH_MANAGER",
         "ANCHOR_CONFIG",
-        "ANCHOR_WAREHOUSE_URL",
+        "ANCHOR_PSEUDONYM_KEY_FILE",
+        "AIRFLOW_CONN_ANCHOR_S3",
+        "AIRFLOW_CONN_ANCHOR_WAREHOUSE",
     ]
     reference = environment(services["airflow-api-server"])
     for name in AIRFLOW_SERVICES:
@@ -321,20 +328,25 @@ def test_airflow_environment(services):
     assert env["ANCHOR_CONFIG"] == "/opt/anchor/config/production.toml"
     assert env["ANCHOR_BUCKET_URL"] == "s3://anchor-ingest"
     assert env["ANCHOR_LAKE_URL"] == "s3://anchor-lake"
-    assert env["AWS_ENDPOINT_URL"] == "http://minio:9000"
-    assert ONLY_REFERENCE.match(env["AWS_ACCESS_KEY_ID"]) and ONLY_REFERENCE.match(
-        env["AWS_SECRET_ACCESS_KEY"]
-    )
+    # Credentials come from Airflow connections, not from the environment the containers inherit.
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ANCHOR_WAREHOUSE_URL", "ANCHOR_PSEUDONYM_KEY"):
+        assert key not in env, f"{key} in the environment: use the Airflow connection or the secret file"
+
+
+def connection(env: dict[str, str], conn_id: str) -> dict[str, Any]:
+    """An ``AIRFLOW_CONN_<ID>`` in JSON form, its ${VAR} references replaced by a placeholder."""
+    value = env[f"AIRFLOW_CONN_{conn_id.upper()}"]
+    return json.loads(re.sub(r"\$\{[^}]*\}", "from-env", value))
 
 
 def test_metadata_and_warehouse_are_separate_databases(services):
     env = environment(services["airflow-worker"])
     metadata = url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
-    warehouse = url(env["ANCHOR_WAREHOUSE_URL"])
-    assert warehouse.scheme == "postgresql+psycopg"
-    assert (metadata.hostname, warehouse.hostname) == ("postgres", "postgres")
-    assert metadata.path == "/airflow" and warehouse.path == "/warehouse"
-    assert metadata.username != warehouse.username, "use a login of its own for the warehouse"
+    warehouse = connection(env, "anchor_warehouse")
+    assert warehouse["conn_type"] == "postgres"
+    assert (metadata.hostname, warehouse["host"]) == ("postgres", "postgres")
+    assert metadata.path == "/airflow" and warehouse["schema"] == "warehouse"
+    assert metadata.username != warehouse["login"], "use a login of its own for the warehouse"
 
 
 def test_connections_from_the_environment(services):
@@ -342,8 +354,10 @@ def test_connections_from_the_environment(services):
     smtp = url(env["AIRFLOW_CONN_SMTP_DEFAULT"])
     assert (smtp.scheme, smtp.hostname, smtp.port) == ("smtp", "mailpit", 1025)
     assert "disable_tls=true" in smtp.query and "disable_ssl=true" in smtp.query
-    aws = json.loads(env["AIRFLOW_CONN_AWS_DEFAULT"])
-    assert aws["conn_type"] == "aws" and aws["extra"]["endpoint_url"] == "http://minio:9000"
+    s3 = connection(env, "anchor_s3")
+    assert s3["conn_type"] == "aws" and s3["extra"]["endpoint_url"] == "http://minio:9000"
+    assert ONLY_REFERENCE.match(json.loads(env["AIRFLOW_CONN_ANCHOR_S3"])["password"])
+    assert ONLY_REFERENCE.match(json.loads(env["AIRFLOW_CONN_ANCHOR_WAREHOUSE"])["password"])
     assert env["AIRFLOW__SMTP__SMTP_HOST"] == "mailpit" and env["AIRFLOW__SMTP__SMTP_PORT"] == "1025"
 
 
@@ -422,9 +436,19 @@ def test_no_secret_looking_literals_in_compose(compose, compose_text, env_exampl
 def test_env_example_values_are_usable(compose, env_example):
     # Passwords that end up inside URLs must not need escaping.
     in_urls = {var for text in strings(compose) for var in re.findall(r"://\S*?\$\{([A-Za-z_]\w*)", text)}
-    assert {"AIRFLOW_DB_PASSWORD", "WAREHOUSE_PASSWORD"} <= in_urls
-    for key in in_urls:
+    assert "AIRFLOW_DB_PASSWORD" in in_urls
+    # ... and those inside the connections' JSON must not need escaping either.
+    in_json = {
+        var
+        for key, text in environment(compose["services"]["airflow-worker"]).items()
+        if key.startswith("AIRFLOW_CONN_") and text.lstrip().startswith("{")
+        for var in re.findall(r"\$\{([A-Za-z_]\w*)", text)
+    }
+    assert {"WAREHOUSE_PASSWORD", "ANCHOR_S3_SECRET_KEY"} <= in_json
+    for key in in_urls | in_json:
         assert re.fullmatch(r"[A-Za-z0-9_.@-]+", env_example[key]), f"{key} in .env.example is not URL-safe"
+    # Airflow signs its JWTs with HS512; PyJWT warns below the digest size (64 bytes).
+    assert len(env_example["AIRFLOW_JWT_SECRET"].encode()) >= 64
     try:
         fernet = base64.urlsafe_b64decode(env_example["AIRFLOW_FERNET_KEY"].encode())
     except binascii.Error as exc:
@@ -445,10 +469,14 @@ def test_postgres_init_script_creates_both_databases(services):
     sql = POSTGRES_INIT.read_text(encoding="utf-8")
     databases = set(re.findall(r"CREATE DATABASE\s+(\w+)\s+OWNER\s+(\w+)", sql, re.IGNORECASE))
     env = environment(services["airflow-worker"])
-    for value in (env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"], env["ANCHOR_WAREHOUSE_URL"]):
-        parts = url(value)
-        assert (parts.path.lstrip("/"), parts.username) in databases, f"init script does not create {value}"
-        assert re.search(rf"CREATE ROLE\s+{parts.username}\s+WITH\s+LOGIN", sql, re.IGNORECASE)
+    metadata = url(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    warehouse = connection(env, "anchor_warehouse")
+    for database, login in (
+        (metadata.path.lstrip("/"), metadata.username),
+        (warehouse["schema"], warehouse["login"]),
+    ):
+        assert (database, login) in databases, f"init script does not create {database} owned by {login}"
+        assert re.search(rf"CREATE ROLE\s+{login}\s+WITH\s+LOGIN", sql, re.IGNORECASE)
     assert not re.search(r"PASSWORD\s+'", sql, re.IGNORECASE), "passwords must come from the environment"
 
 
@@ -562,7 +590,17 @@ def test_production_config_validates(monkeypatch):
     config = load_config(PRODUCTION_CONFIG)
     assert config.bucket_url == "s3://anchor-ingest"
     assert config.lake_url == "s3://anchor-lake"
-    assert config.storage.warehouse_url is None, "the warehouse URL (with its password) comes from the env"
+    assert config.storage.warehouse_url is None, "the warehouse comes from an Airflow connection"
+
+
+def test_production_config_names_connections_the_stack_defines(services):
+    from pipeline.config import load_config
+
+    storage = load_config(PRODUCTION_CONFIG).storage
+    env = environment(services["airflow-worker"])
+    assert storage.conn_id and storage.warehouse_conn_id
+    for conn_id in (storage.conn_id, storage.warehouse_conn_id):
+        assert f"AIRFLOW_CONN_{conn_id.upper()}" in env, conn_id
 
 
 def test_production_config_is_the_london_network_with_its_own_storage_and_email():
@@ -621,3 +659,108 @@ def test_compose_binary_accepts_the_file():
         cwd=ROOT,
     )
     assert result.returncode == 0, result.stderr or result.stdout
+
+
+# --- issue 14: start-up checks, secrets, the image --------------------------------------------------
+def test_anchor_init_upgrades_the_warehouse_then_runs_preflight(services):
+    init = services["anchor-init"]
+    script = [line.strip() for text in strings(init.get("command")) for line in text.splitlines()]
+    assert "set -euo pipefail" in script
+    assert script.index("anchor db upgrade") < script.index("anchor preflight"), script
+    assert init.get("restart", "no") == "no"
+    depends = init["depends_on"]
+    assert depends["postgres"]["condition"] == "service_healthy"
+    # preflight lists the buckets and reads Airflow's connections: both must exist first.
+    assert depends["minio-init"]["condition"] == "service_completed_successfully"
+    assert depends["airflow-init"]["condition"] == "service_completed_successfully"
+
+
+def test_nothing_runs_tasks_before_anchor_init_has_passed(services):
+    for name in AFTER_ANCHOR_INIT:
+        assert services[name]["depends_on"]["anchor-init"]["condition"] == "service_completed_successfully", (
+            name
+        )
+
+
+def test_the_pseudonymisation_key_is_a_secret_file_outside_every_volume(compose, services):
+    [(name, secret)] = (compose.get("secrets") or {}).items()
+    source = str(secret["file"])
+    assert source.startswith("./secrets/"), (
+        "keep the key on the host, in the git- and docker-ignored secrets/"
+    )
+    key_file = f"/run/secrets/{name}"
+    for service_name in AIRFLOW_SERVICES:
+        service = services[service_name]
+        assert environment(service)["ANCHOR_PSEUDONYM_KEY_FILE"] == key_file, service_name
+        assert name in (service.get("secrets") or []), f"{service_name} does not mount the key"
+        assert not any(target.startswith("/run/secrets") for _, target in named_volumes(service))
+    for ignore in (ROOT / ".gitignore", ROOT / ".dockerignore"):
+        assert "secrets/" in ignore.read_text(encoding="utf-8").splitlines(), ignore.name
+
+
+def test_no_password_in_a_url_in_the_pipelines_environment(services):
+    """The pipeline's credentials come as Airflow connections (masked by Airflow), not in URLs."""
+    for name in AIRFLOW_SERVICES:
+        for key, value in environment(services[name]).items():
+            if key.startswith(("ANCHOR_", "AIRFLOW_CONN_", "AWS_")):
+                assert not re.search(r"://[^/@\s]*:[^@\s]*@", value), f"{name}: {key} has a password in a URL"
+
+
+def test_the_image_can_print_the_report(dockerfile):
+    installs = " ".join(
+        r for r in re.findall(r"^RUN\s+(.+)$", dockerfile, re.MULTILINE) if "apt-get install" in r
+    )
+    assert re.search(r"\bchromium\b", installs), "the report DAG prints the PDF with Chromium"
+    assert re.search(r"\bfonts-", installs), "fonts for the PDF"
+    assert re.search(r"^ENV\s.*ANCHOR_CHROMIUM=/usr/bin/chromium", dockerfile, re.MULTILINE)
+
+
+def test_generate_env_makes_secrets_the_libraries_accept_and_keeps_the_key(tmp_path):
+    import os
+    import stat
+
+    (tmp_path / ".env.example").write_text(ENV_EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    run = [sys.executable, str(GENERATE_ENV), "--root", str(tmp_path)]
+    subprocess.run(run, check=True, capture_output=True)
+    example = dict(
+        line.split("=", 1)
+        for line in ENV_EXAMPLE.read_text(encoding="utf-8").splitlines()
+        if line and line[0] != "#"
+    )
+    env = dict(
+        line.split("=", 1) for line in (tmp_path / ".env").read_text().splitlines() if line and line[0] != "#"
+    )
+    assert set(env) == set(example)
+    for key, value in env.items():
+        if SECRET_VALUE.search(key):
+            assert value != example[key], f"{key} kept the dev-only value"
+            assert re.fullmatch(r"[A-Za-z0-9_=-]+", value), f"{key} is not URL- and JSON-safe"
+    assert len(env["AIRFLOW_JWT_SECRET"].encode()) >= 64  # HS512: PyJWT's minimum
+    assert len(base64.urlsafe_b64decode(env["AIRFLOW_FERNET_KEY"])) == 32
+    assert min(len(env["MINIO_ROOT_PASSWORD"]), len(env["ANCHOR_S3_SECRET_KEY"])) >= 8
+    assert stat.S_IMODE(os.stat(tmp_path / ".env").st_mode) == 0o600
+    key = tmp_path / "secrets" / "pseudonym.key"
+    assert len(key.read_text().strip()) >= 32
+    assert stat.S_IMODE(os.stat(tmp_path / "secrets").st_mode) == 0o700
+    # Run again with --force: new .env secrets, the same key (a new key would break uplift matching).
+    first_key, first_jwt = key.read_text(), env["AIRFLOW_JWT_SECRET"]
+    subprocess.run([*run, "--force"], check=True, capture_output=True)
+    again = (tmp_path / ".env").read_text()
+    assert first_jwt not in again and key.read_text() == first_key
+
+
+def test_runbook_covers_operations():
+    text = RUNBOOK.read_text(encoding="utf-8")
+    for needle in (
+        "deploy/generate_env.py",
+        "anchor db upgrade",
+        "anchor preflight",
+        "pg_dump",
+        "secrets/pseudonym.key",
+        "anchor_pseudonym_secret",
+        "rotat",
+        "add a member",
+    ):
+        assert needle.lower() in text.lower(), f"docs/runbook.md does not mention {needle!r}"
+    for doc in (ROOT / "README.md", DOCS):
+        assert "runbook.md" in doc.read_text(encoding="utf-8"), f"{doc.name} does not link the runbook"

@@ -472,6 +472,50 @@ def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: 
     assert mailbox.received == [] and len(issued(network, PERIOD)) == 1
 
 
+def test_a_failing_pdf_printer_still_issues_html_and_excel_and_tells_the_engineers(  # type: ignore[no-untyped-def]
+    sample_dir: Path, tmp_path: Path, mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium crashing (or missing from the image) must not stop a due report going to City Hall."""
+    printer = tmp_path / "broken-chromium"
+    printer.write_text("#!/bin/sh\necho 'crashed: cannot open display' >&2\nexit 1\n", encoding="utf-8")
+    printer.chmod(0o755)
+    monkeypatch.setenv("ANCHOR_CHROMIUM", str(printer))
+    engineers = "data-team@network.example.org"
+    shutil.copytree(sample_dir / "data", tmp_path / "data")
+    shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
+    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG)
+    network = open_network(enable_email(config, engineers=[engineers]))
+
+    outcome = issue_report(network, PERIOD)
+
+    assert (outcome["status"], outcome["email"], outcome["pdf"]) == ("issued", "sent", "missing")
+    stem = f"{network.cfg.id}-report-{PERIOD}"
+    assert not network.bucket.exists(f"reports/{PERIOD}/{stem}.pdf") and "pdf_outbox" not in outcome
+    for kind in ("html", "xlsx"):
+        assert (
+            network.bucket.read(f"reports/{PERIOD}/{stem}.{kind}")
+            == Path(outcome[f"{kind}_outbox"]).read_bytes()
+        )
+    # City Hall gets the HTML and the workbook attached, and is told the PDF will follow.
+    [message] = mailbox.to(RECIPIENT)
+    attached = {a.get_filename(): a.get_content() for a in message.iter_attachments()}
+    assert set(attached) == {f"{stem}.html", f"{stem}.xlsx"}
+    assert attached[f"{stem}.xlsx"] == Path(outcome["xlsx_outbox"]).read_bytes()
+    assert "PDF could not be produced" in message.get_body(("plain",)).get_content()
+    # The engineers get one alert naming the report and Chromium's own error.
+    [alert] = mailbox.to(engineers)
+    assert "without its PDF" in alert["Subject"]
+    alert_text = alert.get_body(("plain",)).get_content()
+    assert outcome["report_id"] in alert_text and "crashed: cannot open display" in alert_text
+    [record] = issued(network, PERIOD)
+    assert "pdf_outbox" not in json.loads(record["paths"]) and record["email_status"] == "sent"
+
+    # The next daily run, printer still broken: same content, so nothing is sent again.
+    mailbox.clear()
+    assert issue_report(network, PERIOD)["status"] == "unchanged"
+    assert mailbox.received == []
+
+
 def test_email_off_still_issues_without_sending(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]
     shutil.copytree(sample_dir / "data", tmp_path / "data")
     shutil.copy(sample_dir / "w.db", tmp_path / "w.db")

@@ -20,6 +20,8 @@ from typing import Any
 class ConnectionDetails:
     """The parts of an Airflow connection the adapters use."""
 
+    conn_type: str | None = None
+    schema: str | None = None
     login: str | None = None
     password: str | None = field(default=None, repr=False)
     host: str | None = None
@@ -32,7 +34,15 @@ def connection(conn_id: str) -> ConnectionDetails:
     from airflow.sdk import Connection
 
     conn = Connection.get(conn_id)
-    return ConnectionDetails(conn.login, conn.password, conn.host, conn.port, dict(conn.extra_dejson))
+    return ConnectionDetails(
+        conn_type=conn.conn_type,
+        schema=conn.schema,
+        login=conn.login,
+        password=conn.password,
+        host=conn.host,
+        port=conn.port,
+        extra=dict(conn.extra_dejson),
+    )
 
 
 def variable(name: str) -> str | None:

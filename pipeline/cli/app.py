@@ -20,7 +20,26 @@ from rich.table import Table
 
 from pipeline.config import ConfigError, NetworkConfig, load_config
 
-app = typer.Typer(
+
+class _Anchor(typer.Typer):
+    """The CLI app; a warehouse that is not at the code's revision is an operator's step to take
+    (``anchor db upgrade``), not a crash: it ends in one line and exit 1, without a traceback."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            from warehouse.db import WarehouseNotReady
+
+            if not isinstance(exc, WarehouseNotReady):
+                raise
+            Console(stderr=True).print(
+                f"[bold red]Error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+            )
+            sys.exit(1)
+
+
+app = _Anchor(
     name="anchor",
     help="Anchor institution network returns: check, ingest, KPIs and reports.",
     no_args_is_help=True,
@@ -540,11 +559,14 @@ def keygen(
     ] = False,
 ) -> None:
     """Create the network's pseudonymisation key file for workforce returns (keep it secret and backed up)."""
-    from pipeline.adapters.secrets import KEY_ENV, create_key_file
+    from pipeline.adapters.secrets import AIRFLOW_VARIABLE, KEY_ENV, KEY_FILE_ENV, create_key_file
 
     cfg = _config(config)
     path = create_key_file(cfg.pseudonym_key_file, overwrite=force)
-    out.print(f"Pseudonymisation key: {path} (or set {KEY_ENV} instead; never commit it).")
+    out.print(
+        f"Pseudonymisation key: {path} (or provide it as a secret instead, see docs/runbook.md: "
+        f"{KEY_ENV}, {KEY_FILE_ENV} or the Airflow Variable {AIRFLOW_VARIABLE}; never commit it)."
+    )
 
 
 @app.command()
@@ -760,6 +782,57 @@ def suppliers_approve(
         f"Supplier register: {result['before']} -> {result['after']} entries in "
         f"{escape(network.bucket.uri(network.cfg.reference.supplier_register))}; the next ingest loads it."
     )
+
+
+db_app = typer.Typer(
+    help="The warehouse's schema: migrating is an explicit step (the compose init service runs it).",
+    no_args_is_help=True,
+)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(config: ConfigOption = None) -> None:
+    """Migrate the warehouse to the latest revision, under a lock (safe to run from several places at once)."""
+    network = _network(config)
+    try:
+        revision = network.upgrade_warehouse()
+    except Exception as exc:
+        _fail(f"could not upgrade the warehouse: {exc.__class__.__name__}: {exc}", code=1)
+        return
+    out.print(f"Warehouse at revision {revision}.")
+
+
+@db_app.command("current")
+def db_current(config: ConfigOption = None) -> None:
+    """The warehouse's revision and the one this code expects; exit 1 when they differ."""
+    from warehouse.db import WarehouseNotReady, check_revision, head_revision, make_engine
+
+    network = _network(config)
+    engine = make_engine(network.warehouse_url)
+    try:
+        check_revision(engine)
+    except WarehouseNotReady as exc:
+        _fail(str(exc), code=1)
+    finally:
+        engine.dispose()
+    out.print(f"Warehouse at revision {head_revision()} (head).")
+
+
+@app.command()
+def preflight(config: ConfigOption = None) -> None:
+    """Check the deployment can run: pseudonymisation key, warehouse revision, bucket and lake; exit 1 if not."""
+    from pipeline.steps.preflight import preflight as run_checks
+
+    checks = run_checks(_network(config))
+    # One plain line per check (no table): the init service's log shows each message whole.
+    for check in checks:
+        mark = "[green]ok[/]    " if check.ok else "[bold red]FAILED[/]"
+        out.print(f"{mark} {check.name}: {escape(check.detail)}", highlight=False, soft_wrap=True)
+    failed = [c.name for c in checks if not c.ok]
+    if failed:
+        _fail(f"preflight failed: {', '.join(failed)}; the pipeline must not start like this.", code=1)
+    out.print("Preflight passed.")
 
 
 @app.command()

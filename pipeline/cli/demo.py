@@ -20,6 +20,7 @@ from pipeline.adapters.bucket import Store
 from pipeline.adapters.secrets import create_key_file
 from pipeline.config import NetworkConfig
 from pipeline.orchestration import airflow_environment
+from warehouse.db import upgrade
 
 SAMPLE_MARKER = ".anchor-sample"
 # One member's latest return arrives without its amount column, so the demo shows a file being held back
@@ -75,6 +76,9 @@ def run_demo(cfg: NetworkConfig, seed: int = 2025, console: Console | None = Non
     problem_path, problem_content = PROBLEM_FILE
     Store(cfg.bucket_url).write(problem_path.format(period=latest), problem_content.encode())
     console.print(f"[green]✓[/] Sample network: {len(manifest.files)} member returns in {cfg.bucket_url}")
+    # Migrating is an explicit step (as `anchor db upgrade` in a deployment): tasks only check the revision.
+    revision = upgrade(cfg.warehouse_url)
+    console.print(f"[green]✓[/] Warehouse at revision {revision}")
 
     home = Path(cfg.data_dir) / "airflow"
     env = {**os.environ, **airflow_environment(home)}

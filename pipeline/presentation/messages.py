@@ -115,6 +115,11 @@ def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]
     """Plain-text and HTML bodies: the headline figures and where the full report is."""
     figures = headline_figures(report)
     intro = f"The {report.network_name} report for {report.period_label} is attached as a PDF."
+    if "pdf_bucket" not in paths:  # the PDF could not be printed (pipeline.steps.report_issue)
+        intro = (
+            f"The {report.network_name} report for {report.period_label} is attached as a web page (HTML) "
+            "and an Excel workbook; the PDF could not be produced this time and will follow."
+        )
     where = (
         f"The HTML and Excel versions are in the bucket: {paths['html_bucket']} and {paths['xlsx_bucket']}."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -264,12 +264,18 @@ def _to_outbox(network: Network, name: str, data: bytes) -> str:
 
 
 def write_report_files(
-    network: Network, report: PeriodReport, html: str, formats: Sequence[str] = REPORT_FORMATS
+    network: Network,
+    report: PeriodReport,
+    html: str,
+    formats: Sequence[str] = REPORT_FORMATS,
+    made: Mapping[str, bytes] | None = None,
 ) -> tuple[dict[str, str], dict[str, bytes]]:
     """Put the report in the bucket's ``reports/<period>/`` and in the outbox, in each form asked for.
 
     Returns ``{"<form>_bucket": uri, "<form>_outbox": path}`` and the files' bytes by form. The PDF is
     printed first, so a missing Chromium fails before any file of a half-made report set is written.
+    ``made`` holds forms the caller has already made (the issue step prints the PDF itself, to go on
+    without it when it cannot be printed).
     """
     from pipeline.adapters.pdf import html_to_pdf
     from reports.workbook import period_report_workbook
@@ -284,7 +290,10 @@ def write_report_files(
         "html": lambda: html.encode("utf-8"),
         "xlsx": lambda: period_report_workbook(report),
     }
-    files = {kind: makers[kind]() for kind in REPORT_FORMATS if kind in formats}
+    made = made or {}
+    files = {
+        kind: made[kind] if kind in made else makers[kind]() for kind in REPORT_FORMATS if kind in formats
+    }
     stem = f"{network.cfg.id}-report-{report.period}"
     paths: dict[str, str] = {}
     for kind in REPORT_FORMATS:

@@ -4,6 +4,12 @@ The report is rebuilt from the warehouse, and its HTML fingerprinted (sha256). W
 the same as the period's last issued report, nothing is written, recorded or e-mailed again, so a
 daily scheduled run only issues a report when its content changed (and retries a failed e-mail).
 Each issue is recorded in ``issued_reports`` with the submissions it was built from.
+
+When the PDF cannot be printed (no Chromium, Chromium failing or hanging), the report is still issued in
+HTML and Excel, attached to City Hall's e-mail instead of the PDF, and the data engineers are told by
+e-mail (``steps.alerts.tell``): a report that is due must not wait on the printer. Once the printer is
+fixed, ``anchor report --period <p>`` writes the PDF to send on; the daily run does not re-send the same
+content just to add it.
 """
 
 from __future__ import annotations
@@ -15,8 +21,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pipeline.adapters.mail import MemberMail, send_smtp
+from pipeline.adapters.pdf import ChromiumError, html_to_pdf
 from pipeline.network import Network
 from pipeline.presentation.messages import email_bodies
+from pipeline.steps.alerts import tell
 from pipeline.steps.report import build_period_report, write_report_files
 from pipeline.steps.returns_tracker import due_date
 from reports.model import PeriodReport
@@ -75,7 +83,11 @@ def issued(network: Network, period: str | None = None) -> list[dict[str, Any]]:
 
 
 def _send(
-    network: Network, report: PeriodReport, report_id: str, pdf: bytes, pdf_name: str, paths: dict[str, str]
+    network: Network,
+    report: PeriodReport,
+    report_id: str,
+    attachments: dict[str, bytes],
+    paths: dict[str, str],
 ) -> tuple[str, list[str] | None]:
     recipients = list(network.cfg.report.recipients)
     if not network.cfg.email_enabled:
@@ -92,7 +104,7 @@ def _send(
         html=body,
         text=text,
         about=f"report {report.period}",
-        attachments={pdf_name: pdf},
+        attachments=attachments,
     )
     try:
         send_smtp(network.cfg.email, mail)
@@ -125,12 +137,23 @@ def issue_report(
             "fingerprint": digest,
         }
 
-    # fails loudly without Chromium: no PDF, no report
-    paths, files = write_report_files(network, report, html)
-    stem = f"{network.cfg.id}-report-{report.period}"
-    pdf = files["pdf"]
     report_id = f"{network.cfg.id}-{report.period}-r{(last or {}).get('count', 0) + 1}"
-    email_status, recipients = _send(network, report, report_id, pdf, f"{stem}.pdf", paths)
+    pdf_problem = None
+    try:
+        made = {"pdf": html_to_pdf(html)}
+    except (ChromiumError, OSError) as exc:  # no Chromium, or it failed: issue without the PDF
+        pdf_problem = f"{exc.__class__.__name__}: {exc}"
+        made = {}
+        log.error(
+            "report %s: the PDF could not be printed, issuing HTML and Excel: %s", report_id, pdf_problem
+        )
+    formats = ("html", "pdf", "xlsx") if made else ("html", "xlsx")
+    paths, files = write_report_files(network, report, html, formats, made)
+    stem = f"{network.cfg.id}-report-{report.period}"
+    attachments = {f"{stem}.{kind}": files[kind] for kind in (("pdf",) if made else ("html", "xlsx"))}
+    email_status, recipients = _send(network, report, report_id, attachments, paths)
+    if pdf_problem:
+        _tell_engineers_no_pdf(network, report_id, report.period, pdf_problem, email_status)
     issued_at = datetime.now(UTC)
     record_issued_report(
         network.engine,
@@ -154,5 +177,29 @@ def issue_report(
         "email": email_status,
         "emailed_to": recipients or [],
         "submissions": len(report.source_submission_ids),
+        "pdf": "missing" if pdf_problem else "made",
         **paths,
     }
+
+
+def _tell_engineers_no_pdf(network: Network, report_id: str, period: str, problem: str, email: str) -> str:
+    """One alert for an issue that went out without its PDF; the next runs send none (same content)."""
+    facts = {
+        "Report": report_id,
+        "Period": period,
+        "Issued as": "HTML and Excel (no PDF)",
+        "E-mail to City Hall": email,
+        "Error": problem,
+    }
+    next_steps = (
+        "The report was issued without its PDF. Make Chromium work in the image (it is installed by the "
+        "Dockerfile; ANCHOR_CHROMIUM names another executable), then run `anchor report --period "
+        f"{period}` to write the PDF into reports/{period}/ and the outbox, and send it on to the recipients."
+    )
+    return tell(
+        network.cfg,
+        f"report {report_id} issued without its PDF",
+        facts,
+        next_steps,
+        key=f"alert/pdf/{report_id}",
+    )
