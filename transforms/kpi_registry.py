@@ -202,7 +202,9 @@ _ENTRIES = (
     _staff(130, "apprentices", "Apprentices", "Apprentices", "count",
            "Apprentices in members' latest staff snapshot.", True, "apprentices"),
     _staff(131, "apprentice_starts", "Apprentice starts", "Apprenticeship starts", "count",
-           "Apprentices whose apprenticeship started in the period.", True, "apprentice_starts", flow=True),
+           "Apprenticeships started in the financial year, counted in the quarter of the first return that "
+           "lists them (a start in the months before a member's first return of the year counts there).",
+           True, "apprentice_starts", flow=True),
     _staff(140, "local_employment_pct", "Living locally", "Share of staff living locally", "%",
            "Staff whose home postcode district is in the network's area.", True, "staff"),
     # The counts of people the Living Wage shares rest on, kept for disclosure control.
