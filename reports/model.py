@@ -70,6 +70,21 @@ class KpiFigure:
     # KPIs without a year-to-date figure such as staff counts, or without data).
     year_to_date: float | None = None
     year_to_date_suppressed: bool = False
+    # The hidden year to date's own count is 1 to N-1: "<N" is true of it. Otherwise it was hidden to
+    # protect another figure (a quarter it adds up) and shows as "not shown", never as "<N".
+    year_to_date_small: bool = False
+
+
+@dataclass(frozen=True)
+class IssuedCell:
+    """A count of people a report publishes, for the ledger of issued cells: its value, or hidden."""
+
+    kpi: str
+    scope: str
+    scope_id: str
+    period: str
+    value: float | None
+    hidden: bool
 
 
 @dataclass(frozen=True)
@@ -378,3 +393,5 @@ class PeriodReport:
     recruitment_quarters: Sequence[RecruitmentQuarter] = ()  # oldest first, network row first
     population_source: str = ""  # where the area's population shares come from
     spend_scope: SpendScope | None = None
+    # The counts of people this report publishes (shown or hidden), recorded when it is issued.
+    issued_cells: Sequence[IssuedCell] = ()

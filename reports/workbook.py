@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_figure_text, hidden_text
 from reports.format import return_type_label, sector_label, target_status_label
 from reports.model import (
     MEMBER_COLUMNS,
@@ -99,11 +99,16 @@ def _headings(codes: Iterable[str]) -> list[str]:
 
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
     fmt = _format_of(figure.code)
+    to_date_hidden = hidden_figure_text(report.suppression_threshold, figure.year_to_date_small)
     if figure.suppressed:
-        to_date = suppressed_text(report) if figure.year_to_date is not None else None
-        return [(suppressed_text(report), None), (None, None), (to_date, None)]
+        hidden_to_date = figure.year_to_date is not None or figure.year_to_date_suppressed
+        return [
+            (suppressed_text(report), None),
+            (None, None),
+            (to_date_hidden if hidden_to_date else None, None),
+        ]
     if figure.year_to_date_suppressed:
-        return [(figure.value, fmt), (figure.previous, fmt), (suppressed_text(report), None)]
+        return [(figure.value, fmt), (figure.previous, fmt), (to_date_hidden, None)]
     return [(figure.value, fmt), (figure.previous, fmt), (figure.year_to_date, fmt)]
 
 

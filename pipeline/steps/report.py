@@ -19,7 +19,7 @@ import pandas as pd
 from pipeline.network import Network
 from pipeline.steps import report_programmes
 from pipeline.steps.report_spend_scope import spend_scope
-from reports.disclosure import Figures
+from reports.disclosure import PEOPLE_BASES, Figures
 from reports.format import period_label
 from reports.model import (
     MEMBER_COLUMNS,
@@ -96,7 +96,16 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     kpi_frame = queries.kpi_values(
         network.engine, [*(p.key for p in trend_periods), period.financial_year.key]
     )
-    figures = Figures(kpi_frame, threshold)
+    # Counts of people are weighed over every period and against every report issued before
+    # (docs/disclosure-control.md), so a hidden figure stays hidden across reports.
+    people = queries.kpi_families(network.engine, sorted(PEOPLE_BASES))
+    figures = Figures(
+        kpi_frame,
+        threshold,
+        member_sectors={m.id: m.sector.value for m in network.cfg.members},
+        issued=queries.issued_people_cells(network.engine),
+        people=people[people["kpi"].isin(PEOPLE_BASES)],
+    )
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
     accepted = subs[subs.status == "accepted"]
@@ -180,6 +189,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         ),
         population_source=report_programmes.population_source(network),
         spend_scope=spend_scope(network, figures, kpi_frame, key, previous, members),
+        issued_cells=figures.issued_cells(key, network_id, [p.key for p in trend_periods]),
     )
 
 

@@ -8,6 +8,7 @@ Each issue is recorded in ``issued_reports`` with the submissions it was built f
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -145,6 +146,7 @@ def issue_report(
             "emailed_to": json.dumps(recipients) if recipients else None,
             "email_status": email_status,
         },
+        [dataclasses.asdict(cell) for cell in report.issued_cells],
     )
     return {
         "period": report.period,
