@@ -267,6 +267,14 @@ class Figures:
                 rows.append(IssuedCell(kpi, scope, scope_id, at, None if hidden else value, hidden))
         return rows
 
+    def people_hidden(self, code: str, scope: str, scope_id: str, period: str) -> bool:
+        """Whether the count of people ``code`` rests on is hidden in any period, not only the report's."""
+        return (PEOPLE_BASIS.get(code), scope, scope_id, period) in self._hidden_people
+
+    def people_count(self, code: str, scope: str, scope_id: str, period: str) -> float | None:
+        """The count of people ``code`` rests on, in any period."""
+        return self._people.get((PEOPLE_BASIS.get(code), scope, scope_id, period))
+
     def year_to_date_small(self, code: str, network_id: str, period: str) -> bool:
         """True when a year to date's own count of people is 1 to N-1 (so "<N" is true of it)."""
         basis = PEOPLE_BASIS.get(ytd_code(code))

@@ -75,6 +75,36 @@ class KpiFigure:
     year_to_date_small: bool = False
 
 
+# The panel "since the network began", the way anchor networks announce their results: flow KPIs added
+# up from the network's first quarter (the registry names them; measures the network's catalogue).
+SINCE_START_CODES = (
+    "spend_small_or_diverse",
+    "lw_uplifts",
+    "apprentice_starts",
+    "measure:carbon_literacy_trained",
+    "measure:mentors_trained",
+)
+
+
+@dataclass(frozen=True)
+class SinceStartFigure:
+    """One flow KPI added up over every quarter from the network's first to the report's."""
+
+    code: str
+    value: float | None
+    suppressed: bool = False
+    small: bool = False  # the total's own count of people is 1 to N-1 ("<N" is true of it)
+
+
+@dataclass(frozen=True)
+class SinceStart:
+    """The panel since the network began: its first quarter (the start date stated) to the report's."""
+
+    first_period: str
+    last_period: str
+    figures: Sequence[SinceStartFigure] = ()
+
+
 @dataclass(frozen=True)
 class IssuedCell:
     """A count of people a report publishes, for the ledger of issued cells: its value, or hidden."""
@@ -395,3 +425,4 @@ class PeriodReport:
     spend_scope: SpendScope | None = None
     # The counts of people this report publishes (shown or hidden), recorded when it is issued.
     issued_cells: Sequence[IssuedCell] = ()
+    since_start: SinceStart | None = None

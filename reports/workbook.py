@@ -8,6 +8,7 @@ as on the page, by the registry: a column by its short name, a figure and its de
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -39,6 +40,7 @@ DATETIME = "yyyy-mm-dd hh:mm"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SHEETS = (
     "Headline",
+    "Since start",
     "Members",
     "Sectors",
     "Workforce members",
@@ -93,6 +95,18 @@ def _format_of(code: str) -> str:
     return _number_format(lookup(code).unit)
 
 
+@dataclasses.dataclass(frozen=True)
+class _CatalogueMeasure:
+    code: str
+    name: str
+    unit: str
+
+
+def _catalogue(report: PeriodReport) -> list[_CatalogueMeasure]:
+    """The network's measure catalogue as the report carries it, so ``lookup`` names measures."""
+    return [_CatalogueMeasure(m.code, m.name, m.unit) for m in report.measures]
+
+
 def _headings(codes: Iterable[str]) -> list[str]:
     return [lookup(c).short_name for c in codes]
 
@@ -128,6 +142,22 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         value, previous, to_date = _figure_cells(report, figure)
         kpi = lookup(figure.code)
         headline.row([(kpi.code, None), (kpi.name, None), value, previous, (kpi.unit, None), to_date])
+
+    since = _Sheet(
+        wb, "Since start", ["KPI code", "Figure", "From", "To", "Value", "Unit"], (30, 60, 14, 14, 18, 8)
+    )
+    panel = report.since_start
+    for item in panel.figures if panel else ():
+        kpi = lookup(item.code, _catalogue(report))
+        value = (
+            (hidden_figure_text(report.suppression_threshold, item.small), None)
+            if item.suppressed or item.value is None
+            else (item.value, _number_format(kpi.unit))
+        )
+        since.row(
+            [(kpi.code, None), (kpi.name, None), (panel.first_period, None), (panel.last_period, None), value,
+             (kpi.unit, None)]
+        )  # fmt: skip
 
     members = _Sheet(
         wb,

@@ -158,6 +158,10 @@ _ENTRIES = (
            "Spend with local micro, small and medium-sized enterprises (MSMEs) or with diverse-owned "
            "businesses, each pound counted once, as a share of total spend; the network's pledge is 30%.",
            True),
+    _spend(61, "spend_small_or_diverse", "Local small or diverse-owned spend",
+           "Spend with local MSMEs or diverse-owned businesses", "GBP",
+           "Spend with local micro, small and medium-sized enterprises or with diverse-owned businesses, "
+           "each pound counted once: the amount the network's 30% pledge is about.", True),
     _spend(70, "spend_unknown_size", "Unknown size spend", "Spend with suppliers of unknown size", "GBP",
            "Spend with suppliers whose size is not in the supplier register or the return; it is not "
            "counted as SME or large.", None),
