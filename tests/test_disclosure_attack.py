@@ -144,7 +144,7 @@ def test_the_panel_since_the_network_began_adds_up_every_quarter_and_keeps_hidde
             assert figure.value == pytest.approx(float(quarters["value"].sum()), abs=0.005), figure.code
     page = parse(render_period_report_html(report))
     section = page.find_all("section", data_section="since-start")[0]
-    assert "1 October 2025" in section.text()
+    assert "1 October 2025" in section.text
     shown = {li["data-since-start"]: li["data-value"] for li in section.find_all("li", data_since_start=True)}
     for figure in panel.figures:
         assert shown[figure.code] == ("" if figure.suppressed else shown[figure.code])

@@ -175,7 +175,11 @@ def social_value_context(report: PeriodReport, trend: Sequence[TrendPoint] = ())
     total = clean(report.social_value_total_gbp)
     if total is None and not report.social_value_by_theme and not with_proxy:
         return None
-    total_card: Card = card(KpiFigure(code=SOCIAL_VALUE, value=total))
+    # The previous period's total, from the trend (the same stored figure the trend chart shows).
+    periods = [point.period for point in trend]
+    index = periods.index(report.period) if report.period in periods else 0
+    previous = clean(trend[index - 1].values.get(SOCIAL_VALUE)) if index > 0 else None
+    total_card: Card = card(KpiFigure(code=SOCIAL_VALUE, value=total, previous=previous))
     themes = [
         (theme, theme_label(theme), value) for theme, value in sorted(report.social_value_by_theme.items())
     ]

@@ -1,0 +1,63 @@
+"""Issue 15's smaller points on the rendered report, each pinned: the social value card's previous period,
+the social value trend's caption, and a quarantined return never read as "Not submitted"."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from reports import SubmissionRow, TrendPoint
+from reports.format import format_gbp
+from reports.render import render_period_report_html
+from tests.report_html import parse
+from tests.report_samples import SOCIAL_VALUE_TOTAL, make_measures_report
+from transforms.kpi_registry import SOCIAL_VALUE
+
+PREVIOUS_SOCIAL_VALUE = 201_004.5
+
+
+def _with_social_value_trend():  # type: ignore[no-untyped-def]
+    report = make_measures_report()
+    values = {"2026-27-Q1": PREVIOUS_SOCIAL_VALUE, "2026-27-Q2": SOCIAL_VALUE_TOTAL}
+    trend = tuple(
+        TrendPoint(p.period, {**p.values, SOCIAL_VALUE: values.get(p.period)}, p.suppressed)
+        for p in report.trend
+    )
+    return dataclasses.replace(report, trend=trend)
+
+
+def test_the_social_value_card_shows_its_previous_period() -> None:
+    page = parse(render_period_report_html(_with_social_value_trend()))
+    card = page.find_all("li", data_kpi=SOCIAL_VALUE)[0]
+    assert float(card["data-previous"]) == PREVIOUS_SOCIAL_VALUE
+    assert format_gbp(PREVIOUS_SOCIAL_VALUE) in card.text  # "on previous period (£201k)"
+
+
+def test_the_social_value_trend_caption_speaks_of_measures_returns() -> None:
+    page = parse(render_period_report_html(_with_social_value_trend()))
+    section = page.find_all("section", data_section="social-value")[0]
+    captions = [f.text for f in section.find_all("figcaption")]
+    trend_caption = next(c for c in captions if "in each period" in c)
+    assert "measures return" in trend_caption and "workforce" not in trend_caption
+
+
+def test_a_quarantined_return_reads_quarantined_never_not_submitted() -> None:
+    report = make_measures_report()
+    # Camden's spend file for the quarter was held back: it sent a return, which is not "Not submitted".
+    submissions = tuple(
+        dataclasses.replace(s, status="quarantined", rows_loaded=0)
+        if (s.member_id, s.return_type) == ("camden", "spend")
+        else s
+        for s in report.submissions
+    )
+    members = tuple(
+        dataclasses.replace(m, submitted=False, spend_total=None) if m.member_id == "camden" else m
+        for m in report.members
+    )
+    page = parse(
+        render_period_report_html(dataclasses.replace(report, submissions=submissions, members=members))
+    )
+    camden = page.find_all("tr", data_member="camden")[0]
+    assert "Quarantined" in camden.text and "Not submitted" not in camden.text
+    amber = page.find_all("tr", data_member="amber")[0]  # no file at all: still "Not submitted"
+    assert "Not submitted" in amber.text
+    assert isinstance(submissions[0], SubmissionRow)
