@@ -61,3 +61,27 @@ def test_a_quarantined_return_reads_quarantined_never_not_submitted() -> None:
     amber = page.find_all("tr", data_member="amber")[0]  # no file at all: still "Not submitted"
     assert "Not submitted" in amber.text
     assert isinstance(submissions[0], SubmissionRow)
+
+
+def test_a_years_target_for_a_headcount_is_the_target_itself_and_a_flows_grows_by_quarter() -> None:
+    import pandas as pd
+
+    from transforms.kpi_registry import REGISTRY
+    from transforms.targets import target_progress
+
+    codes = ["staff", "apprentices", "lw_assessed", "apprentice_starts", "lw_uplifts", "spend_total"]
+    targets = pd.DataFrame(
+        [(c, "network", "net", "2026-27", 100.0, "higher") for c in codes],
+        columns=["kpi", "scope", "scope_id", "period", "target", "direction"],
+    )
+    kpis = pd.DataFrame(
+        [(c, "network", "net", "2026-27", 60.0, REGISTRY[c].unit) for c in codes],
+        columns=["kpi", "scope", "scope_id", "period", "value", "unit"],
+    )
+    progress = target_progress(targets, kpis, "2026-27-Q2").set_index("kpi")
+    for code in codes:
+        # Half the year's quarters are in at Q2: a flow's path is half its target, a headcount's is all.
+        expected = 50.0 if REGISTRY[code].flow else 100.0
+        assert progress.loc[code, "expected_to_date"] == expected, code
+    assert progress.loc["apprentices", "status"] == "off track"  # 60 apprentices against 100, not 50
+    assert progress.loc["apprentice_starts", "status"] == "on track"
