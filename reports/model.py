@@ -211,6 +211,9 @@ class MeasureRow:
     proxy_source: str | None = None  # where the proxy comes from, shown as given
     social_value_gbp: float | None = None  # value x proxy
     members_reporting: int = 0
+    # A measure in unit "level" (the Good Work Standard's 0, 1, 2): levels do not add up, so the network
+    # shows how many members are at each level, (level, members) highest first, and no total.
+    levels: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -85,3 +85,37 @@ def test_a_years_target_for_a_headcount_is_the_target_itself_and_a_flows_grows_b
         assert progress.loc[code, "expected_to_date"] == expected, code
     assert progress.loc["apprentices", "status"] == "off track"  # 60 apprentices against 100, not 50
     assert progress.loc["apprentice_starts", "status"] == "on track"
+
+
+def test_good_work_standard_levels_are_a_count_of_members_at_each_level_never_a_sum(
+    make_network, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from pipeline.steps.report import _measure_rows as measure_rows
+    from reports import MeasureRow
+    from reports.disclosure import Figures
+
+    network = make_network(f"sqlite:///{tmp_path}/w.db")
+    members = [m.id for m in network.cfg.members][:5]
+    levels = dict(zip(members, [2.0, 2.0, 1.0, 0.0, 2.0], strict=True))
+    code = "measure:good_work_standard_level"
+    frame = pd.DataFrame(
+        [(code, "member", m, "2026-27-Q2", v) for m, v in levels.items()]
+        + [(code, "network", network.cfg.id, "2026-27-Q2", sum(levels.values()))],
+        columns=["kpi", "scope", "scope_id", "period", "value"],
+    )
+    rows = {r.code: r for r in measure_rows(network, Figures(frame, 5), "2026-27-Q2", "2026-27-Q1")}
+    row = rows["good_work_standard_level"]
+    assert row.value is None and row.social_value_gbp is None  # the stored sum (7) is never shown
+    assert row.levels == ((2, 3), (1, 1), (0, 1)) and row.members_reporting == 5
+
+    base = make_measures_report()
+    measures = tuple(row if m.code == row.code else m for m in base.measures)
+    assert row in measures  # the sample report's catalogue has the Good Work Standard
+    report = dataclasses.replace(base, measures=measures)
+    assert isinstance(row, MeasureRow)
+    page = parse(render_period_report_html(report))
+    measure = page.find_all("tr", data_measure="good_work_standard_level")
+    text = measure[0].text if measure else render_period_report_html(report)
+    assert "3 members at level 2, 1 at level 1, 1 at level 0" in text

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.config import Measure
 from pipeline.network import Network
 from pipeline.steps import report_programmes
 from pipeline.steps.report_spend_scope import spend_scope
@@ -258,6 +259,9 @@ def _sector_rows(network: Network, figures: Figures, period: str, has_workforce:
 def _measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
     rows = []
     for m in network.cfg.measures:
+        if m.unit == LEVEL_UNIT:
+            rows.append(_level_row(network, figures, m, period))
+            continue
         value = figures.value(measure_code(m.code), "network", network.cfg.id, period)
         rows.append(
             MeasureRow(
@@ -276,6 +280,31 @@ def _measure_rows(network: Network, figures: Figures, period: str, previous: str
             )
         )
     return rows
+
+
+LEVEL_UNIT = "level"
+
+
+def _level_row(network: Network, figures: Figures, measure: Measure, period: str) -> MeasureRow:
+    """A level measure: how many members report each level (summing levels across members means
+    nothing), no network total and no social value."""
+    code = measure_code(measure.code)
+    levels = Counter(
+        round(value)
+        for member in network.cfg.members
+        if (value := figures.value(code, "member", member.id, period)) is not None
+    )
+    return MeasureRow(
+        code=measure.code,
+        name=measure.name,
+        unit=measure.unit,
+        theme=measure.theme,
+        value=None,
+        proxy_gbp_per_unit=None,
+        proxy_source=measure.proxy_source,
+        members_reporting=sum(levels.values()),
+        levels=tuple(sorted(levels.items(), reverse=True)),
+    )
 
 
 def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:
