@@ -92,7 +92,7 @@ def test_good_work_standard_levels_are_a_count_of_members_at_each_level_never_a_
 ) -> None:  # type: ignore[no-untyped-def]
     import pandas as pd
 
-    from pipeline.steps.report import _measure_rows as measure_rows
+    from pipeline.steps.report import measure_rows
     from reports import MeasureRow
     from reports.disclosure import Figures
 

@@ -173,7 +173,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         else [],
         workforce_members=workforce_members if has_workforce else [],
         suppression_threshold=threshold,
-        measures=_measure_rows(network, figures, key, previous),
+        measures=measure_rows(network, figures, key, previous),
         social_value_total_gbp=figures.value(SOCIAL_VALUE, "network", network_id, key),
         social_value_by_theme={
             theme: value
@@ -256,7 +256,8 @@ def _sector_rows(network: Network, figures: Figures, period: str, has_workforce:
     ]
 
 
-def _measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
+def measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
+    """The measures table: each catalogue measure's network total (a level measure: members per level)."""
     rows = []
     for m in network.cfg.measures:
         if m.unit == LEVEL_UNIT:
