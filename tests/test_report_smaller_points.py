@@ -119,3 +119,32 @@ def test_good_work_standard_levels_are_a_count_of_members_at_each_level_never_a_
     measure = page.find_all("tr", data_measure="good_work_standard_level")
     text = measure[0].text if measure else render_period_report_html(report)
     assert "3 members at level 2, 1 at level 1, 1 at level 0" in text
+
+
+def test_amounts_keep_their_pence_in_the_page_the_workbook_and_the_email() -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    from pipeline.presentation.messages import email_bodies
+    from reports import KpiFigure
+    from reports.workbook import period_report_workbook
+
+    amount = 1_234_567.89
+    base = make_measures_report()
+    headline = [
+        KpiFigure("spend_total", amount, previous=1_099_300.5) if f.code == "spend_total" else f
+        for f in base.headline
+    ]
+    report = dataclasses.replace(base, headline=headline)
+
+    card = parse(render_period_report_html(report)).find_all("li", data_kpi="spend_total")[0]
+    assert float(card["data-value"]) == amount
+    assert "£1,234,567.89" in card.find_all("p", class_="card-value")[0]["title"]
+
+    book = load_workbook(io.BytesIO(period_report_workbook(report)))
+    row = next(r for r in book["Headline"].iter_rows(min_row=2) if r[0].value == "spend_total")
+    assert row[2].value == amount and row[2].number_format.endswith(".00")
+
+    text, body = email_bodies(report, {"html_bucket": "html", "xlsx_bucket": "xlsx"})
+    assert "£1,234,567.89" in text and "£1,234,567.89" in body
