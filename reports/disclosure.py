@@ -172,6 +172,23 @@ def people_hidden(
             elif r.value is not None and abs(float(r.value) - cells[cell]) < 1e-9:
                 fixed.add(cell)
 
+    # A figure published twice under two names (a stock's year and its last quarter, the fourth
+    # quarter's year to date and the year) is known wherever either was issued: a complement must not be
+    # the twin of a figure readers already have.
+    twins = [
+        (r.total, r.parts[0])
+        for r in relations
+        if len(r.parts) == 1 and abs(cells.get(r.total, 0) - cells.get(r.parts[0], 0)) < 1e-9
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for one, other in twins:
+            for a, b in ((one, other), (other, one)):
+                if a in fixed and b not in fixed:
+                    fixed.add(b)
+                    grown = True
+
     def with_years_to_date(found: set[PeopleCell]) -> set[PeopleCell]:
         """Rule 3: every later year to date of the year of a hidden quarter."""
         return found | {

@@ -158,3 +158,26 @@ def test_a_hidden_year_to_date_leaves_no_value_in_the_page_or_the_workbook() -> 
 def test_public_figure_drops_a_hidden_year_to_date_from_the_model() -> None:
     figure = KpiFigure("apprentice_starts", 12.0, year_to_date=30.0, year_to_date_suppressed=True)
     assert public_figure(figure).year_to_date is None and public_figure(figure).value == 12.0
+
+
+def test_a_complement_is_never_the_twin_of_a_figure_already_issued() -> None:
+    """A stock's year is its last quarter's snapshot: hiding the year of a member whose quarter an
+    earlier report showed protects nothing. The demo's attack found this: a member's year of apprentices
+    hidden as a complement while its Q2 figure, the same number, was already out."""
+    rows = [
+        ("apprentices", "member", "a", "2026-27-Q1", 3.0),  # a sent no Q2 return: its year is its Q1
+        ("apprentices", "member", "a", "2026-27", 3.0),
+        ("apprentices", "member", "b", "2026-27-Q2", 9.0),
+        ("apprentices", "member", "b", "2026-27", 9.0),
+        ("apprentices", "member", "c", "2026-27-Q2", 20.0),
+        ("apprentices", "member", "c", "2026-27", 20.0),
+        ("apprentices", "network", "net", "2026-27", 32.0),
+    ]
+    issued = pd.DataFrame(
+        [("apprentices", "member", "b", "2026-27-Q2", 9.0, False)],
+        columns=["kpi", "scope", "scope_id", "period", "value", "hidden"],
+    )
+    hidden = people_hidden(_frame(rows), THRESHOLD, issued=issued)
+    assert ("apprentices", "member", "a", "2026-27") in hidden
+    assert ("apprentices", "member", "b", "2026-27") not in hidden  # its twin is out: no protection
+    assert ("apprentices", "member", "c", "2026-27") in hidden  # the next smallest protects a
