@@ -21,8 +21,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from reports.model import KpiFigure, TrendPoint, WorkforceMemberRow
-from transforms.kpi_registry import REGISTRY, TO_DATE_CODES, lookup, ytd_code
+from reports.model import IssuedCell, KpiFigure, TrendPoint, WorkforceMemberRow
+from transforms.disclosure import Relation, hidden_cells
+from transforms.kpi_registry import REGISTRY, TO_DATE_CODES, YTD_SUFFIX, lookup, ytd_code
 from transforms.periods import Period
 
 # The count of people each published figure is derived from, for the figures and their year to date.
@@ -40,6 +41,17 @@ def hidden_text(threshold: int) -> str:
     return f"<{threshold}"
 
 
+def withheld_text() -> str:
+    """What a reader sees instead of a figure hidden to protect another (it may be N or more, so "<N"
+    would be untrue of it): a year to date hidden with a quarter it adds up."""
+    return "not shown"
+
+
+def hidden_figure_text(threshold: int, small: bool) -> str:
+    """ "<N" for a figure whose own count is 1 to N-1, "not shown" for one hidden to protect another."""
+    return hidden_text(threshold) if small else withheld_text()
+
+
 def suppression_title(threshold: int) -> str:
     """The tooltip on a hidden figure."""
     return f"Fewer than {threshold} people: not shown, to protect privacy"
@@ -50,23 +62,168 @@ def suppression_note(threshold: int) -> str:
     return f"Figures based on fewer than {threshold} people are shown as <{threshold}; totals include them."
 
 
-def suppressed(values: pd.DataFrame, threshold: int) -> pd.Series:
-    """True for the rows of a long KPI table (kpi, scope, scope_id, period, value) to publish as "<N".
+PeopleCell = tuple[str, str, str, str]  # (people-count KPI, scope, scope id, period)
 
-    A figure is hidden when the people it is derived from are, so a hidden uplift count also hides
-    its money value (rules 1 and 2 of the module).
+
+def _people_bases() -> frozenset[str]:
+    """The counts of people published figures rest on; recruitment's own (``recruit_*``) are weighed
+    by ``pipeline.steps.programmes.recruitment_hidden`` with the recruitment section's selection."""
+    return frozenset(b for b in PEOPLE_BASIS.values() if not b.startswith("recruit_"))
+
+
+PEOPLE_BASES = _people_bases()
+
+
+def people_relations(
+    values: Mapping[PeopleCell, float], member_sectors: Mapping[str, str] | None = None
+) -> list[Relation]:
+    """Every sum that ties the published counts of people together, over every period at once.
+
+    Members add up to the network and to their sector, sectors to the network; a flow's quarters add up
+    to its year (one arithmetic, ``docs/design.md#kpis``); a quarter's year to date is the year's quarters
+    so far and the previous quarter's year to date plus its own; a stock's year is its latest snapshot,
+    so a year equal to its last quarter is that quarter published twice.
     """
-    people = values[values["kpi"].isin(set(PEOPLE_BASIS.values()))].copy()
-    people["hidden"] = people["value"].gt(0) & people["value"].lt(threshold)
-    parts = people[people["scope"].isin(("member", "sector"))]
-    for _, column in parts.groupby(["kpi", "scope", "period"]):
-        if column["hidden"].sum() == 1:
-            others = column[~column["hidden"] & column["value"].gt(0)]
-            if not others.empty:
-                people.loc[others["value"].idxmin(), "hidden"] = True
-    hidden = set(
-        zip(*(people.loc[people["hidden"], c] for c in ("kpi", "scope", "scope_id", "period")), strict=True)
-    )
+    cells = list(values)
+    relations: list[Relation] = []
+    by_column: dict[tuple[str, str], dict[str, list[PeopleCell]]] = {}
+    for cell in cells:
+        kpi, scope, _, period = cell
+        by_column.setdefault((kpi, period), {}).setdefault(scope, []).append(cell)
+    for (_, _), scopes in by_column.items():
+        network = scopes.get("network", [])
+        members = sorted(scopes.get("member", []))
+        sectors = sorted(scopes.get("sector", []))
+        for total in network:
+            if members:
+                relations.append(Relation(total, tuple(members)))
+            if sectors:
+                relations.append(Relation(total, tuple(sectors)))
+        if member_sectors is not None:
+            for sector in sectors:
+                parts = tuple(m for m in members if member_sectors.get(m[2]) == sector[2])
+                if parts:
+                    relations.append(Relation(sector, parts))
+    # Time: quarters and their year, years to date.
+    series: dict[tuple[str, str, str], dict[str, PeopleCell]] = {}
+    for cell in cells:
+        kpi, scope, scope_id, period = cell
+        series.setdefault((kpi, scope, scope_id), {})[period] = cell
+    for (kpi, scope, scope_id), periods in series.items():
+        base = kpi.removesuffix(YTD_SUFFIX)
+        flow = lookup(base).flow
+        quarters = sorted((Period.parse(p) for p in periods if "-Q" in p), key=lambda q: q.start)
+        for year in {q.financial_year for q in quarters}:
+            in_year = [q for q in quarters if q.financial_year == year]
+            if kpi.endswith(YTD_SUFFIX):
+                continue
+            if year.key in periods:
+                if flow:
+                    relations.append(Relation(periods[year.key], tuple(periods[q.key] for q in in_year)))
+                elif values[periods[year.key]] == values[periods[in_year[-1].key]]:
+                    relations.append(Relation(periods[year.key], (periods[in_year[-1].key],)))
+            to_date = series.get((ytd_code(kpi), scope, scope_id), {})
+            for index, quarter in enumerate(in_year):
+                if quarter.key not in to_date:
+                    continue
+                so_far = tuple(periods[q.key] for q in in_year[: index + 1])
+                relations.append(Relation(to_date[quarter.key], so_far))
+                if index and in_year[index - 1].key in to_date:
+                    relations.append(
+                        Relation(
+                            to_date[quarter.key], (to_date[in_year[index - 1].key], periods[quarter.key])
+                        )
+                    )
+                if index == len(in_year) - 1 and year.key in periods:
+                    relations.append(Relation(periods[year.key], (to_date[quarter.key],)))
+    return relations
+
+
+def people_hidden(
+    values: pd.DataFrame,
+    threshold: int,
+    member_sectors: Mapping[str, str] | None = None,
+    issued: pd.DataFrame | None = None,
+) -> set[PeopleCell]:
+    """The counts of people to publish as hidden, weighed over every period, scope and issued report.
+
+    ``values`` is the long KPI table (every period); ``issued`` the ledger of cells earlier reports
+    issued (``kpi, scope, scope_id, period, value, hidden``): what an earlier report hid stays hidden,
+    and what it showed is known, so it is never the complement that hides something else. A quarter's
+    year to date is hidden whenever a quarter it adds up is (rule 3), even where the sums would not
+    need it, so that the rule reads simply on the page.
+    """
+    people = values[values["kpi"].isin(PEOPLE_BASES) & values["value"].notna()]
+    cells: dict[PeopleCell, float] = {
+        (r.kpi, r.scope, r.scope_id, r.period): float(r.value) for r in people.itertuples(index=False)
+    }
+    if not cells:
+        return set()
+    relations = people_relations(cells, member_sectors)
+    already: set[PeopleCell] = set()
+    fixed: set[PeopleCell] = set()
+    if issued is not None and not issued.empty:
+        for r in issued.itertuples(index=False):
+            cell = (r.kpi, r.scope, r.scope_id, r.period)
+            if cell not in cells:
+                continue
+            if r.hidden:
+                already.add(cell)
+            elif r.value is not None and abs(float(r.value) - cells[cell]) < 1e-9:
+                fixed.add(cell)
+
+    # A figure published twice under two names (a stock's year and its last quarter, the fourth
+    # quarter's year to date and the year) is known wherever either was issued: a complement must not be
+    # the twin of a figure readers already have.
+    twins = [
+        (r.total, r.parts[0])
+        for r in relations
+        if len(r.parts) == 1 and abs(cells.get(r.total, 0) - cells.get(r.parts[0], 0)) < 1e-9
+    ]
+    grown = True
+    while grown:
+        grown = False
+        for one, other in twins:
+            for a, b in ((one, other), (other, one)):
+                if a in fixed and b not in fixed:
+                    fixed.add(b)
+                    grown = True
+
+    def with_years_to_date(found: set[PeopleCell]) -> set[PeopleCell]:
+        """Rule 3: every later year to date of the year of a hidden quarter."""
+        return found | {
+            cell
+            for (kpi, scope, scope_id, period) in found
+            if "-Q" in period and not kpi.endswith(YTD_SUFFIX)
+            for later in Period.parse(period).financial_year.quarters()
+            if later.start >= Period.parse(period).start
+            and (cell := (ytd_code(kpi), scope, scope_id, later.key)) in cells
+        }
+
+    hidden = with_years_to_date(already | {c for c, v in cells.items() if 0 < v < threshold})
+    while True:
+        found = with_years_to_date(
+            hidden_cells(cells, relations, threshold, already_hidden=hidden, fixed=fixed - hidden)
+        )
+        if found == hidden:
+            return hidden
+        hidden = found
+
+
+def suppressed(
+    values: pd.DataFrame,
+    threshold: int,
+    member_sectors: Mapping[str, str] | None = None,
+    issued: pd.DataFrame | None = None,
+    people: pd.DataFrame | None = None,
+) -> pd.Series:
+    """True for the rows of a long KPI table (kpi, scope, scope_id, period, value) to publish as hidden.
+
+    A figure is hidden when the count of people it rests on is (:func:`people_hidden`, weighed over
+    ``people``, every period's counts, when given, else over ``values``), so a hidden uplift count
+    also hides its money value.
+    """
+    hidden = people_hidden(values if people is None else people, threshold, member_sectors, issued)
     basis = values["kpi"].map(PEOPLE_BASIS)
     keys = zip(basis, values["scope"], values["scope_id"], values["period"], strict=True)
     return pd.Series([key in hidden for key in keys], index=values.index, dtype=bool)
@@ -75,8 +232,28 @@ def suppressed(values: pd.DataFrame, threshold: int) -> pd.Series:
 class Figures:
     """A report's KPI values with their disclosure flags, looked up by (kpi, scope, scope id, period)."""
 
-    def __init__(self, frame: pd.DataFrame, threshold: int) -> None:
-        frame = frame.assign(suppressed=suppressed(frame, threshold) if not frame.empty else False)
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        threshold: int,
+        member_sectors: Mapping[str, str] | None = None,
+        issued: pd.DataFrame | None = None,
+        people: pd.DataFrame | None = None,
+    ) -> None:
+        weighed = frame if people is None else people
+        self._people = {
+            (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
+            for r in weighed[weighed["kpi"].isin(PEOPLE_BASES) & weighed["value"].notna()].itertuples(
+                index=False
+            )
+        }
+        self._hidden_people = (
+            people_hidden(weighed, threshold, member_sectors, issued) if self._people else set()
+        )
+        basis = frame["kpi"].map(PEOPLE_BASIS)
+        keys = zip(basis, frame["scope"], frame["scope_id"], frame["period"], strict=True)
+        frame = frame.assign(suppressed=[key in self._hidden_people for key in keys])
+        self.threshold = threshold
         keys = list(zip(frame.kpi, frame.scope, frame.scope_id, frame.period, strict=True))
         self._values = dict(zip(keys, frame.value, strict=True))
         self._suppressed = dict(zip(keys, frame.suppressed, strict=True))
@@ -95,6 +272,31 @@ class Figures:
             for (k, scope, _, p), v in self._values.items()
             if k == kpi and scope == "member" and p == period and not pd.isna(v)
         )
+
+    def issued_cells(self, period: str, network_id: str, network_periods: Sequence[str]) -> list[IssuedCell]:
+        """The counts of people a report of ``period`` publishes, for the ledger: every scope's counts of
+        the period and its year to date, and the network's of the periods its trend and cards show."""
+        rows = []
+        for cell, value in sorted(self._people.items()):
+            kpi, scope, scope_id, at = cell
+            if at == period or (scope == "network" and scope_id == network_id and at in network_periods):
+                hidden = cell in self._hidden_people
+                rows.append(IssuedCell(kpi, scope, scope_id, at, None if hidden else value, hidden))
+        return rows
+
+    def people_hidden(self, code: str, scope: str, scope_id: str, period: str) -> bool:
+        """Whether the count of people ``code`` rests on is hidden in any period, not only the report's."""
+        return (PEOPLE_BASIS.get(code), scope, scope_id, period) in self._hidden_people
+
+    def people_count(self, code: str, scope: str, scope_id: str, period: str) -> float | None:
+        """The count of people ``code`` rests on, in any period."""
+        return self._people.get((PEOPLE_BASIS.get(code), scope, scope_id, period))
+
+    def year_to_date_small(self, code: str, network_id: str, period: str) -> bool:
+        """True when a year to date's own count of people is 1 to N-1 (so "<N" is true of it)."""
+        basis = PEOPLE_BASIS.get(ytd_code(code))
+        count = self._people.get((basis, "network", network_id, period)) if basis else None
+        return count is not None and 0 < count < self.threshold
 
     def year_to_date_hidden(self, code: str, network_id: str, period: str) -> bool:
         """Rule 3: a quarter's year to date is hidden when it, or any quarter it adds up, is."""
@@ -116,11 +318,15 @@ class Figures:
             suppressed=self.suppressed(code, "network", network_id, period),
             year_to_date=self.value(ytd_code(code), "network", network_id, period) if in_quarter else None,
             year_to_date_suppressed=self.year_to_date_hidden(code, network_id, period),
+            year_to_date_small=self.year_to_date_small(code, network_id, period),
         )
 
 
 def public_figure(figure: KpiFigure) -> KpiFigure:
-    """The figure as it may be published: a hidden one loses its value and previous value."""
+    """The figure as it may be published: a hidden one loses its value and previous value, a hidden
+    year to date its value."""
+    if figure.year_to_date_suppressed or figure.suppressed:
+        figure = dataclasses.replace(figure, year_to_date=None)
     if not figure.suppressed:
         return figure
     return dataclasses.replace(figure, value=None, previous=None)

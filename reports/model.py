@@ -70,6 +70,51 @@ class KpiFigure:
     # KPIs without a year-to-date figure such as staff counts, or without data).
     year_to_date: float | None = None
     year_to_date_suppressed: bool = False
+    # The hidden year to date's own count is 1 to N-1: "<N" is true of it. Otherwise it was hidden to
+    # protect another figure (a quarter it adds up) and shows as "not shown", never as "<N".
+    year_to_date_small: bool = False
+
+
+# The panel "since the network began", the way anchor networks announce their results: flow KPIs added
+# up from the network's first quarter (the registry names them; measures the network's catalogue).
+SINCE_START_CODES = (
+    "spend_small_or_diverse",
+    "lw_uplifts",
+    "apprentice_starts",
+    "measure:carbon_literacy_trained",
+    "measure:mentors_trained",
+)
+
+
+@dataclass(frozen=True)
+class SinceStartFigure:
+    """One flow KPI added up over every quarter from the network's first to the report's."""
+
+    code: str
+    value: float | None
+    suppressed: bool = False
+    small: bool = False  # the total's own count of people is 1 to N-1 ("<N" is true of it)
+
+
+@dataclass(frozen=True)
+class SinceStart:
+    """The panel since the network began: its first quarter (the start date stated) to the report's."""
+
+    first_period: str
+    last_period: str
+    figures: Sequence[SinceStartFigure] = ()
+
+
+@dataclass(frozen=True)
+class IssuedCell:
+    """A count of people a report publishes, for the ledger of issued cells: its value, or hidden."""
+
+    kpi: str
+    scope: str
+    scope_id: str
+    period: str
+    value: float | None
+    hidden: bool
 
 
 @dataclass(frozen=True)
@@ -166,6 +211,9 @@ class MeasureRow:
     proxy_source: str | None = None  # where the proxy comes from, shown as given
     social_value_gbp: float | None = None  # value x proxy
     members_reporting: int = 0
+    # A measure in unit "level" (the Good Work Standard's 0, 1, 2): levels do not add up, so the network
+    # shows how many members are at each level, (level, members) highest first, and no total.
+    levels: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -378,3 +426,6 @@ class PeriodReport:
     recruitment_quarters: Sequence[RecruitmentQuarter] = ()  # oldest first, network row first
     population_source: str = ""  # where the area's population shares come from
     spend_scope: SpendScope | None = None
+    # The counts of people this report publishes (shown or hidden), recorded when it is issued.
+    issued_cells: Sequence[IssuedCell] = ()
+    since_start: SinceStart | None = None

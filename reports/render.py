@@ -39,6 +39,7 @@ from reports.sections.members import members_context, sectors_context
 from reports.sections.programmes import programmes_context
 from reports.sections.recruitment import recruitment_context
 from reports.sections.returns import returns_context
+from reports.sections.since_start import since_start_context
 from reports.sections.spend_scope import spend_scope_context
 from reports.sections.targets import targets_context
 from reports.sections.workforce import workforce_context
@@ -71,6 +72,7 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         "measures": measures_context(report),
         "social_value": social_value_context(report, trend),
         "spend_scope": spend_scope_context(report),
+        "since_start": since_start_context(report),
         "programmes": programmes_context(report),
         "recruitment": recruitment_context(report),
         "suppressed_title": suppression_title(report.suppression_threshold),

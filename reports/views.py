@@ -15,7 +15,7 @@ from typing import TypeVar
 from markupsafe import Markup, escape
 
 from reports.copy import ACRONYMS
-from reports.disclosure import hidden_text, suppression_title
+from reports.disclosure import hidden_figure_text, hidden_text, suppression_title
 from reports.format import (
     change_direction,
     clean,
@@ -110,7 +110,8 @@ class Card:
 def _year_to_date(figure: KpiFigure, unit: str, threshold: int) -> dict[str, str | None]:
     if figure.suppressed or figure.year_to_date_suppressed:
         hidden = figure.year_to_date is not None or figure.year_to_date_suppressed
-        return {"ytd_text": hidden_text(threshold) if hidden else None, "data_ytd": ""}
+        text = hidden_figure_text(threshold, figure.year_to_date_small) if hidden else None
+        return {"ytd_text": text, "data_ytd": ""}
     value = clean(figure.year_to_date)
     if value is None:
         return {"ytd_text": None, "data_ytd": ""}

@@ -8,13 +8,14 @@ as on the page, by the registry: a column by its short name, a figure and its de
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_figure_text, hidden_text
 from reports.format import return_type_label, sector_label, target_status_label
 from reports.model import (
     MEMBER_COLUMNS,
@@ -39,6 +40,7 @@ DATETIME = "yyyy-mm-dd hh:mm"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 SHEETS = (
     "Headline",
+    "Since start",
     "Members",
     "Sectors",
     "Workforce members",
@@ -93,17 +95,34 @@ def _format_of(code: str) -> str:
     return _number_format(lookup(code).unit)
 
 
+@dataclasses.dataclass(frozen=True)
+class _CatalogueMeasure:
+    code: str
+    name: str
+    unit: str
+
+
+def _catalogue(report: PeriodReport) -> list[_CatalogueMeasure]:
+    """The network's measure catalogue as the report carries it, so ``lookup`` names measures."""
+    return [_CatalogueMeasure(m.code, m.name, m.unit) for m in report.measures]
+
+
 def _headings(codes: Iterable[str]) -> list[str]:
     return [lookup(c).short_name for c in codes]
 
 
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
     fmt = _format_of(figure.code)
+    to_date_hidden = hidden_figure_text(report.suppression_threshold, figure.year_to_date_small)
     if figure.suppressed:
-        to_date = suppressed_text(report) if figure.year_to_date is not None else None
-        return [(suppressed_text(report), None), (None, None), (to_date, None)]
+        hidden_to_date = figure.year_to_date is not None or figure.year_to_date_suppressed
+        return [
+            (suppressed_text(report), None),
+            (None, None),
+            (to_date_hidden if hidden_to_date else None, None),
+        ]
     if figure.year_to_date_suppressed:
-        return [(figure.value, fmt), (figure.previous, fmt), (suppressed_text(report), None)]
+        return [(figure.value, fmt), (figure.previous, fmt), (to_date_hidden, None)]
     return [(figure.value, fmt), (figure.previous, fmt), (figure.year_to_date, fmt)]
 
 
@@ -123,6 +142,22 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         value, previous, to_date = _figure_cells(report, figure)
         kpi = lookup(figure.code)
         headline.row([(kpi.code, None), (kpi.name, None), value, previous, (kpi.unit, None), to_date])
+
+    since = _Sheet(
+        wb, "Since start", ["KPI code", "Figure", "From", "To", "Value", "Unit"], (30, 60, 14, 14, 18, 8)
+    )
+    panel = report.since_start
+    for item in panel.figures if panel else ():
+        kpi = lookup(item.code, _catalogue(report))
+        value = (
+            (hidden_figure_text(report.suppression_threshold, item.small), None)
+            if item.suppressed or item.value is None
+            else (item.value, _number_format(kpi.unit))
+        )
+        since.row(
+            [(kpi.code, None), (kpi.name, None), (panel.first_period, None), (panel.last_period, None), value,
+             (kpi.unit, None)]
+        )  # fmt: skip
 
     members = _Sheet(
         wb,

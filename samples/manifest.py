@@ -7,6 +7,7 @@ generator (spend, workforce, measures) reports its files in the same shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 DEFAULT_PERIODS = ("2025-26-Q3", "2025-26-Q4", "2026-27-Q1", "2026-27-Q2")
 
@@ -19,6 +20,7 @@ class SampleFile:
     period: str
     data_rows: int  # non-blank records after the header, bad rows and any totals row included
     bad_rows: tuple[tuple[int, str], ...]  # (file line / sheet row, kind) of every planted bad record
+    received_at: datetime | None = None  # when the sample says the member sent it (the file's mtime)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,15 @@ byte-identical files, the xlsx workbooks included, and leaving one return out ch
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import posixpath
 import random
 from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, timedelta
 
 import fsspec
+from fsspec.implementations.local import LocalFileSystem
 
 from pipeline.config import NetworkConfig
 from samples.manifest import DEFAULT_PERIODS, SampleFile, SampleManifest
@@ -77,13 +81,35 @@ def generate_sample(
         for path, data, entry in generated:
             if (entry.member_id, entry.period) not in left_out:
                 write(path, data)
-                files.append(entry)
+                received = received_on(cfg, entry, seed)
+                if isinstance(fs, LocalFileSystem):
+                    # The bucket's modification time is when a return was received (``anchor status``).
+                    os.utime(f"{root}/{path}", (received.timestamp(), received.timestamp()))
+                files.append(dataclasses.replace(entry, received_at=received))
     return SampleManifest(
         files=tuple(files),
         supplier_register=cfg.reference.supplier_register,
         register_suppliers=len(register),
         pool_suppliers=len(pool),
     )
+
+
+# How returns arrive in a real network: most a week or three after the quarter ends, before the due
+# date; about one in five after it; one member's return not at all (``generate_sample``'s ``skip``).
+LATE_SHARE = 0.2
+
+
+def received_on(cfg: NetworkConfig, entry: SampleFile, seed: int, now: datetime | None = None) -> datetime:
+    """When the sample return was received: on a plausible day after its period ended, before its due
+    date or (about one in five) after it; never in the future. Seeded by the return, never the clock."""
+    period = Period.parse(entry.period)
+    due_days = cfg.returns[entry.return_type].due_days_after_period_end
+    rng = random.Random(f"{seed}/received/{entry.member_id}/{entry.return_type}/{entry.period}")
+    late = rng.random() < LATE_SHARE
+    days = rng.randint(due_days + 1, due_days + 21) if late else rng.randint(min(3, due_days), due_days)
+    day = period.end + timedelta(days=days)
+    moment = datetime(day.year, day.month, day.day, rng.randint(8, 17), rng.randint(0, 59), tzinfo=UTC)
+    return min(moment, (now or datetime.now(UTC)) - timedelta(minutes=5))
 
 
 def _pairs(pairs: Collection[tuple[str, str]]) -> set[tuple[str, str]]:

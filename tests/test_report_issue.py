@@ -34,7 +34,7 @@ from pipeline.steps.report_issue import (
     latest_due_period,
 )
 from pipeline.steps.returns_tracker import due_date
-from reports.format import format_gbp, format_pct
+from reports.format import format_gbp_exact, format_pct
 from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
 from reports.workbook import SHEETS, period_report_workbook
@@ -437,7 +437,7 @@ def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: 
     stored = _warehouse(network)
     net = network.cfg.id
     expected = [
-        format_gbp(stored[("spend_total", "network", net)]),
+        format_gbp_exact(stored[("spend_total", "network", net)]),  # pence kept in the e-mail
         format_pct(stored[("spend_sme_pct", "network", net)]),
         format_pct(stored[("spend_local_pct", "network", net)]),
         f"{format_pct(stored[('spend_small_or_diverse_pct', 'network', net)])} (pledge 30.0%)",

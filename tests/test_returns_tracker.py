@@ -95,3 +95,27 @@ def test_the_city_hall_report_shows_the_trackers_statuses(make_network, tmp_path
     from reports.render import render_period_report_html
 
     assert "Accepted late" in render_period_report_html(report)
+
+
+def test_a_quarantined_replacement_does_not_mix_into_the_return_whose_file_still_counts(  # type: ignore[no-untyped-def]
+    make_network, tmp_path
+) -> None:
+    network = make_network(f"sqlite:///{tmp_path}/w.db")
+    name = "spend_2025-26-Q2.csv"
+    drop(network, "kingsbridge-council", name, GOOD, datetime(2025, 10, 15, 9, tzinfo=UTC))
+    ingest(network)
+    # The "correction" is held back whole (no amount column), so the first file still counts.
+    broken = "Supplier Name,Department\n" + "".join(f"S{i},D\n" for i in range(7))
+    drop(network, "kingsbridge-council", name, broken, datetime(2025, 10, 20, 9, tzinfo=UTC))
+    ingest(network)
+    spend = {
+        r.member_id: r for r in track_returns(network, ["2025-26-Q2"], AS_OF) if r.return_type == "spend"
+    }
+    kingsbridge = spend["kingsbridge-council"]
+    assert kingsbridge.status == "accepted"
+    assert (kingsbridge.files, kingsbridge.rows_read, kingsbridge.rows_loaded, kingsbridge.rows_rejected) == (
+        1,
+        1,
+        1,
+        0,
+    )

@@ -42,10 +42,18 @@ def hidden_cells(
     relations: Iterable[Relation],
     threshold: int,
     unpublished: Collection[Cell] = (),
+    already_hidden: Collection[Cell] = (),
+    fixed: Collection[Cell] = (),
 ) -> set[Cell]:
-    """The published cells to show as "<threshold". A cell missing from ``values`` is a published 0."""
+    """The published cells to show as "<threshold". A cell missing from ``values`` is a published 0.
+
+    ``already_hidden`` cells stay hidden whatever their value (an earlier report hid them, and showing
+    them now would give back what they protected); ``fixed`` cells were issued with their value, so
+    hiding them protects nothing: complementary suppression never picks one (``docs/disclosure-control.md``).
+    """
     relations = list(relations)
     unpublished = set(unpublished)
+    fixed = set(fixed)
 
     def value(cell: Cell) -> float:
         return float(values.get(cell, 0) or 0)
@@ -55,7 +63,7 @@ def hidden_cells(
 
     hidden = {
         cell for cell, count in values.items() if cell not in unpublished and sensitive(float(count or 0))
-    }
+    } | set(already_hidden)
     changed = True
     while changed:
         changed = False
@@ -80,7 +88,11 @@ def hidden_cells(
             cell, count = unknown[0]
             if cell not in hidden and not sensitive(count):
                 continue  # an unpublished figure or rest that anybody may know
-            shown = [m for m in members if m not in hidden and m not in unpublished and value(m) > 0]
+            shown = [
+                m
+                for m in members
+                if m not in hidden and m not in unpublished and m not in fixed and value(m) > 0
+            ]
             if not shown:
                 continue
             # The smallest shown figure, a part before the total, then a stable order.

@@ -158,6 +158,10 @@ _ENTRIES = (
            "Spend with local micro, small and medium-sized enterprises (MSMEs) or with diverse-owned "
            "businesses, each pound counted once, as a share of total spend; the network's pledge is 30%.",
            True),
+    _spend(61, "spend_small_or_diverse", "Local small or diverse-owned spend",
+           "Spend with local MSMEs or diverse-owned businesses", "GBP",
+           "Spend with local micro, small and medium-sized enterprises or with diverse-owned businesses, "
+           "each pound counted once: the amount the network's 30% pledge is about.", True),
     _spend(70, "spend_unknown_size", "Unknown size spend", "Spend with suppliers of unknown size", "GBP",
            "Spend with suppliers whose size is not in the supplier register or the return; it is not "
            "counted as SME or large.", None),
@@ -202,7 +206,9 @@ _ENTRIES = (
     _staff(130, "apprentices", "Apprentices", "Apprentices", "count",
            "Apprentices in members' latest staff snapshot.", True, "apprentices"),
     _staff(131, "apprentice_starts", "Apprentice starts", "Apprenticeship starts", "count",
-           "Apprentices whose apprenticeship started in the period.", True, "apprentice_starts", flow=True),
+           "Apprenticeships started in the financial year, counted in the quarter of the first return that "
+           "lists them (a start in the months before a member's first return of the year counts there).",
+           True, "apprentice_starts", flow=True),
     _staff(140, "local_employment_pct", "Living locally", "Share of staff living locally", "%",
            "Staff whose home postcode district is in the network's area.", True, "staff"),
     # The counts of people the Living Wage shares rest on, kept for disclosure control.

@@ -34,6 +34,7 @@ _AMOUNT_COLUMNS = {
     "spend_local_sme": "local_sme",
     "spend_vcse": "vcse",
     "spend_diverse": "diverse",
+    "spend_small_or_diverse": "small_or_diverse",
 }
 _SHARES = {
     "spend_sme_pct": "sme",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from transforms.kpi_registry import MEASURE_PREFIX, UnknownKpi, lookup
 from transforms.periods import Period
 
 AT_RISK_MARGIN = 0.10
@@ -23,13 +24,24 @@ STATUS_RULE = (
     "Off track: 10% or more behind it. A year-long target's path rises in a straight line over the four "
     "quarters for figures that add up over the year, and is the target itself for shares and headcounts."
 )
-STOCK_KPIS = frozenset({"staff", "staff_direct", "staff_contractor", "apprentices"})
 TARGET_COLUMNS = ["kpi", "scope", "scope_id", "period", "target", "direction"]
+# Units of figures that never add up over a year: shares, and a level (the Good Work Standard's).
+_STOCK_UNITS = frozenset({"%", "level"})
 
 
 def accumulates(kpi: str, unit: str) -> bool:
-    """Does the figure add up over the year (so a year's path grows quarter by quarter)?"""
-    return unit != "%" and kpi not in STOCK_KPIS
+    """Does the figure add up over the year (so a year's path grows quarter by quarter)?
+
+    The registry says (its ``flow``): spend, uplifts and apprenticeship starts do; a headcount (staff,
+    apprentices in post) and a share do not, so a year's target for one is judged against the target
+    itself. A measure adds up unless it is a level or a share.
+    """
+    if unit in _STOCK_UNITS:
+        return False
+    try:
+        return lookup(kpi).flow
+    except UnknownKpi:
+        return kpi.startswith(MEASURE_PREFIX)
 
 
 def status(actual: float | None, expected: float, direction: str = "higher") -> str:

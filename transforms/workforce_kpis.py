@@ -85,6 +85,42 @@ def _map_distinct(values: pd.Series, fn) -> pd.Series:  # type: ignore[no-untype
     return values.map(lookup).where(known, fn(pd.NaT))
 
 
+def apprenticeship_starts(staff: pd.DataFrame) -> pd.DataFrame:
+    """One row per apprenticeship start: member, person, start date, and the snapshot that reports it.
+
+    A start is counted once, in the quarter of the first snapshot of its financial year that lists the
+    apprentice on or after the start's quarter began, and so in that quarter's year. A start in the
+    months before a member's first return of the year (a May start first seen in the September
+    snapshot) is counted in that first return's quarter rather than in a quarter nobody reported: the
+    quarters then add up to the year, the fourth quarter's year to date equals the year, and a quarter's
+    figure, once published, never changes when a later return arrives (``docs/design.md#kpis``).
+    """
+    listed = staff[
+        staff["is_apprentice"].fillna(False).astype(bool) & staff["apprenticeship_start_date"].notna()
+    ][["member_id", "person_key", "snapshot_date", "apprenticeship_start_date"]]
+    if listed.empty:
+        return listed.assign(reported_date=listed["snapshot_date"])
+
+    def year_of(day) -> str:  # type: ignore[no-untyped-def]
+        return "" if pd.isna(day) else period_key(day, "year")
+
+    start_year = _map_distinct(listed["apprenticeship_start_date"], year_of)
+    snapshot_year = _map_distinct(listed["snapshot_date"], year_of)
+    # Financial quarters (April to June...) are calendar quarters, so pandas finds where one begins.
+    quarter_began = pd.to_datetime(listed["apprenticeship_start_date"]).dt.to_period("Q").dt.start_time
+    reporting = listed[
+        (snapshot_year == start_year) & (pd.to_datetime(listed["snapshot_date"]) >= quarter_began)
+    ]
+    first = (
+        reporting.assign(start_year=start_year)
+        .sort_values("snapshot_date")
+        .drop_duplicates(["member_id", "person_key", "start_year"])
+    )
+    return first.rename(columns={"snapshot_date": "reported_date"})[
+        ["member_id", "person_key", "apprenticeship_start_date", "reported_date"]
+    ]
+
+
 def _member_counts(
     staff: pd.DataFrame, uplifts: pd.DataFrame, period_of, local_areas, local_districts
 ) -> pd.DataFrame:
@@ -117,10 +153,8 @@ def _member_counts(
     )
     counts = flags.groupby(["member_id", "period"], as_index=False).sum()
 
-    starts = staff[
-        staff["is_apprentice"].fillna(False).astype(bool) & staff["apprenticeship_start_date"].notna()
-    ]
-    starts = starts[_map_distinct(starts["apprenticeship_start_date"], period_of) == starts["period"]]
+    starts = apprenticeship_starts(staff)
+    starts = starts.assign(period=_map_distinct(starts["reported_date"], period_of))
     start_counts = starts.groupby(["member_id", "period"])["person_key"].nunique().rename("apprentice_starts")
 
     uplifts = uplifts.assign(period=_map_distinct(uplifts["snapshot_date"], period_of))

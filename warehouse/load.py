@@ -20,6 +20,7 @@ from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
     fact_spend,
+    issued_cells,
     issued_reports,
     kpi_value,
     members,
@@ -254,9 +255,15 @@ def replace_kpis(
             conn.execute(insert(kpi_value), values)
 
 
-def record_issued_report(engine: Engine, row: Mapping[str, Any]) -> None:
+def record_issued_report(
+    engine: Engine, row: Mapping[str, Any], cells: Iterable[Mapping[str, Any]] = ()
+) -> None:
+    """Record an issued report and, in the same transaction, the counts of people it published."""
+    cells = [{**cell, "report_id": row["report_id"], "issued_at": row["issued_at"]} for cell in cells]
     with engine.begin() as conn:
         conn.execute(insert(issued_reports).values(**row))
+        if cells:
+            conn.execute(insert(issued_cells), cells)
 
 
 # What classification reads, and what spend_by_supplier needs to rebuild a submission's summary.

@@ -17,6 +17,7 @@ from warehouse.schema import (
     fact_recruitment,
     fact_spend,
     fact_workforce,
+    issued_cells,
     issued_reports,
     kpi_value,
     spend_by_supplier,
@@ -340,3 +341,11 @@ def issued_reports_of(engine: Engine, network_id: str, period: str | None = None
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(issued_reports.c.issued_at, issued_reports.c.report_id)).mappings()
         return [dict(r) for r in rows]
+
+
+def issued_people_cells(engine: Engine) -> pd.DataFrame:
+    """The ledger of counts of people earlier reports issued: kpi, scope, scope_id, period, value, hidden."""
+    columns = ["kpi", "scope", "scope_id", "period", "value", "hidden"]
+    with engine.connect() as conn:
+        rows = conn.execute(select(*(issued_cells.c[c] for c in columns))).all()
+    return pd.DataFrame(rows, columns=columns)

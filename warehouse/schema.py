@@ -282,6 +282,21 @@ issued_reports = Table(
     Index("ix_issued_reports_network_period", "network_id", "period", "issued_at"),
 )
 
+# The ledger of counts of people each issued report published, shown (with the value) or hidden, so that
+# a later report never reveals by difference what an earlier one hid (docs/disclosure-control.md).
+issued_cells = Table(
+    "issued_cells",
+    metadata,
+    Column("report_id", String(100), primary_key=True),
+    Column("kpi", String(60), primary_key=True),
+    Column("scope", String(10), primary_key=True),
+    Column("scope_id", String(64), primary_key=True),
+    Column("period", String(12), primary_key=True),
+    Column("value", Float),  # null when hidden: the ledger keeps no more than the report showed
+    Column("hidden", Boolean, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+)
+
 FACT_TABLES = {
     "spend": fact_spend,
     "workforce": fact_workforce,

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from pipeline.presentation.templating import render
 from reports.disclosure import hidden_text
-from reports.format import format_gbp, format_pct, format_value
+from reports.format import format_gbp_exact, format_pct, format_value
 from reports.model import PLEDGE_KPI, KpiFigure, PeriodReport
 from transforms.kpi_registry import lookup
 from transforms.return_types import RETURN_TYPES
@@ -87,7 +87,8 @@ HEADLINE_EMAIL = (
 
 
 def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
-    """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value."""
+    """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value;
+    amounts exact to the penny."""
     figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
     rows = []
     for code in HEADLINE_EMAIL:
@@ -100,7 +101,7 @@ def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
         elif figure.value is None:
             text = "no data"
         elif kpi.unit == "GBP":
-            text = format_gbp(figure.value)
+            text = format_gbp_exact(figure.value)  # pounds and pence, as the workbook has them
         elif kpi.unit == "%":
             text = format_pct(figure.value)
         else:

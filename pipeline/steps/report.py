@@ -16,28 +16,32 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.config import Measure
 from pipeline.network import Network
 from pipeline.steps import report_programmes
 from pipeline.steps.report_spend_scope import spend_scope
-from reports.disclosure import Figures
+from reports.disclosure import PEOPLE_BASES, Figures
 from reports.format import period_label
 from reports.model import (
     MEMBER_COLUMNS,
     SECTOR_SPEND_COLUMNS,
     SECTOR_WORKFORCE_COLUMNS,
+    SINCE_START_CODES,
     WORKFORCE_HEADLINE,
     WORKFORCE_MEMBER_COLUMNS,
     MeasureRow,
     MemberRow,
     PeriodReport,
     SectorRow,
+    SinceStart,
+    SinceStartFigure,
     SubmissionRow,
     TargetRow,
     TrendPoint,
     WorkforceMemberRow,
 )
 from reports.render import render_period_report_html
-from transforms.kpi_registry import SOCIAL_VALUE, SPEND_CODES, measure_code
+from transforms.kpi_registry import SOCIAL_VALUE, SPEND_CODES, lookup, measure_code
 from transforms.periods import Period
 from transforms.targets import STATUS_RULE, target_progress
 from warehouse import queries
@@ -96,7 +100,16 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     kpi_frame = queries.kpi_values(
         network.engine, [*(p.key for p in trend_periods), period.financial_year.key]
     )
-    figures = Figures(kpi_frame, threshold)
+    # Counts of people are weighed over every period and against every report issued before
+    # (docs/disclosure-control.md), so a hidden figure stays hidden across reports.
+    people = queries.kpi_families(network.engine, sorted(PEOPLE_BASES))
+    figures = Figures(
+        kpi_frame,
+        threshold,
+        member_sectors={m.id: m.sector.value for m in network.cfg.members},
+        issued=queries.issued_people_cells(network.engine),
+        people=people[people["kpi"].isin(PEOPLE_BASES)],
+    )
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
     accepted = subs[subs.status == "accepted"]
@@ -160,7 +173,7 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         else [],
         workforce_members=workforce_members if has_workforce else [],
         suppression_threshold=threshold,
-        measures=_measure_rows(network, figures, key, previous),
+        measures=measure_rows(network, figures, key, previous),
         social_value_total_gbp=figures.value(SOCIAL_VALUE, "network", network_id, key),
         social_value_by_theme={
             theme: value
@@ -180,7 +193,53 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         ),
         population_source=report_programmes.population_source(network),
         spend_scope=spend_scope(network, figures, kpi_frame, key, previous, members),
+        issued_cells=figures.issued_cells(key, network_id, [p.key for p in trend_periods]),
+        since_start=_since_start(network, figures, period),
     )
+
+
+def _since_start(network: Network, figures: Figures, period: Period) -> SinceStart | None:
+    """Each panel KPI added up over every quarter from the network's first accepted one to the report's.
+
+    Every value is a stored quarter's; a total about people is hidden when any quarter in it is (it is
+    their sum, so it would give a hidden quarter back) or when it rests on 1 to N-1 people itself.
+    """
+    quarters = sorted(
+        (q for q in map(Period.parse, queries.accepted_periods(network.engine)) if q.quarter is not None),
+        key=lambda q: q.start,
+    )
+    last = period.quarters()[-1] if period.quarter is None else period
+    quarters = [q for q in quarters if q.start <= last.start]
+    if not quarters:
+        return None
+    first = quarters[0]
+    catalogue = {measure_code(m.code) for m in network.cfg.measures}
+    codes = [c for c in SINCE_START_CODES if not c.startswith("measure:") or c in catalogue]
+    stored = queries.kpi_families(network.engine, codes)
+    stored = stored[stored["kpi"].isin(codes) & (stored["scope"] == "network")]
+    network_id, threshold = network.cfg.id, network.cfg.suppression_threshold
+    keys = [q.key for q in _quarters_between(first, last)]
+    rows = []
+    for code in codes:
+        values = stored[(stored["kpi"] == code) & stored["period"].isin(keys)]["value"].dropna()
+        if values.empty:
+            continue
+        total = round(float(values.sum()), 2)
+        small = hidden = False
+        if lookup(code, network.cfg.measures).people_basis:
+            counts = [figures.people_count(code, "network", network_id, k) for k in keys]
+            people = sum(c for c in counts if c is not None)
+            small = 0 < people < threshold
+            hidden = small or any(figures.people_hidden(code, "network", network_id, k) for k in keys)
+        rows.append(SinceStartFigure(code, None if hidden else total, hidden, small))
+    return SinceStart(first.key, last.key, tuple(rows)) if rows else None
+
+
+def _quarters_between(first: Period, last: Period) -> list[Period]:
+    quarters = [first]
+    while quarters[-1].start < last.start:
+        quarters.append(quarters[-1].next())
+    return quarters
 
 
 def _sector_rows(network: Network, figures: Figures, period: str, has_workforce: bool) -> list[SectorRow]:
@@ -197,9 +256,13 @@ def _sector_rows(network: Network, figures: Figures, period: str, has_workforce:
     ]
 
 
-def _measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
+def measure_rows(network: Network, figures: Figures, period: str, previous: str) -> list[MeasureRow]:
+    """The measures table: each catalogue measure's network total (a level measure: members per level)."""
     rows = []
     for m in network.cfg.measures:
+        if m.unit == LEVEL_UNIT:
+            rows.append(_level_row(network, figures, m, period))
+            continue
         value = figures.value(measure_code(m.code), "network", network.cfg.id, period)
         rows.append(
             MeasureRow(
@@ -218,6 +281,31 @@ def _measure_rows(network: Network, figures: Figures, period: str, previous: str
             )
         )
     return rows
+
+
+LEVEL_UNIT = "level"
+
+
+def _level_row(network: Network, figures: Figures, measure: Measure, period: str) -> MeasureRow:
+    """A level measure: how many members report each level (summing levels across members means
+    nothing), no network total and no social value."""
+    code = measure_code(measure.code)
+    levels = Counter(
+        round(value)
+        for member in network.cfg.members
+        if (value := figures.value(code, "member", member.id, period)) is not None
+    )
+    return MeasureRow(
+        code=measure.code,
+        name=measure.name,
+        unit=measure.unit,
+        theme=measure.theme,
+        value=None,
+        proxy_gbp_per_unit=None,
+        proxy_source=measure.proxy_source,
+        members_reporting=sum(levels.values()),
+        levels=tuple(sorted(levels.items(), reverse=True)),
+    )
 
 
 def _target_rows(network: Network, kpi_frame: pd.DataFrame, period: str) -> list[TargetRow]:

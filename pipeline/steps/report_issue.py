@@ -14,6 +14,7 @@ content just to add it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -168,6 +169,7 @@ def issue_report(
             "emailed_to": json.dumps(recipients) if recipients else None,
             "email_status": email_status,
         },
+        [dataclasses.asdict(cell) for cell in report.issued_cells],
     )
     return {
         "period": report.period,

@@ -113,7 +113,10 @@ def track_returns(
                 continue
             due = due_date(cfg, return_type, period)
             mine = subs.get((member.id, return_type, period.key), [])
-            current = [s for s in mine if s["status"] in ("accepted", "quarantined")]
+            # The files that count: the accepted ones when any is (a quarantined replacement does not
+            # replace them, so its rows are not this return's), else the quarantined ones.
+            accepted_now = [s for s in mine if s["status"] == "accepted"]
+            current = accepted_now or [s for s in mine if s["status"] == "quarantined"]
             ever_accepted = [s for s in mine if s["status"] in ("accepted", "superseded")]
             received = sorted(_utc(s["received_at"]) for s in mine)
             pending = waiting.get((member.id, return_type, period.key), 0)

@@ -82,9 +82,35 @@ def _name(row: MeasureRow, catalogue: Sequence[MeasureRow]) -> str:
     return lookup(measure_code(row.code), catalogue).short_name
 
 
+def _levels_cell(row: MeasureRow) -> Cell:
+    """ "3 members at level 2, 4 at level 1, 2 at level 0": a count of members at each level."""
+    parts = [
+        f"{plural(count, 'member', 'members')} at level {level}"
+        if index == 0
+        else f"{count} at level {level}"
+        for index, (level, count) in enumerate(row.levels)
+    ]
+    text = ", ".join(parts)
+    return Cell(col="value", unit=row.unit, text=text, exact=text, data_value="", has_value=True)
+
+
 def _measure_view(row: MeasureRow, catalogue: Sequence[MeasureRow]) -> MeasureView:
     value, previous = clean(row.value), clean(row.previous)
     unit = lookup(measure_code(row.code), catalogue).unit
+    if row.levels:
+        return MeasureView(
+            code=row.code,
+            name=_name(row, catalogue),
+            unit=unit,
+            theme=row.theme,
+            cell=_levels_cell(row),
+            data_previous="",
+            previous_text=None,
+            change=None,
+            direction=None,
+            members_reporting=row.members_reporting,
+            has_proxy=False,
+        )
     change = format_quantity_change(value, previous, unit)
     direction = None
     if change is not None:
@@ -175,7 +201,11 @@ def social_value_context(report: PeriodReport, trend: Sequence[TrendPoint] = ())
     total = clean(report.social_value_total_gbp)
     if total is None and not report.social_value_by_theme and not with_proxy:
         return None
-    total_card: Card = card(KpiFigure(code=SOCIAL_VALUE, value=total))
+    # The previous period's total, from the trend (the same stored figure the trend chart shows).
+    periods = [point.period for point in trend]
+    index = periods.index(report.period) if report.period in periods else 0
+    previous = clean(trend[index - 1].values.get(SOCIAL_VALUE)) if index > 0 else None
+    total_card: Card = card(KpiFigure(code=SOCIAL_VALUE, value=total, previous=previous))
     themes = [
         (theme, theme_label(theme), value) for theme, value in sorted(report.social_value_by_theme.items())
     ]

@@ -36,6 +36,17 @@ class MemberView:
     sector_code: str
     submitted: bool
     cells: tuple[Cell, ...]
+    # What the row says when there is no accepted spend return: "Not submitted", or "Quarantined" when
+    # a file came but was held back (it was submitted, and the member has been told what to fix).
+    missing_text: str = "Not submitted"
+
+
+def missing_text(report: PeriodReport, member_id: str, return_type: str = "spend") -> str:
+    """ "Quarantined" for a member whose return for the period was held back, else "Not submitted"."""
+    statuses = {
+        s.status for s in report.submissions if s.member_id == member_id and s.return_type == return_type
+    }
+    return "Quarantined" if "quarantined" in statuses else "Not submitted"
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,7 @@ class SectorView:
     cells: tuple[Cell, ...]
 
 
-def _member_view(member: MemberRow, columns: Sequence[Heading]) -> MemberView:
+def _member_view(member: MemberRow, columns: Sequence[Heading], report: PeriodReport) -> MemberView:
     return MemberView(
         member_id=member.member_id,
         name=member.name,
@@ -54,6 +65,7 @@ def _member_view(member: MemberRow, columns: Sequence[Heading]) -> MemberView:
         sector_code=member.sector,
         submitted=member.submitted,
         cells=tuple(cell(c.code, c.unit, getattr(member, c.code)) for c in columns),
+        missing_text=missing_text(report, member.member_id),
     )
 
 
@@ -65,7 +77,7 @@ def members_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
     submitted = [m for m in members if m.submitted]
     return {
         "member_columns": columns,
-        "members": [_member_view(m, columns) for m in members],
+        "members": [_member_view(m, columns, report) for m in members],
         "network_cells": tuple(
             figure_cell(c, figures.get(c.code), report.suppression_threshold) for c in columns
         ),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from reports.charts import AmountBars, Share, ShareBars, amount_bars, share_bars
 from reports.format import clean, format_gbp, format_pct
 from reports.model import KpiFigure, PeriodReport, ScopeMemberRow
+from reports.sections.members import missing_text
 from reports.views import Cell, by_code, cell, headings, join_names
 from transforms.kpi_registry import (
     COVERAGE_KPI,
@@ -88,6 +89,7 @@ class ScopeMemberView:
     name: str
     submitted: bool
     cells: tuple[Cell, ...]
+    missing_text: str = "Not submitted"
 
 
 def _share_of(amount: float | None, total: float | None) -> float | None:
@@ -232,13 +234,14 @@ def _coverage(figures: Sequence[KpiFigure]) -> tuple[list[CoverageLine], ShareBa
     return lines, chart, sentence
 
 
-def _member_views(members: Sequence[ScopeMemberRow]) -> list[ScopeMemberView]:
+def _member_views(report: PeriodReport, members: Sequence[ScopeMemberRow]) -> list[ScopeMemberView]:
     return [
         ScopeMemberView(
             m.member_id,
             m.name,
             m.submitted,
             tuple(cell(code, lookup(code).unit, m.values.get(code)) for code in MEMBER_COLUMNS),
+            missing_text(report, m.member_id),
         )
         for m in sorted(members, key=lambda m: (m.name.casefold(), m.name, m.member_id))
     ]
@@ -279,7 +282,7 @@ def spend_scope_context(report: PeriodReport) -> dict[str, object] | None:
         "coverage_chart": coverage_chart,
         "coverage_sentence": coverage_sentence,
         "columns": headings(MEMBER_COLUMNS),
-        "members": _member_views(scope.members),
+        "members": _member_views(report, scope.members),
         "definitions": [lookup(code) for code in (IN_SCOPE, OUT_OF_SCOPE, COVERAGE_KPI)],
         "glossary": (("How a supplier's size is found", size_rule()),),
     }

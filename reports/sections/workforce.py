@@ -19,7 +19,7 @@ from reports.model import (
     TrendPoint,
     WorkforceMemberRow,
 )
-from reports.sections.members import MemberView
+from reports.sections.members import MemberView, missing_text
 from reports.views import (
     Heading,
     by_code,
@@ -115,7 +115,9 @@ def living_wage_chart(
     )
 
 
-def _member_view(member: WorkforceMemberRow, columns: Sequence[Heading], threshold: int) -> MemberView:
+def _member_view(
+    member: WorkforceMemberRow, columns: Sequence[Heading], threshold: int, report: PeriodReport
+) -> MemberView:
     return MemberView(
         member_id=member.member_id,
         name=member.name,
@@ -128,6 +130,7 @@ def _member_view(member: WorkforceMemberRow, columns: Sequence[Heading], thresho
             else cell(c.code, c.unit, getattr(member, c.code))
             for c in columns
         ),
+        missing_text=missing_text(report, member.member_id, "workforce"),
     )
 
 
@@ -194,7 +197,7 @@ def workforce_context(
         "trend_charts": _trends(report, trend),
         "columns": columns,
         "headings": grouped_headings(WORKFORCE_MEMBER_COLUMNS),
-        "members": [_member_view(m, columns, threshold) for m in members],
+        "members": [_member_view(m, columns, threshold, report) for m in members],
         "network_cells": tuple(figure_cell(c, figures.get(c.code), threshold) for c in columns),
         "members_total": len(members),
         "members_submitted": len(submitted),

@@ -1,0 +1,152 @@
+"""A differencing attack on everything the demo network issues.
+
+Every report of the sample periods (each quarter and each financial year, oldest first) is issued as the
+report DAG issues it, so each weighs the ledger of what the earlier ones published. The attacker then
+takes every count of people any report showed, writes down every sum the figures obey (built here, not
+borrowed from the code under test: members and sectors add up to the network, members to their sector,
+a flow's quarters to its year, a quarter's year to date to the quarters so far, a stock's year is its
+last quarter's snapshot) and solves: a hidden count is given away exactly when its unit vector lies in
+the row space of the equations over the unknowns, i.e. when every vector of their null space is zero at
+it. No hidden count may be.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.network import Network
+from tests.demo_network import demo_network, stored_kpis
+from transforms.periods import Period
+from warehouse import queries
+
+__all__ = ["demo_network"]
+
+FLOWS = {"lw_uplifts", "apprentice_starts"}
+
+
+@pytest.fixture(scope="module")
+def issued(demo_network: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Issue every sample period's report, oldest first; the ledger and every count of people stored."""
+    from pipeline.steps.report_issue import issue_report
+
+    periods = sorted(
+        {p for p in stored_kpis(demo_network)["period"]}, key=lambda p: (Period.parse(p).end, "-Q" not in p)
+    )
+    for period in periods:
+        result = issue_report(demo_network, period)
+        assert result["status"] in ("issued", "unchanged"), result
+    ledger = queries.issued_people_cells(demo_network.engine)
+    kpis = stored_kpis(demo_network)
+    return ledger, kpis
+
+
+def _equations(cells: dict[tuple[str, str, str, str], float], sectors: dict[str, str]) -> list[list]:
+    """Each sum as a list of (coefficient, cell): sum(coefficient * value) == 0."""
+    equations: list[list] = []
+    columns: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for cell in cells:
+        kpi, scope, scope_id, period = cell
+        columns[(kpi, period)][scope].append(cell)
+    for scopes in columns.values():
+        for network in scopes["network"]:
+            for parts in (scopes["member"], scopes["sector"]):
+                if parts:
+                    equations.append([(1.0, network), *((-1.0, p) for p in parts)])
+        for sector in scopes["sector"]:
+            parts = [m for m in scopes["member"] if sectors[m[2]] == sector[2]]
+            if parts:
+                equations.append([(1.0, sector), *((-1.0, p) for p in parts)])
+    series: dict[tuple[str, str, str], dict[str, tuple]] = defaultdict(dict)
+    for cell in cells:
+        series[cell[:3]][cell[3]] = cell
+    for (kpi, scope, scope_id), by_period in series.items():
+        if kpi.endswith("_ytd"):
+            continue
+        quarters = sorted((Period.parse(p) for p in by_period if "-Q" in p), key=lambda q: q.start)
+        to_date = series.get((f"{kpi}_ytd", scope, scope_id), {})
+        for year in {q.financial_year for q in quarters}:
+            in_year = [by_period[q.key] for q in quarters if q.financial_year == year]
+            if year.key in by_period:
+                if kpi in FLOWS:
+                    equations.append([(1.0, by_period[year.key]), *((-1.0, q) for q in in_year)])
+                elif cells[by_period[year.key]] == cells[in_year[-1]]:
+                    equations.append([(1.0, by_period[year.key]), (-1.0, in_year[-1])])
+            for index, quarter in enumerate(in_year):
+                if quarter[3] in to_date:
+                    equations.append([(1.0, to_date[quarter[3]]), *((-1.0, q) for q in in_year[: index + 1])])
+    return equations
+
+
+def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
+    demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    ledger, kpis = issued
+    bases = set(ledger["kpi"])
+    people = kpis[kpis["kpi"].isin(bases) & kpis["value"].notna()]
+    cells = {(r.kpi, r.scope, r.scope_id, r.period): float(r.value) for r in people.itertuples(index=False)}
+    shown = {
+        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
+        for r in ledger.itertuples(index=False)
+        if not r.hidden
+    }
+    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    assert hidden, "the demo hides some counts: the attack has something to find"
+    assert not hidden & set(shown), "a cell shown in one report and hidden in another"
+    for cell, value in shown.items():
+        assert cells[cell] == pytest.approx(value)  # the ledger holds what the pages showed
+    sectors = {m.id: m.sector.value for m in demo_network.cfg.members}
+    unknowns = sorted(set(cells) - set(shown), key=str)
+    index = {cell: i for i, cell in enumerate(unknowns)}
+    rows = []
+    for equation in _equations(cells, sectors):
+        row = np.zeros(len(unknowns))
+        for coefficient, cell in equation:
+            if cell in index:
+                row[index[cell]] += coefficient
+        if row.any():
+            rows.append(row)
+    matrix = np.array(rows)
+    # The null space of the equations over the unknowns: a hidden cell is determined iff it is 0 there.
+    _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+    rank = int((singular > 1e-9).sum())
+    null = vt[rank:]
+    given_away = [cell for cell in hidden if np.abs(null[:, index[cell]]).max(initial=0) < 1e-9]
+    assert not given_away, given_away[:10]
+
+
+def test_the_panel_since_the_network_began_adds_up_every_quarter_and_keeps_hidden_quarters_hidden(
+    demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    from pipeline.steps.report import build_period_report
+    from reports.model import SINCE_START_CODES
+    from reports.render import render_period_report_html
+    from tests.report_html import parse
+
+    ledger, kpis = issued
+    report = build_period_report(demo_network, "2026-27-Q2")
+    panel = report.since_start
+    assert panel is not None and (panel.first_period, panel.last_period) == ("2025-26-Q3", "2026-27-Q2")
+    network = kpis[(kpis["scope"] == "network") & kpis["period"].str.contains("-Q", regex=False)]
+    hidden_quarters = {
+        (r.kpi, r.period) for r in ledger.itertuples(index=False) if r.hidden and r.scope == "network"
+    }
+    assert {f.code for f in panel.figures} == set(SINCE_START_CODES)  # the London catalogue has both measures
+    for figure in panel.figures:
+        quarters = network[network["kpi"] == figure.code]
+        assert len(quarters) == 4, figure.code
+        if any((figure.code, p) in hidden_quarters for p in quarters["period"]):
+            assert figure.suppressed and figure.value is None, figure.code
+        else:
+            assert figure.value == pytest.approx(float(quarters["value"].sum()), abs=0.005), figure.code
+    page = parse(render_period_report_html(report))
+    section = page.find_all("section", data_section="since-start")[0]
+    assert "1 October 2025" in section.text
+    shown = {li["data-since-start"]: li["data-value"] for li in section.find_all("li", data_since_start=True)}
+    for figure in panel.figures:
+        assert shown[figure.code] == ("" if figure.suppressed else shown[figure.code])
+        if not figure.suppressed:
+            assert float(shown[figure.code]) == pytest.approx(figure.value)
