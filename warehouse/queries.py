@@ -290,6 +290,21 @@ def lake_paths(engine: Engine) -> set[str]:
         )
 
 
+def raw_file_holds(engine: Engine) -> list[dict[str, Any]]:
+    """What the retention step must weigh before deleting an original: per submission, the archive copy
+    it names, when it was received and whether its answer is still owed.
+
+    One archive copy serves every submission of the same member, bytes and name (the copy is written
+    once), so a copy is as old as the latest submission naming it, not as the file.
+    """
+    s = submissions
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(s.c.submission_id, s.c.member_id, s.c.archive_path, s.c.received_at, s.c.answer_status)
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
 def submission(engine: Engine, submission_id: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = (

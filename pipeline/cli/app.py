@@ -656,6 +656,30 @@ def chase(
         raise typer.Exit(1)
 
 
+@app.command()
+def retention(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be deleted; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete original files (archive/, quarantine/) older than the network's keep_raw_days setting."""
+    from pipeline.steps.retention import delete_raw_files
+
+    network = _network(config)
+    run = delete_raw_files(network, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for path in run.deleted:  # one line each, never wrapped: paths are copied from here
+        out.print(f"{verb}: {escape(path)}", soft_wrap=True, highlight=False)
+    for item in run.kept:
+        out.print(f"kept: {escape(item['path'])} ({escape(item['reason'])})", soft_wrap=True, highlight=False)
+    for item in run.failed:
+        err.print(f"could not delete: {escape(item['path'])}: {escape(item['error'])}", soft_wrap=True)
+    out.print(f"{len(run.deleted)} raw file(s) {verb}; {len(run.kept)} past the setting kept.")
+    if run.failed:
+        raise typer.Exit(1)
+
+
 def _day(value: str | None):  # type: ignore[no-untyped-def]
     from datetime import UTC, date, datetime
 
