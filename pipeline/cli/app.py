@@ -169,15 +169,25 @@ def kpis(
     period: PeriodOption,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Recompute every period, not only the years touched since the last KPI run."
+        ),
+    ] = False,
 ) -> None:
-    """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
+    """Compute the KPIs from the warehouse and show them for a period (collective and per member).
+
+    Only the financial years touched since the last KPI run are recomputed (everything after a change
+    of config, reference data or KPI code); ``--all`` recomputes every period.
+    """
     from pipeline.steps.kpis import compute_kpis, read_kpis
     from reports.format import format_quantity_exact
     from transforms.kpi_registry import is_known, lookup
 
     key = _period(period)
     network = _network(config)
-    compute_kpis(network)
+    compute_kpis(network, full=everything)
     frame = read_kpis(network, key)
     records = [
         {
