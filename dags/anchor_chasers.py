@@ -50,8 +50,20 @@ def anchor_chasers() -> None:
 
         return resend_failed_feedback(network_from_context(get_current_context()))
 
+    @task
+    def delete_raw_files() -> dict:
+        """Daily, with or without e-mail: originals past the network's keep_raw_days leave archive/ and
+        quarantine/ (docs/recruitment-data-protection.md). Not a DAG of its own: one daily run suffices."""
+        from pipeline.steps.retention import delete_raw_files
+
+        run = delete_raw_files(network_from_context(get_current_context()))
+        if run.failed:  # the others were deleted; the retry tries the rest again
+            raise RuntimeError(f"could not delete {len(run.failed)} raw file(s): {run.failed}")
+        return {"deleted": len(run.deleted), "kept": len(run.kept)}
+
     send_chasers()
     resend_failed_feedback()
+    delete_raw_files()
 
 
 anchor_chasers()

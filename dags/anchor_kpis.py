@@ -1,4 +1,9 @@
-"""Recompute the network's KPIs whenever the warehouse changes (scheduled on the `anchor_warehouse` asset)."""
+"""Recompute the network's KPIs whenever the warehouse changes (scheduled on the `anchor_warehouse` asset).
+
+Only the financial years touched by the submissions loaded since the last KPI run are recomputed
+(everything after a change of config, reference data or KPI code); trigger with `full: true` to
+recompute every period (docs/design.md, KPIs).
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,8 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
     params={
         "config": Param(
             None, type=["null", "string"], description="Network config file (default: ANCHOR_CONFIG)"
-        )
+        ),
+        "full": Param(False, type="boolean", description="Recompute every period, not only those touched"),
     },
     doc_md=__doc__,
 )
@@ -29,7 +35,10 @@ def anchor_kpis() -> None:
     def compute_kpis() -> dict:
         from pipeline.steps.kpis import compute_kpis
 
-        return compute_kpis(network_from_context(get_current_context()))
+        context = get_current_context()
+        return compute_kpis(
+            network_from_context(context), full=bool((context.get("params") or {}).get("full"))
+        )
 
     compute_kpis()
 

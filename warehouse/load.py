@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from warehouse.schema import (
     fact_spend,
     issued_cells,
     issued_reports,
+    kpi_runs,
     kpi_value,
     members,
     periods,
@@ -242,17 +243,50 @@ def replace_supplier_register(engine: Engine, register: pa.Table, name: str, con
 
 
 def replace_kpis(
-    engine: Engine, values: Iterable[Mapping[str, Any]], targets: Iterable[Mapping[str, Any]]
+    engine: Engine,
+    values: Iterable[Mapping[str, Any]],
+    targets: Iterable[Mapping[str, Any]],
+    only_periods: Collection[str] | None = None,
+    codes: Collection[str] = (),
+    run: Mapping[str, Any] | None = None,
+    counted: Iterable[Mapping[str, Any]] = (),
 ) -> None:
-    """Swap in a full set of KPI values and targets in one transaction (readers see old or new, never half)."""
+    """Swap in KPI values and targets in one transaction (readers see old or new, never half).
+
+    ``only_periods`` None replaces every stored value; otherwise only the values of those periods and of the
+    KPI ``codes`` (families recomputed whole, in every period). ``run`` is recorded in ``kpi_runs`` and
+    the ``counted`` submissions (``submission_id`` and ``processed_at`` as the run read them) are marked
+    as counted (``kpis_at``) in the same transaction, so a crash leaves both the figures and the work
+    still to do as they were. A row replaced since the run read it (a file that could not be processed,
+    sent again) has another ``processed_at`` and stays for the next run.
+    """
     values, targets = list(values), list(targets)
     with engine.begin() as conn:
-        conn.execute(delete(kpi_value))
+        if only_periods is None:
+            conn.execute(delete(kpi_value))
+        else:
+            if only_periods:
+                conn.execute(delete(kpi_value).where(kpi_value.c.period.in_(sorted(only_periods))))
+            if codes:
+                conn.execute(delete(kpi_value).where(kpi_value.c.kpi.in_(sorted(codes))))
         conn.execute(delete(target))
         if targets:
             conn.execute(insert(target), targets)
         if values:
             conn.execute(insert(kpi_value), values)
+        marks = [{"sid": row["submission_id"], "processed": row["processed_at"]} for row in counted]
+        if marks:
+            conn.execute(
+                update(submissions)
+                .where(
+                    (submissions.c.submission_id == bindparam("sid"))
+                    & (submissions.c.processed_at == bindparam("processed"))
+                )
+                .values(kpis_at=run["finished_at"] if run else datetime.now(UTC)),
+                marks,
+            )
+        if run is not None:
+            conn.execute(insert(kpi_runs).values(**run))
 
 
 def record_issued_report(

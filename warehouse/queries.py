@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, or_, select
+from sqlalchemy import Engine, and_, case, func, literal, or_, select, tuple_
 
 from warehouse.schema import (
     fact_measure,
@@ -19,7 +19,9 @@ from warehouse.schema import (
     fact_workforce,
     issued_cells,
     issued_reports,
+    kpi_runs,
     kpi_value,
+    reference_files,
     spend_by_supplier,
     submissions,
     suppliers,
@@ -53,10 +55,11 @@ SPEND_PROFILE_COLUMNS = (
 
 
 # -- KPI inputs -------------------------------------------------------------------------------------
-def spend_by_supplier_profile(engine: Engine) -> pd.DataFrame:
+def spend_by_supplier_profile(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
     """Direct spend summed per member, period and supplier profile; supplier flags from the line, else the
     register, matched on supplier id first, then on the normalised name; with the scope category and the
-    size's source, for the in-scope shares and the coverage figures."""
+    size's source, for the in-scope shares and the coverage figures. ``periods``: only those (the
+    financial years an incremental KPI run recomputes); None: every period."""
     f = spend_by_supplier
     by_id = suppliers.alias("by_id")
     by_name = suppliers.alias("by_name")
@@ -91,6 +94,8 @@ def spend_by_supplier_profile(engine: Engine) -> pd.DataFrame:
         .where(f.c.spend_tier == "direct")
         .group_by(f.c.member_id, f.c.period, *profile.values())
     )
+    if periods is not None:
+        query = query.where(f.c.period.in_(sorted(set(periods))))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(SPEND_PROFILE_COLUMNS))
     frame["amount"] = frame["amount"].astype("float64")
@@ -99,11 +104,37 @@ def spend_by_supplier_profile(engine: Engine) -> pd.DataFrame:
     return frame
 
 
-def staff_snapshots(engine: Engine) -> pd.DataFrame:
-    """Every current workforce fact (pseudonymised), typed for the KPI maths."""
+def snapshot_dates(engine: Engine) -> pd.DataFrame:
+    """Each member's workforce snapshot dates, with the period of the return that carried each one.
+
+    Read from the ``(member_id, snapshot_date)`` index alone: an incremental KPI run picks from these the
+    snapshots it must read (the years it recomputes, and each member's snapshot before them).
+    """
     w = fact_workforce
     with engine.connect() as conn:
-        rows = conn.execute(select(*(w.c[c] for c in STAFF_COLUMNS))).all()
+        rows = conn.execute(select(w.c.member_id, w.c.snapshot_date, w.c.period).distinct()).all()
+    frame = pd.DataFrame(rows, columns=["member_id", "snapshot_date", "period"])
+    frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
+    return frame
+
+
+def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None = None) -> pd.DataFrame:
+    """Current workforce facts (pseudonymised), typed for the KPI maths: every snapshot, or only the
+    ``(member_id, snapshot_date)`` pairs given (found through the index of the same name)."""
+    w = fact_workforce
+    query = select(*(w.c[c] for c in STAFF_COLUMNS))
+    if snapshots is not None:
+        pairs = sorted({(member, pd.Timestamp(day).date()) for member, day in snapshots})
+        if not pairs:
+            return staff_snapshots_frame([])
+        query = query.where(tuple_(w.c.member_id, w.c.snapshot_date).in_(pairs))
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return staff_snapshots_frame(rows)
+
+
+def staff_snapshots_frame(rows: list[Any]) -> pd.DataFrame:
+    """Rows of :data:`STAFF_COLUMNS` as the typed frame the workforce KPIs take."""
     # built column by column: pandas inspects every row of a list of rows (1.5 s for 200k)
     frame = pd.DataFrame(
         dict(zip(STAFF_COLUMNS, zip(*rows, strict=True), strict=True)) if rows else {},
@@ -117,11 +148,15 @@ def staff_snapshots(engine: Engine) -> pd.DataFrame:
     return frame
 
 
-def measure_values(engine: Engine) -> pd.DataFrame:
+def measure_values(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
+    """Measures facts (member, period, measure, value): every period, or only ``periods``."""
     m = fact_measure
+    query = select(m.c.member_id, m.c.period, m.c.measure_code, m.c.value)
+    if periods is not None:
+        query = query.where(m.c.period.in_(sorted(set(periods))))
     with engine.connect() as conn:
         frame = pd.DataFrame(
-            conn.execute(select(m.c.member_id, m.c.period, m.c.measure_code, m.c.value)).all(),
+            conn.execute(query).all(),
             columns=["member_id", "period", "measure_code", "value"],
         )
     frame["value"] = frame["value"].astype("float64")
@@ -262,6 +297,29 @@ def kpi_families(engine: Engine, prefixes: Iterable[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[c.name for c in kpi_value.columns])
 
 
+def kpi_codes(engine: Engine) -> set[str]:
+    """Every KPI code stored, in any period (an incremental run replaces some families whole)."""
+    with engine.connect() as conn:
+        return set(conn.execute(select(kpi_value.c.kpi).distinct()).scalars())
+
+
+def last_kpi_run(engine: Engine) -> dict[str, Any] | None:
+    """The latest KPI run (``kpi_runs``), or None before the first."""
+    with engine.connect() as conn:
+        row = conn.execute(select(kpi_runs).order_by(kpi_runs.c.run_id.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def reference_file_hashes(engine: Engine) -> list[tuple[str, str]]:
+    """(name, content hash) of every reference file the warehouse follows (the supplier register, the
+    spend scope rules): a new version of one changes figures no submission touched."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(reference_files.c.name, reference_files.c.content_hash).order_by(reference_files.c.name)
+        ).all()
+    return [(name, digest) for name, digest in rows]
+
+
 def targets(engine: Engine) -> pd.DataFrame:
     with engine.connect() as conn:
         return pd.DataFrame(
@@ -281,6 +339,18 @@ def owed_answers(engine: Engine) -> list[dict[str, Any]]:
         return [dict(r) for r in rows]
 
 
+def submissions_awaiting_kpis(engine: Engine) -> list[dict[str, Any]]:
+    """Submissions recorded (or replaced) since a KPI run last counted them (``kpis_at`` empty)."""
+    s = submissions
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                s.c.submission_id, s.c.processed_at, s.c.member_id, s.c.return_type, s.c.period, s.c.status
+            ).where(s.c.kpis_at.is_(None))
+        ).mappings()
+        return [dict(r) for r in rows]
+
+
 def lake_paths(engine: Engine) -> set[str]:
     """Every lake file a submission names (accepted now or superseded since)."""
     with engine.connect() as conn:
@@ -289,6 +359,21 @@ def lake_paths(engine: Engine) -> set[str]:
                 select(submissions.c.lake_path).where(submissions.c.lake_path.is_not(None))
             ).scalars()
         )
+
+
+def raw_file_holds(engine: Engine) -> list[dict[str, Any]]:
+    """What the retention step must weigh before deleting an original: per submission, the archive copy
+    it names, when it was received and whether its answer is still owed.
+
+    One archive copy serves every submission of the same member, bytes and name (the copy is written
+    once), so a copy is as old as the latest submission naming it, not as the file.
+    """
+    s = submissions
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(s.c.submission_id, s.c.member_id, s.c.archive_path, s.c.received_at, s.c.answer_status)
+        ).mappings()
+        return [dict(r) for r in rows]
 
 
 def submission(engine: Engine, submission_id: str) -> dict[str, Any] | None:

@@ -101,6 +101,10 @@ submissions = Table(
     Column("answer_status", String(8)),
     # For engineers: why a file could not be processed (the exception), when it was quarantined for that.
     Column("error", Text),
+    # When a KPI run counted this row (migration 0012): empty from the load until the next KPI run, which
+    # recomputes the financial years of the rows still empty, and marks them in the transaction that
+    # stores the figures. A row written during a run stays empty for the next one.
+    Column("kpis_at", DateTime(timezone=True)),
     Index("ix_submissions_return", "member_id", "return_type", "period"),
     UniqueConstraint(
         "member_id", "return_type", "period", "content_hash", name="uq_submissions_return_content"
@@ -132,7 +136,8 @@ fact_spend = Table(
     # Category and rule that put the line outside the influenceable spend; NULL = in scope (migration 0008).
     Column("out_of_scope", String(40)),
     Column("out_of_scope_rule", String(60)),
-    Index("ix_fact_spend_period_member", "period", "member_id"),
+    # No (period, member_id) index: nothing reads fact_spend by period (the KPIs read spend_by_supplier),
+    # and it was a fifth of the server's work per loaded row (migration 0012).
 )
 
 # fact_spend summed per submission and supplier profile (transforms.spend.spend_by_supplier), written
@@ -180,6 +185,8 @@ fact_workforce = Table(
     Column("disability", String(40)),
     Index("ix_fact_workforce_member_person", "member_id", "person_key"),
     Index("ix_fact_workforce_period_member", "period", "member_id"),
+    # The KPIs read the snapshots of the years they recompute and each member's one before (migration 0012).
+    Index("ix_fact_workforce_member_snapshot", "member_id", "snapshot_date"),
 )
 
 kpi_value = Table(
@@ -192,6 +199,21 @@ kpi_value = Table(
     Column("value", Float),
     Column("unit", String(40), nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per KPI run (migration 0012): when it started (the submissions processed since then are the next
+# run's work), whether it recomputed everything, which periods it replaced, and the fingerprint of what
+# every figure depends on besides the facts (config, reference files, the KPI code): when that changes the
+# next run recomputes everything.
+kpi_runs = Table(
+    "kpi_runs",
+    metadata,
+    Column("run_id", Integer, primary_key=True, autoincrement=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("full", Boolean, nullable=False),
+    Column("periods", Text, nullable=False),  # JSON list of the period keys replaced
+    Column("inputs_hash", String(64), nullable=False),
 )
 
 # Every e-mail to a member (feedback on a file, reminders about returns). ``key`` makes each one idempotent:

@@ -120,6 +120,21 @@ class Store:
         with contextlib.suppress(FileNotFoundError):
             self.fs.rm_file(self.full(path))
 
+    def prune_folders(self, folder: str, stop: str) -> None:
+        """Remove ``folder`` and its parents while they are empty, up to (not including) ``stop``.
+
+        A folder's name can say something on its own (``archive/<member>/<hash>``), so deleting a file
+        leaves no empty folder behind; object stores have no folders, so there it does nothing.
+        """
+        if not isinstance(self.fs, LocalFileSystem):
+            return
+        while folder and folder != stop and folder.startswith(stop + "/"):
+            try:
+                os.rmdir(self.full(folder))  # only ever removes an empty folder
+            except OSError:  # not empty (or already gone): its parents are not empty either
+                return
+            folder = posixpath.dirname(folder)
+
     def remove_version(self, path: str, version: str) -> bool:
         """Delete a file only if it is still ``version``; False (and the file left) when it was replaced.
 

@@ -188,15 +188,25 @@ def kpis(
     period: PeriodOption,
     config: ConfigOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+    everything: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Recompute every period, not only the years touched since the last KPI run."
+        ),
+    ] = False,
 ) -> None:
-    """Compute the KPIs from the warehouse and show them for a period (collective and per member)."""
+    """Compute the KPIs from the warehouse and show them for a period (collective and per member).
+
+    Only the financial years touched since the last KPI run are recomputed (everything after a change
+    of config, reference data or KPI code); ``--all`` recomputes every period.
+    """
     from pipeline.steps.kpis import compute_kpis, read_kpis
     from reports.format import format_quantity_exact
     from transforms.kpi_registry import is_known, lookup
 
     key = _period(period)
     network = _network(config)
-    compute_kpis(network)
+    compute_kpis(network, full=everything)
     frame = read_kpis(network, key)
     records = [
         {
@@ -675,6 +685,30 @@ def chase(
     for r in retried:
         out.print(f"{r['member_id']}: feedback e-mail retried - {r['status']}")
     if any(r["status"] == "failed" for r in [*results, *retried]):
+        raise typer.Exit(1)
+
+
+@app.command()
+def retention(
+    config: ConfigOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be deleted; delete nothing.")
+    ] = False,
+) -> None:
+    """Delete original files (archive/, quarantine/) older than the network's keep_raw_days setting."""
+    from pipeline.steps.retention import delete_raw_files
+
+    network = _network(config)
+    run = delete_raw_files(network, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for path in run.deleted:  # one line each, never wrapped: paths are copied from here
+        out.print(f"{verb}: {escape(path)}", soft_wrap=True, highlight=False)
+    for item in run.kept:
+        out.print(f"kept: {escape(item['path'])} ({escape(item['reason'])})", soft_wrap=True, highlight=False)
+    for item in run.failed:
+        err.print(f"could not delete: {escape(item['path'])}: {escape(item['error'])}", soft_wrap=True)
+    out.print(f"{len(run.deleted)} raw file(s) {verb}; {len(run.kept)} past the setting kept.")
+    if run.failed:
         raise typer.Exit(1)
 
 

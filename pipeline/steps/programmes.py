@@ -3,13 +3,12 @@
 Reads what ``transforms.sroi`` and ``transforms.recruitment_kpis`` need (programme rows of the measures
 facts, programme investment from returns and from the config, recruitment facts, the population and
 deprivation reference tables) and returns their long KPI rows, ready to be stored in ``kpi_value`` with
-the others. Also plans the deletion of raw files past the network's retention setting.
+the others. (Deleting raw files past the retention setting: ``pipeline.steps.retention``.)
 """
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -22,7 +21,6 @@ from transforms.recruitment_kpis import (
     recruitment_suppressed,
     report_publication,
 )
-from transforms.retention import RAW_FOLDERS, raw_files_past_retention
 from transforms.spend_kpis import KPI_COLUMNS
 from transforms.sroi import assumptions_table, programme_sroi, sroi_kpis
 from warehouse import queries
@@ -155,10 +153,3 @@ def programme_progress(network: Network, kpis: pd.DataFrame, period: str) -> dic
         for p in network.cfg.programmes
         if p.targets
     }
-
-
-def raw_files_to_delete(network: Network, now: datetime | None = None) -> list[str]:
-    """Archive and quarantine paths past their return type's ``keep_raw_days`` (the lead wires the deletion)."""
-    files = [entry for folder in RAW_FOLDERS for entry in network.bucket.list_files(folder)]
-    keep = {name: schedule.keep_raw_days for name, schedule in network.cfg.returns.items()}
-    return raw_files_past_retention(files, keep, now or datetime.now(UTC))

@@ -1,0 +1,161 @@
+"""Incremental KPIs: after any sequence of ingests, the values stored by incremental runs are the values a
+full recompute gives, on SQLite and PostgreSQL; and a run recomputes only the years it must.
+
+The sample network's returns (spend, workforce snapshots, measures, recruitment) for four quarters over
+two financial years arrive in a seeded random order, in batches, with a KPI run after each; a quarter's
+spend and a Q4 staff snapshot arrive late, on their own.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from pipeline.network import Network
+from pipeline.steps.ingest import ingest
+from pipeline.steps.kpis import compute_kpis, plan_kpis, snapshots_to_read, touched_years
+from samples.network import generate_sample
+from warehouse.schema import kpi_runs, kpi_value, submissions
+
+PERIODS = ("2025-26-Q3", "2025-26-Q4", "2026-27-Q1", "2026-27-Q2")
+
+
+def _stored(network: Network) -> dict[tuple[str, str, str, str], float | None]:
+    with network.engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                kpi_value.c.kpi,
+                kpi_value.c.scope,
+                kpi_value.c.scope_id,
+                kpi_value.c.period,
+                kpi_value.c.value,
+            )
+        ).all()
+    return {(k, s, i, p): v for k, s, i, p, v in rows}
+
+
+def _last_run_periods(network: Network) -> list[str]:
+    """The periods the latest KPI run replaced."""
+    with network.engine.connect() as conn:
+        periods = conn.execute(
+            select(kpi_runs.c.periods).order_by(kpi_runs.c.run_id.desc()).limit(1)
+        ).scalar()
+    return json.loads(periods)
+
+
+def _drop(network: Network, files: dict[str, bytes]) -> None:
+    for path, data in files.items():
+        network.bucket.write(path, data)
+
+
+def _same(incremental: dict, full: dict) -> None:
+    assert incremental.keys() == full.keys(), (
+        sorted(set(incremental) ^ set(full))[:10],
+        len(incremental),
+        len(full),
+    )
+    for key, value in full.items():
+        got = incremental[key]
+        if value is None or pd.isna(value):
+            assert got is None or pd.isna(got), key
+        else:
+            assert got == pytest.approx(value, rel=1e-12, abs=1e-9), key
+
+
+@pytest.mark.parametrize("seed", [7])
+def test_incremental_runs_store_what_a_full_recompute_gives(
+    make_network: Callable[..., Network], warehouse_url: str, seed: int
+) -> None:
+    network = make_network(warehouse_url)
+    generate_sample(network.cfg, periods=PERIODS, lines_per_file=25, staff_per_member=12)
+    waiting = {e["path"]: network.bucket.read(e["path"]) for e in network.bucket.list_files("incoming")}
+    for path in waiting:
+        network.bucket.remove(path)
+    rng = random.Random(seed)
+    late_spend = rng.choice(sorted(p for p in waiting if "/spend_2025-26-Q3" in p))
+    late_snapshot = rng.choice(sorted(p for p in waiting if "/workforce_2025-26-Q4" in p))
+    member = late_snapshot.split("/")[1]
+    assert any(f"{member}/workforce_2026-27-Q1" in p for p in waiting), "the member's next snapshot"
+    first = [p for p in sorted(waiting) if p not in (late_spend, late_snapshot)]
+    rng.shuffle(first)
+    batches = [first[i::3] for i in range(3)]
+
+    results = []
+    for batch in batches:
+        _drop(network, {p: waiting[p] for p in batch})
+        ingest(network)
+        results.append(compute_kpis(network))
+    assert results[0]["full"] and results[0]["reason"] == "first run"
+    assert not any(r["full"] for r in results[1:])
+    # Nothing new: nothing but the programme families is recomputed, and nothing changes.
+    before = _stored(network)
+    idle = compute_kpis(network)
+    assert not idle["full"] and idle["years"] == []
+    _same(_stored(network), before)
+
+    # A quarter's spend arrives late: its year only; the next year's values are left as they were.
+    next_year = {k: v for k, v in _stored(network).items() if k[3].startswith("2026-27")}
+    _drop(network, {late_spend: waiting[late_spend]})
+    ingest(network)
+    result = compute_kpis(network)
+    assert not result["full"] and result["years"] == ["2025-26"]
+    assert _last_run_periods(network) == ["2025-26", "2025-26-Q1", "2025-26-Q2", "2025-26-Q3", "2025-26-Q4"]
+    _same({k: v for k, v in _stored(network).items() if k[3].startswith("2026-27")}, next_year)
+
+    # A Q4 staff snapshot arrives late: the next year too (its Q1 uplifts are matched against it).
+    _drop(network, {late_snapshot: waiting[late_snapshot]})
+    ingest(network)
+    result = compute_kpis(network)
+    assert not result["full"] and result["years"] == ["2025-26", "2026-27"]
+
+    incremental = _stored(network)
+    with network.engine.connect() as conn:
+        awaiting = conn.execute(
+            select(func.count()).select_from(submissions).where(submissions.c.kpis_at.is_(None))
+        ).scalar()
+        runs = conn.execute(select(kpi_runs.c.full, kpi_runs.c.periods).order_by(kpi_runs.c.run_id)).all()
+    assert awaiting == 0
+    assert [full for full, _ in runs] == [True, False, False, False, False, False]
+    assert len(json.loads(runs[-1][1])) == 10  # both years, each with its quarters
+    full = compute_kpis(network, full=True)
+    assert full["full"]
+    _same(incremental, _stored(network))
+    assert any(k[0] == "lw_uplifts" and k[3] == "2026-27-Q1" for k in incremental)
+
+
+def test_a_config_change_recomputes_everything(make_network: Callable[..., Network], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    network = make_network(f"sqlite:///{tmp_path}/w.db")
+    generate_sample(network.cfg, periods=PERIODS[:1], lines_per_file=10, staff_per_member=5)
+    ingest(network)
+    assert compute_kpis(network)["full"]
+    assert not plan_kpis(network).full
+    changed = network.cfg.model_copy(update={"name": network.cfg.name + " (renamed)"})
+    renamed = Network(changed)
+    plan = plan_kpis(renamed)
+    assert plan.full and "config" in plan.reason
+
+
+def test_the_years_a_touched_return_reaches() -> None:
+    dates = pd.DataFrame(
+        {
+            "member_id": ["a", "a", "a", "b"],
+            "snapshot_date": pd.to_datetime(["2025-12-31", "2026-03-31", "2027-06-30", "2026-03-31"]),
+            "period": ["2025-26-Q3", "2025-26-Q4", "2027-28-Q1", "2025-26-Q4"],
+        }
+    )
+    touched = [
+        {"member_id": "a", "return_type": "workforce", "period": "2025-26-Q4"},  # next snapshot: 2027-28
+        {"member_id": "b", "return_type": "spend", "period": "2024-25-Q2"},
+    ]
+    assert touched_years(touched, dates) == ["2024-25", "2025-26", "2027-28"]
+    # The snapshots of 2027-28 and, for each, the member's one before (a year earlier here).
+    assert snapshots_to_read(dates, ["2027-28"]) == [
+        ("a", pd.Timestamp("2026-03-31")),
+        ("a", pd.Timestamp("2027-06-30")),
+    ]
+    assert snapshots_to_read(dates, ["2026-27"]) == []
