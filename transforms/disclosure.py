@@ -100,3 +100,37 @@ def hidden_cells(
             hidden.add(shown[0])
             changed = True
     return hidden
+
+
+def given_away(
+    values: Mapping[Cell, float], relations: Iterable[Relation], hidden: Collection[Cell]
+) -> set[Cell]:
+    """The hidden cells that the exact sums (those whose parts make the whole) determine when every
+    other cell is known: a cell is determined when every vector of the null space of the equations over
+    the hidden cells is zero at it. This solves the whole linear system, which the heuristic above
+    does not, so a chain of sums across periods and scopes is caught too."""
+    import numpy as np
+
+    unknown = sorted(hidden, key=str)
+    index = {cell: i for i, cell in enumerate(unknown)}
+    rows = []
+    for relation in relations:
+        members = (*relation.parts, relation.total)
+        rest = float(values.get(relation.total, 0) or 0) - sum(
+            float(values.get(p, 0) or 0) for p in relation.parts
+        )
+        if abs(rest) > 1e-9 or not any(m in index for m in members):
+            continue
+        row = np.zeros(len(unknown))
+        if relation.total in index:
+            row[index[relation.total]] = 1.0
+        for part in relation.parts:
+            if part in index:
+                row[index[part]] -= 1.0
+        if row.any():
+            rows.append(row)
+    if not rows:
+        return set()
+    _, singular, vt = np.linalg.svd(np.array(rows), full_matrices=True)
+    null = vt[int((singular > 1e-9).sum()) :]
+    return {cell for cell in unknown if null.shape[0] == 0 or np.abs(null[:, index[cell]]).max() < 1e-9}
