@@ -64,6 +64,9 @@ def gx_context() -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # Some GX modules set their own logger's level on import, which a parent's level does not override.
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations.")]:
+        logging.getLogger(name).setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
