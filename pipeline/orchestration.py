@@ -60,8 +60,7 @@ def tell_engineers(context: dict[str, Any]) -> None:
 # per file); each DAG also sets its own run timeout (RUN_TIMEOUTS).
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": "anchor-data-engineering",
-    # ANCHOR_TASK_RETRIES: fewer (or no) retries, e.g. while diagnosing a failing run.
-    "retries": int(os.environ.get("ANCHOR_TASK_RETRIES") or 2),
+    "retries": 2,  # ANCHOR_TASK_RETRIES overrides it where the DAGs are parsed (dag_arguments)
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=10),
@@ -83,7 +82,8 @@ def dag_arguments(dag_id: str) -> dict[str, Any]:
     """What every DAG sets the same way: defaults, tags, one alert per failed run, the run timeout."""
     return {
         "dag_id": dag_id,
-        "default_args": DEFAULT_ARGS,
+        # Read each time a DAG file is parsed: fewer (or no) retries, e.g. while diagnosing a failing run.
+        "default_args": {**DEFAULT_ARGS, "retries": int(os.environ.get("ANCHOR_TASK_RETRIES") or 2)},
         "on_failure_callback": tell_engineers,
         "dagrun_timeout": RUN_TIMEOUTS[dag_id],
         "max_active_runs": 1,
