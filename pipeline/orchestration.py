@@ -98,13 +98,21 @@ def network_from_context(context: dict[str, Any]):  # type: ignore[no-untyped-de
     return open_network(params.get("config") or None)
 
 
-# Libraries that log at INFO what an operator never needs (GX registers ~200 functions per import; Alembic
-# names its dialect on every migration check). Airflow's ``[logging] namespace_levels`` applies this in
-# every component and task process; the compose stack sets the same value.
-QUIET_LOGGERS = (
-    "great_expectations=WARNING alembic=WARNING botocore=WARNING s3fs=WARNING urllib3=WARNING "
-    "matplotlib=WARNING fontTools=WARNING"
-)
+# Libraries that log at INFO what an operator never needs: GX logs ~200 "Skipping registering function"
+# lines when imported (most of an ingest task's log), Alembic names its dialect on every migration check.
+# Airflow's ``[logging] namespace_levels`` only filters Airflow's own (structlog) loggers, not these
+# standard-library ones, so their levels are set here: every DAG file imports this module, in the task
+# process too, after Airflow configured logging and before the task runs.
+QUIET_LOGGERS = ("great_expectations", "alembic", "botocore", "s3fs", "urllib3", "matplotlib", "fontTools")
+
+
+def quiet_library_logs() -> None:
+    """Library loggers at WARNING: their warnings and errors still show, their INFO chatter does not."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+quiet_library_logs()
 
 
 def airflow_environment(home: Path, metadata_url: str | None = None) -> dict[str, str]:
@@ -122,7 +130,6 @@ def airflow_environment(home: Path, metadata_url: str | None = None) -> dict[str
         "AIRFLOW__CORE__PARALLELISM": "4",
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "AIRFLOW__LOGGING__NAMESPACE_LEVELS": QUIET_LOGGERS,
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url or f"sqlite:///{home}/airflow.db",
     }
     return {key: os.environ.get(key, value) for key, value in env.items()}

@@ -16,6 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+# Before GX is first imported, wherever that happens: its import logs ~200 INFO lines otherwise.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
 
 @dataclass(frozen=True)
 class FailedExpectation:
@@ -60,7 +63,6 @@ def columns_always_checked(return_type: str) -> frozenset[str]:
 
 @cache
 def gx_context() -> Any:
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
