@@ -1,8 +1,8 @@
 """Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.steps.batches``).
 
 Polls every minute, cheaply: the first task only lists ``incoming/`` and, when no settled file waits,
-skips the rest of the run, so no heavy task process (pandas, Great Expectations) starts when there is
-nothing to do. A file is thus answered about a minute after it settles. Every tenth minute the run goes
+skips the rest of the run, so no file is read and no heavy task process (Great Expectations, the ingest
+batches) starts when there is nothing to do. A file is thus answered about a minute after it settles. Every tenth minute the run goes
 on anyway, to refresh reference data and settle what an earlier run may have left.
 
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
