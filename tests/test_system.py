@@ -43,7 +43,7 @@ PERIOD = "2026-27-Q2"  # due by now, so the report DAG issues it as soon as its 
 ENGINEER = "data-team@network.example.org"
 CITY_HALL = "anchor-team@cityhall.example.org"  # [report] recipients in config/london.toml
 POISON = "incoming/kingsbridge-council/spend_2026-27-Q2_corrected.xlsx"
-DEADLINE = 240  # seconds from unpausing to the issued report, at most
+DEADLINE = 360  # s from unpausing to the issued report (measured 133-200 s with the machine at load 13)
 
 
 @dataclass

@@ -6,6 +6,7 @@ raised, so it cannot hide the task's own error.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -17,7 +18,7 @@ log = logging.getLogger(__name__)
 
 NEXT_STEPS = (
     "Nothing was lost: a file stays in incoming/ until its outcome is stored, and every load is one "
-    "transaction. Fix the cause (the error above, and the task's log), then clear the failed tasks in "
+    "transaction. Fix the cause (the failed task's log has the error), then clear the failed tasks in "
     "Airflow or wait for the next scheduled run."
 )
 
@@ -47,6 +48,9 @@ def failure_facts(context: dict[str, Any]) -> dict[str, str]:
             f" [{index}]" if isinstance(index, int) and index >= 0 else ""
         )
         facts["Tries"] = str(getattr(ti, "try_number", "?"))
+        # The run's callback does not get the task's exception: its log has it, one click away.
+        with contextlib.suppress(Exception):  # a context without a full task instance
+            facts["Log"] = str(ti.log_url)
     if context.get("exception"):
         facts["Error"] = str(context["exception"])
     return facts
