@@ -79,7 +79,8 @@ RUN_TIMEOUTS: dict[str, timedelta] = {
 
 
 def dag_arguments(dag_id: str) -> dict[str, Any]:
-    """What every DAG sets the same way: defaults, tags, one alert per failed run, the run timeout."""
+    """What every DAG sets the same way: task defaults, one run at a time, one alert per failed run,
+    the run timeout."""
     return {
         "dag_id": dag_id,
         # Read each time a DAG file is parsed: fewer (or no) retries, e.g. while diagnosing a failing run.

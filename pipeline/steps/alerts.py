@@ -1,7 +1,7 @@
 """Tell the data engineers by e-mail when a DAG run has failed (its tasks' retries spent).
 
-Called from the DAGs' run-level failure callback: one e-mail per failed run. Best effort: an alert that cannot be sent is logged, never
-raised, so it cannot hide the task's own error.
+Called from the DAGs' run-level failure callback: one e-mail per failed run. Best effort: an alert
+that cannot be sent is logged, never raised, so it cannot hide the run's own error.
 """
 
 from __future__ import annotations
