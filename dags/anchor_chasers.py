@@ -4,6 +4,10 @@ retry feedback e-mails that failed because the mail server was down.
 At most one e-mail per member per day, listing everything that member still owes; sent chasers are
 recorded in the warehouse (`member_emails`), so re-running a day's run sends nothing new. Runs only
 when the network config has `[email] enabled = true`; the `as_of` param replays a given day.
+
+Never chases for a missed slot: `catchup=False` still runs the most recent slot at first unpause (or after
+the scheduler was down), and a scheduled run more than a few hours late sends nothing
+(`pipeline.steps.run_dates.late_slot`); nor before the warehouse holds any return.
 """
 
 from __future__ import annotations
@@ -11,17 +15,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from airflow.sdk import Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowSkipException
 
-from pipeline.orchestration import DEFAULT_ARGS, TAGS, network_from_context
+from pipeline.orchestration import TAGS, dag_arguments, network_from_context
 
 
 @dag(
-    dag_id="anchor_chasers",
+    **dag_arguments("anchor_chasers"),
     schedule="0 8 * * *",
     start_date=datetime(2026, 1, 1),
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
+    catchup=False,  # a day's reminders are only right on that day: never replay missed days
     tags=[*TAGS, "chasers"],
     params={
         "as_of": Param(
@@ -40,8 +43,11 @@ def anchor_chasers() -> None:
     @task
     def send_chasers() -> list[dict]:
         from pipeline.steps.chasers import chase_day, send_chasers
+        from pipeline.steps.run_dates import late_slot
 
         context = get_current_context()
+        if why := late_slot(context):
+            raise AirflowSkipException(why)
         return send_chasers(network_from_context(context), chase_day(context))
 
     @task

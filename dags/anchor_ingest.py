@@ -1,5 +1,10 @@
 """Ingest member returns from the bucket: the new files in a few mapped batches (``pipeline.steps.batches``).
 
+Polls every minute, cheaply: the first task only lists ``incoming/`` and, when no settled file waits,
+skips the rest of the run, so no file is read and no heavy task process (Great Expectations, the ingest
+batches) starts when there is nothing to do. A file is thus answered about a minute after it settles. Every tenth minute the run goes
+on anyway, to refresh reference data and settle what an earlier run may have left.
+
 Each file is archived, checked (GX suite), then staged to the lake and loaded to the warehouse, or
 quarantined; the member always gets feedback. A file that cannot be processed is quarantined with an
 answer and an alert, and the run goes on (only storage being unreachable fails a batch). When the
@@ -13,16 +18,19 @@ from datetime import datetime
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowSkipException
 
-from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_from_context
+from pipeline.orchestration import TAGS, WAREHOUSE_ASSET, dag_arguments, network_from_context
+
+# Every so many minutes a run does its housekeeping even when no file waits.
+HOUSEKEEPING_EVERY_MINUTES = 10
 
 
 @dag(
-    dag_id="anchor_ingest",
-    schedule="*/10 * * * *",
+    **dag_arguments("anchor_ingest"),
+    schedule="* * * * *",
     start_date=datetime(2026, 1, 1),
+    # A run takes whatever waits, whenever it runs: missed minutes are never worth replaying, and the
+    # first unpause may start at once.
     catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     tags=[*TAGS, "ingest"],
     params={
         "config": Param(
@@ -32,6 +40,21 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
     doc_md=__doc__,
 )
 def anchor_ingest() -> None:
+    @task.short_circuit
+    def anything_to_do() -> bool:
+        """Cheap: one listing of incoming/. False skips the whole run."""
+        from pipeline.steps.incoming import files_waiting
+        from pipeline.steps.run_dates import run_moment, run_type
+
+        context = get_current_context()
+        moment = run_moment(context)
+        if run_type(context) != "scheduled" or moment is None:
+            return True  # asked for by someone: do everything
+        if moment.minute % HOUSEKEEPING_EVERY_MINUTES == 0:
+            return True
+        network = network_from_context(context)
+        return files_waiting(network.bucket, network.cfg.settle_seconds) > 0
+
     @task
     def refresh_reference_data() -> dict:
         from pipeline.steps.reference_data import refresh_reference_data
@@ -72,7 +95,7 @@ def anchor_ingest() -> None:
         }
 
     files = find_new_files()
-    refresh_reference_data() >> files
+    anything_to_do() >> refresh_reference_data() >> files
     announce_warehouse_change(ingest_batch.expand(incoming=files))
 
 

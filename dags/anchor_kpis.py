@@ -1,4 +1,5 @@
-"""Recompute the network's KPIs whenever the warehouse changes (scheduled on the `anchor_warehouse` asset).
+"""Recompute the network's KPIs whenever the warehouse changes (scheduled on the `anchor_warehouse` asset),
+then update the `anchor_kpis` asset, which lets `anchor_report` issue a report that has become due.
 
 Only the financial years touched by the submissions loaded since the last KPI run are recomputed
 (everything after a change of config, reference data or KPI code); trigger with `full: true` to
@@ -11,16 +12,14 @@ from datetime import datetime
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 
-from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_from_context
+from pipeline.orchestration import KPIS_ASSET, TAGS, WAREHOUSE_ASSET, dag_arguments, network_from_context
 
 
 @dag(
-    dag_id="anchor_kpis",
-    schedule=[Asset(WAREHOUSE_ASSET)],
+    **dag_arguments("anchor_kpis"),
+    schedule=[Asset(WAREHOUSE_ASSET)],  # no time slots: catchup and first unpause do not apply
     start_date=datetime(2026, 1, 1),
     catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
     tags=[*TAGS, "kpis"],
     params={
         "config": Param(
@@ -31,7 +30,7 @@ from pipeline.orchestration import DEFAULT_ARGS, TAGS, WAREHOUSE_ASSET, network_
     doc_md=__doc__,
 )
 def anchor_kpis() -> None:
-    @task
+    @task(outlets=[Asset(KPIS_ASSET)])
     def compute_kpis() -> dict:
         from pipeline.steps.kpis import compute_kpis
 

@@ -35,15 +35,27 @@ def dag_bag():  # type: ignore[no-untyped-def]
     return DagBag(dag_folder=str(DAGS_FOLDER))
 
 
-def test_every_dag_imports_with_tags_retries_and_docs(dag_bag) -> None:  # type: ignore[no-untyped-def]
+def test_every_dag_imports_with_tags_retries_timeouts_and_docs(dag_bag) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.orchestration import tell_engineers
+
     assert dag_bag.import_errors == {}
     assert set(dag_bag.dags) == DAG_IDS
     for dag in dag_bag.dags.values():
         assert "anchor" in dag.tags, dag.dag_id
         assert dag.doc_md, dag.dag_id
+        assert dag.max_active_runs == 1, dag.dag_id
+        assert dag.catchup is False, dag.dag_id
+        # One e-mail per failed run: the run's callback, not one per (mapped) task.
+        assert dag.on_failure_callback is tell_engineers, dag.dag_id
+        assert dag.dagrun_timeout and dag.dagrun_timeout.total_seconds() <= 2 * 3600, dag.dag_id
         for task in dag.tasks:
             assert task.retries >= 1, f"{dag.dag_id}.{task.task_id} has no retries"
-            assert task.on_failure_callback, f"{dag.dag_id}.{task.task_id} tells nobody when it fails"
+            assert task.on_failure_callback, f"{dag.dag_id}.{task.task_id} logs nothing when it fails"
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert tell_engineers not in callbacks, f"{dag.dag_id}.{task.task_id} e-mails per task"
+            assert task.execution_timeout, f"{dag.dag_id}.{task.task_id} may hang for ever"
+            assert task.execution_timeout <= dag.dagrun_timeout, f"{dag.dag_id}.{task.task_id}"
 
 
 def test_ingest_maps_batches_of_files_and_kpis_wait_for_the_warehouse(dag_bag) -> None:  # type: ignore[no-untyped-def]
@@ -52,7 +64,23 @@ def test_ingest_maps_batches_of_files_and_kpis_wait_for_the_warehouse(dag_bag) -
     [outlet] = ingest.get_task("announce_warehouse_change").outlets
     kpis = dag_bag.dags["anchor_kpis"]
     assert outlet.name in str(kpis.timetable.asset_condition)
-    assert "period" in dag_bag.dags["anchor_report"].params
+    # The KPIs announce themselves; the report runs on them or on its daily slot.
+    [kpis_outlet] = kpis.get_task("compute_kpis").outlets
+    report = dag_bag.dags["anchor_report"]
+    assert kpis_outlet.name in str(report.timetable.asset_condition)
+    assert report.timetable.timetable.expression == "0 6 * * *"
+    assert "period" in report.params
+
+
+def test_ingest_polls_every_minute_behind_a_cheap_gate(dag_bag) -> None:  # type: ignore[no-untyped-def]
+    """A file is answered about a minute after it settles, and a minute with nothing waiting starts no
+    heavy task: the first task is the gate, and everything else runs after it."""
+    ingest = dag_bag.dags["anchor_ingest"]
+    assert ingest.timetable.expression == "* * * * *"
+    gate = ingest.get_task("anything_to_do")
+    assert [t.task_id for t in ingest.roots] == ["anything_to_do"]
+    assert gate.downstream_task_ids == {"refresh_reference_data"}
+    assert set(ingest.tasks) - {gate} <= {ingest.get_task(t) for t in gate.get_flat_relative_ids()}
 
 
 @pytest.mark.parametrize("dag_file", sorted(DAGS_FOLDER.glob("*.py")), ids=lambda p: p.name)

@@ -166,7 +166,7 @@ def test_every_long_running_service_has_a_healthcheck(services):
         ("minio", ["mc ready local", "/minio/health/live"]),
         ("mailpit", ["readyz", "/livez"]),
         ("airflow-api-server", ["/api/v2/monitor/health"]),
-        ("airflow-scheduler", ["airflow jobs check --job-type SchedulerJob"]),
+        ("airflow-scheduler", ["http://localhost:8974/health"]),
         ("airflow-dag-processor", ["airflow jobs check --job-type DagProcessorJob"]),
         ("airflow-triggerer", ["airflow jobs check --job-type TriggererJob"]),
         ("airflow-worker", ["celery_executor.app inspect ping"]),
@@ -177,6 +177,14 @@ def test_healthcheck_checks_the_service_itself(services, service, expected):
     assert any(part in command for part in expected), (
         f"{service} healthcheck {command!r}; expected one of {expected}"
     )
+
+
+def test_scheduler_serves_the_health_endpoint_its_check_probes(services):
+    """The HTTP check only works when the scheduler starts its health server; it must keep the common
+    environment too (a service-level ``environment`` replaces the anchor's unless it merges it)."""
+    scheduler, api = environment(services["airflow-scheduler"]), environment(services["airflow-api-server"])
+    assert scheduler.get("AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK", "").lower() == "true"
+    assert scheduler["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] == api["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"]
 
 
 def test_worker_healthcheck_pings_its_own_hostname(services):

@@ -169,6 +169,8 @@ def test_a_file_modified_within_the_settle_time_is_left_for_the_next_run(
 def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(  # type: ignore[no-untyped-def]
     s3_bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mailbox
 ) -> None:
+    from urllib.parse import unquote
+
     from airflow.dag_processing.dagbag import DagBag
     from airflow.utils import db as airflow_db
     from airflow.utils.state import DagRunState, TaskInstanceState
@@ -199,8 +201,9 @@ def test_unreachable_bucket_fails_the_task_with_a_clear_error_and_moves_nothing(
     tries = {ti.task_id: (ti.state, ti.try_number) for ti in run.get_task_instances()}
     assert tries["refresh_reference_data"] == (TaskInstanceState.FAILED, 3)
     assert s3_bucket.list_keys() == before  # nothing archived, answered or removed
-    # The data engineers are told once, after the last try, with the error and what to do next.
+    # The data engineers are told once, for the run, after the last try: the task, its log, what next.
     [alert] = mailbox.to(ENGINEERS)
-    assert "anchor_ingest.refresh_reference_data failed" in alert["Subject"]
+    assert alert["Subject"].endswith("anchor_ingest run failed")
     body = alert.get_body(("plain",)).get_content()
-    assert "Try: 3" in body and "Could not" in body and "Nothing was lost" in body
+    assert "refresh_reference_data" in body and "Tries: 3" in body and "Nothing was lost" in body
+    assert f"/dags/anchor_ingest/runs/{run.run_id}/tasks/refresh_reference_data" in unquote(body)

@@ -608,3 +608,72 @@ def test_cli_report_writes_the_forms_asked_for_and_send_issues_them(network: Net
 
     empty = runner.invoke(app, ["report", "--period", "2019-20-Q1", *config])
     assert empty.exit_code == 1 and "no accepted returns" in empty.output
+
+
+def test_the_same_issue_is_emailed_once_after_a_crash_or_by_a_racing_run(
+    network: Network, mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Backfills and reruns may issue a report twice at once, or again after a run died between the
+    e-mail and the record: City Hall still gets one e-mail, and the record is made once, not failed."""
+    from sqlalchemy import delete
+
+    from pipeline.steps import report_issue
+    from warehouse.emails import emails
+    from warehouse.schema import issued_reports
+
+    first = issue_report(network, PERIOD)
+    assert (first["status"], first["email"]) == ("issued", "sent")
+    assert len(mailbox.to(RECIPIENT)) == 1
+
+    # A run that died after sending, before recording: the next run issues the same content again.
+    with network.engine.begin() as conn:
+        conn.execute(delete(issued_reports))
+    again = issue_report(network, PERIOD)
+    assert (again["status"], again["report_id"], again["email"]) == ("issued", first["report_id"], "sent")
+    assert len(mailbox.to(RECIPIENT)) == 1, "the ledger knew it was sent"
+    [record] = issued(network, PERIOD)
+    assert record["email_status"] == "sent"
+
+    # A run racing it: it looked before the other recorded, so it builds the same issue; its record is
+    # a no-op instead of a duplicate-key failure, and it sends nothing.
+    monkeypatch.setattr(report_issue, "_last_issue", lambda network, period: None)
+    racing = issue_report(network, PERIOD)
+    assert (racing["status"], racing["report_id"]) == ("unchanged", first["report_id"])
+    assert len(mailbox.to(RECIPIENT)) == 1 and len(issued(network, PERIOD)) == 1
+    assert [e["status"] for e in emails(network.engine, kind="report")] == ["sent"]
+
+
+def test_kpi_triggered_runs_issue_only_reports_never_issued(network: Network, mailbox) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    day = date(2026, 11, 23)  # 2026-27-Q2 is the latest due quarter (test above)
+    [first] = issue_due_reports(network, day, first_issues_only=True)
+    assert (first["period"], first["status"]) == (PERIOD, "issued")
+    [second] = issue_due_reports(network, day, first_issues_only=True)
+    assert second["period"] == PERIOD and second["status"].startswith("already issued")
+    assert len(mailbox.to(RECIPIENT)) == 1 and len(issued(network, PERIOD)) == 1
+
+
+@pytest.mark.airflow
+def test_report_dag_reports_as_of_its_runs_logical_date(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]
+    """A backfilled or late run reports the period due on *its* day, not on the day it runs."""
+    from datetime import UTC, date, datetime
+
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.utils import db as airflow_db
+    from airflow.utils.state import DagRunState
+
+    from pipeline.orchestration import DAGS_FOLDER
+
+    airflow_db.resetdb()
+    network = _copy(sample_dir, tmp_path)
+    dag = DagBag(dag_folder=str(DAGS_FOLDER)).dags["anchor_report"]
+    conf = {"config": str(network.cfg.source_path)}
+    earlier_day = date(2026, 10, 20)
+    earlier = latest_due_period(network, earlier_day)
+    assert earlier is not None and earlier != PERIOD == latest_due_period(network, date(2026, 11, 23))
+    for day in (earlier_day, date(2026, 11, 23)):
+        moment = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
+        assert dag.test(logical_date=moment, run_conf=conf).state == DagRunState.SUCCESS
+    assert [r["period"] for r in issued(network)] == [earlier, PERIOD]
+    assert len(mailbox.to(RECIPIENT)) == 2

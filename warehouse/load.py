@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, Table, bindparam, delete, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from transforms.periods import Period
 from transforms.spend import SPEND_FACT_SCHEMA, SUPPLIER_PROFILE, spend_by_supplier
@@ -291,13 +292,25 @@ def replace_kpis(
 
 def record_issued_report(
     engine: Engine, row: Mapping[str, Any], cells: Iterable[Mapping[str, Any]] = ()
-) -> None:
-    """Record an issued report and, in the same transaction, the counts of people it published."""
+) -> bool:
+    """Record an issued report and, in the same transaction, the counts of people it published (the
+    disclosure ledger). False, and nothing written, when that report id is already recorded: two runs
+    issuing the same report at once (a backfill, a rerun) make one record, not a failure."""
     cells = [{**cell, "report_id": row["report_id"], "issued_at": row["issued_at"]} for cell in cells]
-    with engine.begin() as conn:
-        conn.execute(insert(issued_reports).values(**row))
-        if cells:
-            conn.execute(insert(issued_cells), cells)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(issued_reports).values(**row))
+            if cells:
+                conn.execute(insert(issued_cells), cells)
+    except IntegrityError:
+        with engine.connect() as conn:
+            exists = conn.execute(
+                select(issued_reports.c.report_id).where(issued_reports.c.report_id == row["report_id"])
+            ).first()
+        if exists is None:  # another constraint than the report id: a real fault
+            raise
+        return False
+    return True
 
 
 # What classification reads, and what spend_by_supplier needs to rebuild a submission's summary.

@@ -417,6 +417,12 @@ def count_accepted(engine: Engine, periods: Iterable[str]) -> int:
         )
 
 
+def count_submissions(engine: Engine) -> int:
+    """Every audit row, whatever its status: zero means the network has loaded nothing yet."""
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(submissions)).scalar() or 0)
+
+
 # -- issued reports ---------------------------------------------------------------------------------
 def issued_reports_of(engine: Engine, network_id: str, period: str | None = None) -> list[dict[str, Any]]:
     """Issued reports, oldest first (all periods unless one is named)."""

@@ -18,8 +18,10 @@ from pipeline.network import Network
 from pipeline.presentation.messages import chaser_html
 from pipeline.steps.delivery import deliver
 from pipeline.steps.returns_tracker import ReturnStatus, due_date, track_returns
+from pipeline.steps.run_dates import run_day
 from transforms.periods import Period, period_containing
 from transforms.return_types import RETURN_TYPES
+from warehouse import queries
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,11 @@ def send_chasers(network: Network, today: date) -> list[dict[str, Any]]:
     if not network.cfg.email_enabled:
         log.info("e-mail is not enabled for %s; no chasers sent", network.cfg.id)
         return []
+    if queries.count_submissions(network.engine) == 0:
+        # A stack that has loaded nothing yet (just deployed, or pointed at the wrong bucket) would
+        # tell every member their returns are overdue, including those sent before it existed.
+        log.warning("no return has been loaded for %s yet; no chasers sent", network.cfg.id)
+        return []
     results = []
     for member_id, rows in sorted(owed_returns(network, today).items()):
         mail = chaser_mail(network, member_id, rows, today)
@@ -104,10 +111,4 @@ def send_chasers(network: Network, today: date) -> list[dict[str, Any]]:
 
 def chase_day(context: dict[str, Any]) -> date:
     """The day a chaser run stands for: its ``as_of`` param, else the day the run was due, else today."""
-    from datetime import UTC, datetime
-
-    params = context.get("params") or {}
-    if params.get("as_of"):
-        return date.fromisoformat(params["as_of"])
-    moment = context.get("logical_date") or context.get("run_after") or datetime.now(UTC)
-    return moment.date()
+    return run_day(context)

@@ -190,6 +190,13 @@ def list_incoming(
     return take, skipped
 
 
+def files_waiting(bucket: Store, settle_seconds: int, now: datetime | None = None) -> int:
+    """How many files a scan would take now (settled, in a member's folder): one listing, nothing read
+    or hashed. The ingest DAG's one-minute poll asks this before starting any heavy task."""
+    take, _ = list_incoming(bucket, now or datetime.now(UTC), timedelta(seconds=settle_seconds))
+    return len(take)
+
+
 def scan(bucket: Store, settle_seconds: int, now: datetime | None = None) -> Scan:
     """Every file to take, hashed in chunks, oldest first; and every file left, with its reason."""
     now = now or datetime.now(UTC)

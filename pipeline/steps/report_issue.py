@@ -10,6 +10,10 @@ HTML and Excel, attached to City Hall's e-mail instead of the PDF, and the data 
 e-mail (``steps.alerts.tell``): a report that is due must not wait on the printer. Once the printer is
 fixed, ``anchor report --period <p>`` writes the PDF to send on; the daily run does not re-send the same
 content just to add it.
+
+Two runs issuing the same report at once (a backfill next to the daily run, a rerun) send it once: the
+e-mail goes through the ``member_emails`` ledger under a key made of the issue number and the content's
+fingerprint, and the second record of the same issue is a no-op, not a failure on a duplicate key.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import logging
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pipeline.adapters.mail import MemberMail, send_smtp
+from pipeline.adapters.mail import MemberMail
 from pipeline.adapters.pdf import ChromiumError, html_to_pdf
 from pipeline.network import Network
 from pipeline.presentation.messages import email_bodies
 from pipeline.steps.alerts import tell
+from pipeline.steps.delivery import deliver
 from pipeline.steps.report import build_period_report, write_report_files
 from pipeline.steps.returns_tracker import due_date
 from reports.model import PeriodReport
@@ -61,10 +66,22 @@ def due_reports(network: Network, today: date) -> list[str]:
     return [quarter, period.financial_year.key] if period.quarter == 4 else [quarter]
 
 
-def issue_due_reports(network: Network, today: date | None = None) -> list[dict[str, Any]]:
-    """Issue every report that is due (each only when its content changed since it was last issued)."""
+def issue_due_reports(
+    network: Network, today: date | None = None, first_issues_only: bool = False
+) -> list[dict[str, Any]]:
+    """Issue every report that is due (each only when its content changed since it was last issued).
+
+    ``first_issues_only``: issue only reports never issued before. The report DAG runs this way when the
+    KPIs change, so a due report goes out as soon as its data is in, while the re-issues of changed
+    content wait for the daily run (City Hall gets at most one update a day, not one per file)."""
     today = today or datetime.now(UTC).date()
-    return [issue_report(network, key, today) for key in due_reports(network, today)]
+    results = []
+    for key in due_reports(network, today):
+        if first_issues_only and issued(network, key):
+            results.append({"period": key, "status": "already issued; changes go out with the daily run"})
+            continue
+        results.append(issue_report(network, key, today))
+    return results
 
 
 def _has_accepted_returns(network: Network, period: str) -> bool:
@@ -87,9 +104,13 @@ def _send(
     network: Network,
     report: PeriodReport,
     report_id: str,
+    digest: str,
     attachments: dict[str, bytes],
     paths: dict[str, str],
 ) -> tuple[str, list[str] | None]:
+    """E-mail the report through the ledger: ``sent``, ``failed``, ``disabled`` or ``no recipients``. The
+    key holds the issue's id and the content's fingerprint, so the same issue is e-mailed once however
+    many runs make it; a message the ledger already holds as sent counts as ``sent``."""
     recipients = list(network.cfg.report.recipients)
     if not network.cfg.email_enabled:
         return "disabled", None
@@ -97,7 +118,7 @@ def _send(
         return "no recipients", None
     text, body = email_bodies(report, paths)
     mail = MemberMail(
-        key=f"report/{report_id}",
+        key=f"report/{report_id}/{digest[:16]}",
         kind="report",
         member_id=network.cfg.id,
         to=", ".join(recipients),
@@ -107,13 +128,15 @@ def _send(
         about=f"report {report.period}",
         attachments=attachments,
     )
-    try:
-        send_smtp(network.cfg.email, mail)
-    except Exception as exc:
-        log.error("report %s e-mail to %s failed: %s: %s", report_id, recipients, exc.__class__.__name__, exc)
-        return "failed", recipients
-    log.info("report %s e-mailed to %s", report_id, recipients)
-    return "sent", recipients
+    status = deliver(network, mail)
+    if status == "already sent":
+        log.info(
+            "report %s was already e-mailed to %s (by another run): not sent again", report_id, recipients
+        )
+        return "sent", recipients
+    if status == "failed":
+        log.error("report %s e-mail to %s failed (see the ledger member_emails)", report_id, recipients)
+    return status, recipients
 
 
 def issue_report(
@@ -152,11 +175,11 @@ def issue_report(
     paths, files = write_report_files(network, report, html, formats, made)
     stem = f"{network.cfg.id}-report-{report.period}"
     attachments = {f"{stem}.{kind}": files[kind] for kind in (("pdf",) if made else ("html", "xlsx"))}
-    email_status, recipients = _send(network, report, report_id, attachments, paths)
+    email_status, recipients = _send(network, report, report_id, digest, attachments, paths)
     if pdf_problem:
         _tell_engineers_no_pdf(network, report_id, report.period, pdf_problem, email_status)
     issued_at = datetime.now(UTC)
-    record_issued_report(
+    recorded = record_issued_report(
         network.engine,
         {
             "report_id": report_id,
@@ -171,6 +194,14 @@ def issue_report(
         },
         [dataclasses.asdict(cell) for cell in report.issued_cells],
     )
+    if not recorded:
+        log.info("report %s was recorded by another run at the same time: not recorded twice", report_id)
+        return {
+            "period": report.period,
+            "status": "unchanged",
+            "report_id": report_id,
+            "fingerprint": digest,
+        }
     return {
         "period": report.period,
         "status": "issued",

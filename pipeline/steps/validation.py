@@ -16,6 +16,9 @@ from typing import Any
 
 import pandas as pd
 
+# Before GX is first imported, wherever that happens: its import logs ~200 INFO lines otherwise.
+logging.getLogger("great_expectations").setLevel(logging.WARNING)
+
 
 @dataclass(frozen=True)
 class FailedExpectation:
@@ -60,10 +63,12 @@ def columns_always_checked(return_type: str) -> frozenset[str]:
 
 @cache
 def gx_context() -> Any:
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    # Some GX modules set their own logger's level on import, which a parent's level does not override.
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("great_expectations.")]:
+        logging.getLogger(name).setLevel(logging.WARNING)
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     return context
