@@ -94,7 +94,9 @@ class Stack:
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 30
+        # The scheduler shuts its executor down gracefully (finishing its task processes): on a loaded
+        # two-core machine that has taken over 30 s, so allow 90 s before calling it a process left behind.
+        deadline = time.monotonic() + 90
         for process in self.processes.values():
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
