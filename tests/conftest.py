@@ -125,8 +125,11 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return request.getfixturevalue("pg_database")
 
 
-def write_config(directory: Path, warehouse_url: str | None = None, source: Path = EXAMPLE_CONFIG) -> Path:
-    """A copy of a network config whose storage lives under ``directory``, its warehouse upgraded.
+def write_config(
+    directory: Path, warehouse_url: str | None = None, source: Path = EXAMPLE_CONFIG, upgrade: bool = True
+) -> Path:
+    """A copy of a network config whose storage lives under ``directory``, its warehouse upgraded (unless
+    ``upgrade`` is False: a test of a warehouse that cannot be opened).
 
     Upgrading is explicit, as in a deployment (``anchor db upgrade``): the pipeline only checks the revision.
     """
@@ -137,7 +140,8 @@ def write_config(directory: Path, warehouse_url: str | None = None, source: Path
     text = "\n".join("\n".join(lines) if line.startswith("data_dir") else line for line in text.splitlines())
     path = directory / source.name
     path.write_text(text, encoding="utf-8")
-    open_network(path).upgrade_warehouse()
+    if upgrade:
+        open_network(path).upgrade_warehouse()
     return path
 
 

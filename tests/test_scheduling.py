@@ -89,16 +89,16 @@ def test_a_failed_run_sends_one_alert_however_many_tasks_failed(
     airflow_db.resetdb()
     (tmp_path / "a-file").write_text("not a folder")
     broken = tmp_path / "a-file" / "w.db"  # cannot be created: every task opening it fails at once
-    config = enable_email(write_config(tmp_path, f"sqlite:///{broken}"), engineers=[ENGINEER])
-    # Both failing tasks of the chasers' run (each opens the warehouse) go into one run-level e-mail.
+    config = enable_email(write_config(tmp_path, f"sqlite:///{broken}", upgrade=False), engineers=[ENGINEER])
+    # Every failing task of the chasers' run (each opens the warehouse) goes into one run-level e-mail.
     dag = DagBag(dag_folder=str(DAGS_FOLDER)).dags["anchor_chasers"]
     assert all(t.retries == 0 for t in dag.tasks)
     run = dag.test(run_conf={"config": str(config), "as_of": "2025-11-06"})
     assert run.state == DagRunState.FAILED
-    assert {ti.state for ti in run.get_task_instances()} == {"failed"} and len(dag.tasks) == 2
+    assert {ti.state for ti in run.get_task_instances()} == {"failed"} and len(dag.tasks) >= 2
     [alert] = mailbox.to(ENGINEER)
     assert len(mailbox.received) == 1
     assert alert["Subject"] == "[london] anchor-pipeline: anchor_chasers run failed"
     body = alert.get_body(("plain",)).get_content()
     assert run.run_id in body and "task_failure" in body
-    assert any(task in body for task in ("send_chasers", "resend_failed_feedback"))
+    assert any(task in body for task in (t.task_id for t in dag.tasks))
