@@ -80,9 +80,18 @@ def headings(page: Element) -> set[str]:
     return {text for h in page.iter() if h.tag in HEADINGS and (text := _text(h))}
 
 
+def cell_texts(page: Element) -> set[str]:
+    return {text for c in page.iter() if c.tag in ("th", "td") and (text := _text(c))}
+
+
 def pages_ending_with_a_heading(page: Element, pages: list[str]) -> list[str]:
-    """Pages whose last lines are a heading: its content starts on the next page."""
-    known = headings(page)
+    """Pages whose last lines are a heading: its content starts on the next page.
+
+    A heading whose text is also a table cell's (a card "Mentors trained" and the measures table's row of
+    that name) is left out: pdftotext prints a table's first column after the others, so a page ending
+    with that table's last row would read as ending with the heading.
+    """
+    known = headings(page) - cell_texts(page)
     problems = []
     for number, text in enumerate(pages[:-1], start=1):  # the last page may end as it likes
         lines = _lines(text)

@@ -26,6 +26,7 @@ from reports.render import render_period_report_html
 from tests.full_report import full_report_html
 from tests.report_html import Element, parse
 from tests.report_pdf import (
+    cell_texts,
     chart_parts,
     header_rows,
     headings,
@@ -98,6 +99,8 @@ def test_the_full_report_has_every_section_to_check(full: Printed) -> None:
     } <= sections
     assert len(full.pages) >= 10
     assert len(headings(full.page)) >= 30
+    # the headings the page-end check can tell from table cells
+    assert len(headings(full.page) - cell_texts(full.page)) >= 25
     assert len(header_rows(full.page)) >= 10
     charts = chart_parts(full.page)
     assert len(charts) >= 10 and all(texts for _, texts in charts)
