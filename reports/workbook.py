@@ -232,9 +232,10 @@ def period_report_workbook(report: PeriodReport) -> bytes:
             "Rows read",
             "Rows loaded",
             "Rows rejected",
+            "Totals rows set aside",
             "Last received (UTC)",
         ],
-        (24, 36, 24, 12, 8, 12, 12, 14, 20),
+        (24, 36, 24, 12, 8, 12, 12, 14, 14, 20),
     )
     for s in sorted(report.submissions, key=lambda r: (r.member_name.casefold(), r.member_id, r.return_type)):
         subs.row(
@@ -247,6 +248,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (s.rows_read, "#,##0"),
                 (s.rows_loaded, "#,##0"),
                 (s.rows_rejected, "#,##0"),
+                (s.rows_set_aside, "#,##0"),
                 (_naive_utc(s.last_received_at), DATETIME),
             ]
         )

@@ -87,6 +87,7 @@ def _submission_rows(network: Network, period: Period) -> list[SubmissionRow]:
                 rows_read=sum(p.rows_read for p in parts),
                 rows_loaded=sum(p.rows_loaded for p in parts),
                 rows_rejected=sum(p.rows_rejected for p in parts),
+                rows_set_aside=sum(p.rows_set_aside for p in parts),
                 last_received_at=max(received) if received else None,
             )
         )
