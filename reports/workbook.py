@@ -311,6 +311,24 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     )
     for ms in report.measures:
         measure = lookup(measure_code(ms.code), report.measures)
+        if ms.levels:
+            # A level never adds up: as in the HTML, how many members are at each level (one row each).
+            for level, count in ms.levels:
+                measures.row(
+                    [
+                        (ms.code, None),
+                        (f"{measure.short_name}: members at level {level}", None),
+                        (ms.theme, None),
+                        ("members", None),
+                        (count, "#,##0"),
+                        (None, None),
+                        (None, None),
+                        (ms.proxy_source, None),
+                        (None, None),
+                        (ms.members_reporting, "#,##0"),
+                    ]
+                )
+            continue
         fmt = _number_format(measure.unit)
         measures.row(
             [

@@ -42,6 +42,7 @@ from reports.model import (
 )
 from reports.render import render_period_report_html
 from transforms.kpi_registry import SOCIAL_VALUE, SPEND_CODES, lookup, measure_code
+from transforms.measures import LEVEL_UNIT
 from transforms.periods import Period
 from transforms.targets import STATUS_RULE, target_progress
 from warehouse import queries
@@ -282,9 +283,6 @@ def measure_rows(network: Network, figures: Figures, period: str, previous: str)
             )
         )
     return rows
-
-
-LEVEL_UNIT = "level"
 
 
 def _level_row(network: Network, figures: Figures, measure: Measure, period: str) -> MeasureRow:
