@@ -317,6 +317,16 @@ def test_totals_rows_never_push_a_file_over_tolerance() -> None:
     assert result.accepted_total_gbp == 190.0
 
 
+def test_totals_rows_never_make_the_tolerance_more_lenient_either() -> None:
+    # 1 bad row in 19 is 5.3%, over 5%: two totals rows must not dilute it to 1 in 21 (4.8%).
+    totals = ",Sub-total,180.00\n,Grand Total,180.00\n"
+    result = check(_with_bad_rows(1, total=19, extra=totals))
+    assert (result.status, result.rows_read, result.rows_set_aside) == ("quarantined", 21, 2)
+    assert result.rows_rejected == 19  # the data rows: nothing loads, the totals are still set aside
+    assert "1 of 19 rows (5.3%)" in result.file_reason
+    assert check(_with_bad_rows(1, total=20, extra=totals)).status == "accepted"  # 1 in 20 is exactly 5%
+
+
 def test_a_file_where_no_row_can_be_used_is_quarantined() -> None:
     result = check(f"{HEADER}\n31/02/2025,Acme Widgets Ltd,10,,,\n14/08/2025,,10,,,\n", tolerance=1.0)
     assert result.status == "quarantined"
