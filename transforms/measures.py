@@ -150,7 +150,7 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
 
 
 def _member_levels(levels: pd.DataFrame) -> pd.DataFrame:
-    """Each member's level per quarter (the highest it reported) and per year (its latest quarter's)."""
+    """Each member's level per quarter (the highest it reported) and per year (its latest period's)."""
     if levels.empty:
         return pd.DataFrame(columns=KPI_COLUMNS)
     quarters = levels.groupby(["member_id", "period", "measure_code", "unit"], as_index=False)["value"].max()
@@ -164,7 +164,8 @@ def _member_levels(levels: pd.DataFrame) -> pd.DataFrame:
         .last()
         .drop(columns="start")
     )
-    both = pd.concat([quarters, years], ignore_index=True)
+    # A level reported for a whole year (not a quarter) is that year's level, and is kept once.
+    both = pd.concat([quarters[quarters["period"].str.contains("-Q")], years], ignore_index=True)
     return pd.DataFrame(
         {
             "kpi": both["measure_code"].map(measure_code),
