@@ -26,6 +26,7 @@ from reports.model import (
     KpiFigure,
     PeriodReport,
 )
+from reports.sections.measures import levels_text
 from reports.views import name_and_unit
 from reports.workbook_sections import SECTION_SHEETS, write_section_sheets
 from transforms.kpi_registry import SOCIAL_VALUE, lookup, measure_code
@@ -312,22 +313,21 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     for ms in report.measures:
         measure = lookup(measure_code(ms.code), report.measures)
         if ms.levels:
-            # A level never adds up: as in the HTML, how many members are at each level (one row each).
-            for level, count in ms.levels:
-                measures.row(
-                    [
-                        (ms.code, None),
-                        (f"{measure.short_name}: members at level {level}", None),
-                        (ms.theme, None),
-                        ("members", None),
-                        (count, "#,##0"),
-                        (None, None),
-                        (None, None),
-                        (ms.proxy_source, None),
-                        (None, None),
-                        (ms.members_reporting, "#,##0"),
-                    ]
-                )
+            # A level never adds up: as in the HTML, how many members are at each level, as text.
+            measures.row(
+                [
+                    (ms.code, None),
+                    (measure.short_name, None),
+                    (ms.theme, None),
+                    (measure.unit, None),
+                    (levels_text(ms.levels), None),
+                    (None, None),
+                    (None, None),
+                    (ms.proxy_source, None),
+                    (None, None),
+                    (ms.members_reporting, "#,##0"),
+                ]
+            )
             continue
         fmt = _number_format(measure.unit)
         measures.row(
