@@ -26,6 +26,7 @@ from reports.model import (
     KpiFigure,
     PeriodReport,
 )
+from reports.sections.measures import levels_text
 from reports.views import name_and_unit
 from reports.workbook_sections import SECTION_SHEETS, write_section_sheets
 from transforms.kpi_registry import SOCIAL_VALUE, lookup, measure_code
@@ -232,9 +233,10 @@ def period_report_workbook(report: PeriodReport) -> bytes:
             "Rows read",
             "Rows loaded",
             "Rows rejected",
+            "Totals rows set aside",
             "Last received (UTC)",
         ],
-        (24, 36, 24, 12, 8, 12, 12, 14, 20),
+        (24, 36, 24, 12, 8, 12, 12, 14, 14, 20),
     )
     for s in sorted(report.submissions, key=lambda r: (r.member_name.casefold(), r.member_id, r.return_type)):
         subs.row(
@@ -247,6 +249,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (s.rows_read, "#,##0"),
                 (s.rows_loaded, "#,##0"),
                 (s.rows_rejected, "#,##0"),
+                (s.rows_set_aside, "#,##0"),
                 (_naive_utc(s.last_received_at), DATETIME),
             ]
         )
@@ -309,6 +312,23 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     )
     for ms in report.measures:
         measure = lookup(measure_code(ms.code), report.measures)
+        if ms.levels:
+            # A level never adds up: as in the HTML, how many members are at each level, as text.
+            measures.row(
+                [
+                    (ms.code, None),
+                    (measure.short_name, None),
+                    (ms.theme, None),
+                    (measure.unit, None),
+                    (levels_text(ms.levels), None),
+                    (None, None),
+                    (None, None),
+                    (ms.proxy_source, None),
+                    (None, None),
+                    (ms.members_reporting, "#,##0"),
+                ]
+            )
+            continue
         fmt = _number_format(measure.unit)
         measures.row(
             [

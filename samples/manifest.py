@@ -1,4 +1,5 @@
-"""What a sample run wrote: one entry per file, with the lines of the rows planted to be rejected.
+"""What a sample run wrote: one entry per file, with the lines of the rows planted to be rejected (and of
+the totals rows, which are set aside without being rejected).
 
 The demo and the end-to-end tests check the pipeline's feedback against these entries, so every
 generator (spend, workforce, measures) reports its files in the same shape.
@@ -21,6 +22,8 @@ class SampleFile:
     data_rows: int  # non-blank records after the header, bad rows and any totals row included
     bad_rows: tuple[tuple[int, str], ...]  # (file line / sheet row, kind) of every planted bad record
     received_at: datetime | None = None  # when the sample says the member sent it (the file's mtime)
+    # Totals rows ("Grand Total"): not loaded, but not problems either, so not among ``bad_rows``.
+    set_aside_rows: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True)

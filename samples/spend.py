@@ -464,8 +464,9 @@ def _render_file(
     plan = _plan_bad_rows(len(records), style, rng)
     for index, kind in plan:
         _spoil(records, index, kind, style, period, {i for i, _ in plan}, rng)
+    set_aside: list[tuple[int, str]] = []
     if style.layout == "totals":
-        plan.append((len(records), "totals_row"))
+        set_aside.append((len(records), "totals_row"))
         records.append(["Grand Total", style.money.text(grand_total)])
     preamble = _preamble(period, rng) if style.preamble else []
     first_line = len(preamble) + 2  # the header takes the line after the preamble
@@ -480,6 +481,7 @@ def _render_file(
         period=period.key,
         data_rows=len(records),
         bad_rows=tuple((first_line + index, kind) for index, kind in plan),
+        set_aside_rows=tuple((first_line + index, kind) for index, kind in set_aside),
     )
     return data, entry
 

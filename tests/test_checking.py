@@ -29,17 +29,24 @@ def check(text: str | bytes, file_name: str = "spend_2025-26-Q2.csv", **kwargs: 
 
 
 def assert_accounting(result: ReturnCheck) -> None:
-    """rows read = rows accepted + rows rejected, and every rejected row is explained (or the file is)."""
-    assert result.rows_read == result.rows_accepted + result.rows_rejected
-    assert result.rows_accepted >= 0 and result.rows_rejected >= 0
+    """rows read = rows accepted + rows rejected + totals rows set aside, and every row not loaded is
+    explained (or the file is); a totals row is never also a problem."""
+    assert result.rows_read == result.rows_accepted + result.rows_rejected + result.rows_set_aside
+    assert result.rows_accepted >= 0 and result.rows_rejected >= 0 and result.rows_set_aside >= 0
+    totals = (
+        result.problems.loc[result.problems["rule"] == "row:totals", "row"] if len(result.problems) else []
+    )
+    assert result.rows_set_aside == len(set(totals))
     if result.status == "accepted":
         assert result.rows_accepted == len(result.accepted)
-        assert result.rows_rejected == result.problems["row"].nunique()
+        rejected = result.problems.loc[result.problems["rule"] != "row:totals", "row"]
+        assert result.rows_rejected == rejected.nunique()
+        assert not set(rejected) & set(totals)
         assert not set(result.accepted.index) & set(result.problems["row"])
         assert result.file_reason is None
     else:
         assert result.rows_accepted == 0
-        assert result.rows_rejected == result.rows_read
+        assert result.rows_rejected == result.rows_read - result.rows_set_aside
         assert result.accepted_total_gbp == 0.0
         assert result.file_reason and result.how_to_fix
 
@@ -95,7 +102,13 @@ def test_supplier_totals_file_with_grand_total_row() -> None:
     assert result.status == "accepted"
     assert result.shape == "supplier_totals"
     assert result.accepted_total_gbp == 1200.50  # not 2401.00: the totals row is not loaded
-    assert (result.rows_read, result.rows_accepted, result.rows_rejected) == (4, 3, 1)
+    # The totals row is set aside, not rejected: 4 read = 3 loaded + 0 rejected + 1 set aside.
+    assert (result.rows_read, result.rows_accepted, result.rows_rejected, result.rows_set_aside) == (
+        4,
+        3,
+        0,
+        1,
+    )
     [problem] = result.problems.to_dict("records")
     assert problem["row"] == 5
     assert problem["rule"] == "row:totals"
@@ -300,8 +313,18 @@ def test_totals_rows_never_push_a_file_over_tolerance() -> None:
     result = check(_with_bad_rows(1, total=20, extra=",Sub-total,190.00\n,Grand Total,190.00\n"))
     assert result.status == "accepted"
     assert result.rows_read == 22
-    assert (result.rows_accepted, result.rows_rejected) == (19, 3)
+    assert (result.rows_accepted, result.rows_rejected, result.rows_set_aside) == (19, 1, 2)
     assert result.accepted_total_gbp == 190.0
+
+
+def test_totals_rows_never_make_the_tolerance_more_lenient_either() -> None:
+    # 1 bad row in 19 is 5.3%, over 5%: two totals rows must not dilute it to 1 in 21 (4.8%).
+    totals = ",Sub-total,180.00\n,Grand Total,180.00\n"
+    result = check(_with_bad_rows(1, total=19, extra=totals))
+    assert (result.status, result.rows_read, result.rows_set_aside) == ("quarantined", 21, 2)
+    assert result.rows_rejected == 19  # the data rows: nothing loads, the totals are still set aside
+    assert "1 of 19 rows (5.3%)" in result.file_reason
+    assert check(_with_bad_rows(1, total=20, extra=totals)).status == "accepted"  # 1 in 20 is exactly 5%
 
 
 def test_a_file_where_no_row_can_be_used_is_quarantined() -> None:

@@ -34,17 +34,29 @@ def test_supplier_totals_file_with_grand_total(tmp_path: Path) -> None:
     )
     assert code == 0
     assert report["status"] == "accepted"
-    assert (report["rows_read"], report["rows_accepted"], report["rows_rejected"]) == (3, 2, 1)
+    # The totals row is set aside, not rejected: 3 read = 2 accepted + 0 rejected + 1 set aside.
+    assert (
+        report["rows_read"],
+        report["rows_accepted"],
+        report["rows_rejected"],
+        report["rows_set_aside"],
+    ) == (
+        3,
+        2,
+        0,
+        1,
+    )
     assert report["accepted_total_gbp"] == pytest.approx(1500.25)
-    assert report["problems"] == [
+    assert report["problems"] == []
+    assert report["set_aside"] == [
         {
             "row": 4,
             "column": "supplier_name",
             "value": "Grand Total, 1,500.25",
-            "reason": report["problems"][0]["reason"],
+            "reason": report["set_aside"][0]["reason"],
         }
     ]
-    assert "totals row" in report["problems"][0]["reason"]
+    assert "totals row" in report["set_aside"][0]["reason"]
 
 
 def test_payment_lines_behind_a_preamble_report_file_line_numbers(tmp_path: Path) -> None:

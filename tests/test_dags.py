@@ -190,7 +190,7 @@ def expected_spend(
         )
         header = [_key(c) for c in records[header_index][1]]
         col = {name: i for i, name in enumerate(header)}
-        bad = {line for line, _ in sample.bad_rows}
+        bad = {line for line, _ in sample.bad_rows + sample.set_aside_rows}
         for line, row in records[header_index + 1 :]:
             if line in bad or not any(c.strip() for c in row):
                 continue

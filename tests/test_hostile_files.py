@@ -131,7 +131,9 @@ def assert_every_file_answered(network: Network, files: HostileSet) -> None:
         row = stored.get((hostile.member_id, name))
         assert row is not None, f"{hostile.label}: no outcome stored"
         assert row["status"] == hostile.status, (hostile.label, row["status"], row["reason"])
-        assert row["rows_read"] == row["rows_loaded"] + row["rows_rejected"], hostile.label
+        assert row["rows_read"] == row["rows_loaded"] + row["rows_rejected"] + row["rows_set_aside"], (
+            hostile.label
+        )
         assert row["error"] is None, f"{hostile.label} raised: {row['error']}"
         assert row["answer_status"] == "paid", hostile.label
         page = html.unescape(network.bucket.read(row["feedback_path"]).decode())

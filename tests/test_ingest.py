@@ -41,13 +41,18 @@ def test_sample_network_every_row_accounted_for(make_network, warehouse_url: str
         outcome = by_path[sample_file.path.removeprefix("incoming/")]
         assert outcome["status"] == "accepted", outcome
         assert outcome["rows_read"] == sample_file.data_rows
-        assert outcome["rows_loaded"] + outcome["rows_rejected"] == outcome["rows_read"]
-        # Exactly the planted bad rows (and totals rows) are set aside, no more and no fewer.
+        assert (
+            outcome["rows_loaded"] + outcome["rows_rejected"] + outcome["rows_set_aside"]
+            == outcome["rows_read"]
+        )
+        # Exactly the planted bad rows are rejected and the totals rows set aside, no more and no fewer.
         assert outcome["rows_rejected"] == len(sample_file.bad_rows), sample_file
+        assert outcome["rows_set_aside"] == len(sample_file.set_aside_rows), sample_file
         assert network.bucket.exists(outcome["feedback_path"])
         assert network.bucket.exists(outcome["feedback_path"].replace(".html", ".csv"))
     stored = stored_submissions(network)
-    assert all(s["rows_read"] == s["rows_loaded"] + s["rows_rejected"] for s in stored)
+    assert all(s["rows_read"] == s["rows_loaded"] + s["rows_rejected"] + s["rows_set_aside"] for s in stored)
+    assert sum(s["rows_set_aside"] for s in stored) == sum(len(f.set_aside_rows) for f in manifest.files) > 0
     for return_type, table in (("spend", fact_spend), ("workforce", fact_workforce)):
         with network.engine.connect() as conn:
             facts = conn.execute(select(func.count()).select_from(table)).scalar()
@@ -184,3 +189,59 @@ def test_windows_1252_export_with_preamble_is_read(make_network, tmp_path) -> No
             5,
         )
     assert os.path.basename(outcome["feedback_path"]).startswith("spend_2025-26-Q2.")
+
+
+# A labelled "Grand Total" and an unlabelled subtotal (no supplier, the sum of the two rows above it).
+WITH_TOTALS = (
+    "Payment Date,Supplier Name,Amount,Transaction ID,Postcode\n"
+    '01/08/2025,Brightwater Cleaning Ltd,"£1,000.00",T1,SE1 7PB\n'
+    "02/08/2025,Keystone Facilities Limited,250.50,T2,M1 2AB\n"
+    ",,1250.50,,\n"
+    "03/08/2025,Meridian Catering PLC,99.50,T3,SE15 4QT\n"
+    ",Grand Total,1350.00,,\n"
+)
+
+
+def test_totals_rows_are_set_aside_not_rejected(make_network, warehouse_url: str) -> None:  # type: ignore[no-untyped-def]
+    """rows read = loaded + rejected + set aside; the totals are listed for the member, never as problems."""
+    from pipeline.steps.report import build_period_report
+    from pipeline.steps.returns_tracker import track_returns
+    from reports.sections.returns import returns_context
+
+    network = make_network(warehouse_url)
+    _drop(network, "kingsbridge-council", "spend_2025-26-Q2.csv", WITH_TOTALS)
+    [outcome] = ingest(network)
+
+    assert outcome["status"] == "accepted", outcome
+    read, loaded, rejected, set_aside = (
+        outcome["rows_read"],
+        outcome["rows_loaded"],
+        outcome["rows_rejected"],
+        outcome["rows_set_aside"],
+    )
+    assert (read, loaded, rejected, set_aside) == (5, 3, 0, 2)
+    [stored] = stored_submissions(network)
+    assert (stored["rows_rejected"], stored["rows_set_aside"]) == (0, 2)
+    assert spend_facts_total(network) == (3, Decimal("1350.00"))  # neither total counted again
+
+    problem_csv = network.bucket.read(outcome["feedback_path"].replace(".html", ".csv")).decode("utf-8-sig")
+    listed = problem_csv.splitlines()[1:]
+    assert [line.split(",")[0] for line in listed] == ["4", "6"]
+    assert all("Not loaded: totals row (not a problem)" in line for line in listed)
+    page = network.bucket.read(outcome["feedback_path"]).decode()
+    assert "Totals rows we left out" in page and "Rows we could not use" not in page
+    assert "2 totals rows were left out, which is not a problem" in page
+
+    [tracked] = [t for t in track_returns(network, ["2025-26-Q2"]) if t.member_id == "kingsbridge-council"
+                 and t.return_type == "spend"]  # fmt: skip
+    assert (tracked.rows_rejected, tracked.rows_set_aside) == (0, 2)
+
+    compute_kpis(network)
+    report = build_period_report(network, "2025-26-Q2")
+    [row] = [
+        s for s in report.submissions if s.member_id == "kingsbridge-council" and s.return_type == "spend"
+    ]
+    assert (row.rows_read, row.rows_loaded, row.rows_rejected, row.rows_set_aside) == (5, 3, 0, 2)
+    quality = returns_context(report, report.headline)["quality"]
+    assert quality["rows_rejected"] == 0  # type: ignore[index]
+    assert quality["rows_set_aside"] == 2  # type: ignore[index]

@@ -73,9 +73,13 @@ def test_ingest_never_crashes_and_accounts_for_every_row(make_network, tmp_path,
         stored = (
             conn.execute(select(submissions).where(submissions.c.content_hash == digest)).mappings().one()
         )
-    assert stored["rows_read"] == stored["rows_loaded"] + stored["rows_rejected"]
+    assert stored["rows_read"] == stored["rows_loaded"] + stored["rows_rejected"] + stored["rows_set_aside"]
     if outcome["status"] != "duplicate":
-        assert outcome["rows_read"] == outcome["rows_loaded"] + outcome["rows_rejected"]
+        assert (
+            outcome["rows_read"]
+            == outcome["rows_loaded"] + outcome["rows_rejected"] + outcome["rows_set_aside"]
+        )
+        assert outcome["rows_set_aside"] == stored["rows_set_aside"]
         assert (outcome["rows_read"], outcome["rows_loaded"]) == (stored["rows_read"], stored["rows_loaded"])
         assert network.bucket.exists(outcome["feedback_path"])
         assert network.bucket.exists(outcome["feedback_path"].removesuffix(".html") + ".csv")

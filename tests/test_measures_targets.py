@@ -136,3 +136,41 @@ def test_missing_figure_reads_no_data_and_the_rule_is_stated() -> None:
     )
     assert progress["status"].tolist() == ["no data"]
     assert "10%" in STATUS_RULE and "straight line" in STATUS_RULE
+
+
+def test_a_level_measure_is_never_summed_across_members_or_quarters() -> None:
+    """The Good Work Standard level: each member's own level, a year its latest quarter's, no network sum."""
+    reported = [
+        ("m1", "nhs", "2025-26-Q1", "good_work_level", 1),
+        ("m1", "nhs", "2025-26-Q2", "good_work_level", 2),
+        ("m2", "nhs", "2025-26-Q1", "good_work_level", 2),
+        ("m2", "nhs", "2025-26-Q2", "good_work_level", 0),
+        ("m3", "council", "2025-26-Q1", "good_work_level", 1),
+        ("m1", "nhs", "2025-26-Q1", "mentors_matched", 3),
+    ]
+    result = measure_kpis(_measures(reported), CATALOGUE, "net")
+    levels = result[result.kpi == "measure:good_work_level"]
+    assert set(levels["scope"]) == {"member"}  # no network or sector figure: summed levels mean nothing
+    latest = {}
+    for member, _, period, _, value in sorted(reported[:5], key=lambda r: r[2]):
+        latest[member] = value
+        assert _get(result, "measure:good_work_level", member, period) == value
+    for member, value in latest.items():
+        assert _get(result, "measure:good_work_level", member, "2025-26") == value
+    assert len(levels) == 5 + len(latest)
+    # Other measures still add up, and a level carries no social value.
+    assert _get(result, "measure:mentors_matched", "net", "2025-26") == 3
+    assert _get(result, "social_value_gbp", "m1", "2025-26-Q1") == 3000
+
+
+def test_the_registry_never_treats_a_level_as_a_flow() -> None:
+    from types import SimpleNamespace
+
+    from transforms.kpi_registry import lookup
+
+    catalogue = [
+        SimpleNamespace(code=m["code"], name=m["code"], unit=m["unit"]) for m in CATALOGUE.to_dict("records")
+    ]
+    assert lookup("measure:mentors_matched", catalogue).flow
+    level = lookup("measure:good_work_level", catalogue)
+    assert not level.flow and not level.to_date and "never added up" in level.definition

@@ -120,6 +120,20 @@ def test_good_work_standard_levels_are_a_count_of_members_at_each_level_never_a_
     text = measure[0].text if measure else render_period_report_html(report)
     assert "3 members at level 2, 1 at level 1, 1 at level 0" in text
 
+    # The workbook shows the same count of members at each level, never a sum.
+    import io
+
+    from openpyxl import load_workbook
+
+    from reports.workbook import period_report_workbook
+
+    sheet = load_workbook(io.BytesIO(period_report_workbook(report)))["Measures"]
+    header = [c.value for c in sheet[1]]
+    rows_of = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
+    [level_row] = [r for r in rows_of if r["Measure code"] == "good_work_standard_level"]
+    assert level_row["Value"] == "3 members at level 2, 1 at level 1, 1 at level 0"
+    assert (level_row["Unit"], level_row["Members reporting"]) == ("level", 5)
+
 
 def test_amounts_keep_their_pence_in_the_page_the_workbook_and_the_email() -> None:
     import io

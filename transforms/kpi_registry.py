@@ -308,6 +308,19 @@ def lookup(code: str, catalogue: Iterable[CatalogueMeasure] = ()) -> Kpi:
     if code.startswith(MEASURE_PREFIX):
         wanted = code.removeprefix(MEASURE_PREFIX)
         for index, measure in enumerate(catalogue):
+            if measure.code == wanted and measure.unit == "level":
+                # A level (the Good Work Standard's) never adds up: not across members, not over a year.
+                return Kpi(
+                    code,
+                    measure.name,
+                    measure.name,
+                    measure.unit,
+                    f"{measure.name}, as each member reports it (for a year, its latest quarter's). Levels "
+                    "are never added up: for the network or a sector, the count of members at each level.",
+                    True,
+                    "measures",
+                    200 + index,
+                )
             if measure.code == wanted:
                 return Kpi(
                     code,

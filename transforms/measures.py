@@ -18,6 +18,10 @@ from transforms.periods import Period
 from transforms.spend import to_arrow
 from transforms.spend_kpis import KPI_COLUMNS
 
+# The unit of a measure that is a level (the Good Work Standard's 0 none, 1 achievement, 2 excellence):
+# levels never add up, across members or over quarters.
+LEVEL_UNIT = "level"
+
 
 def measure_range_problems(typed: pd.DataFrame, catalogue: Iterable[Any]) -> pd.DataFrame:
     """Values outside the range the catalogue allows for their measure (e.g. a negative mentor count)."""
@@ -72,6 +76,11 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
     ``measures``: member_id, sector, period (quarter), measure_code, value.
     ``catalogue``: code, unit, theme, proxy_gbp_per_unit (NaN when the measure has no proxy).
     Financial-year rows add up the quarters received so far (year to date).
+
+    A level measure is never summed: a member's quarter is the level it reported (the highest, should
+    it report two), its year the level of its latest quarter, and nothing is stored for the network or a
+    sector, whose figure is how many members are at each level (read from the members' values by the
+    report). Summed levels, stored before, meant nothing. Levels carry no social value.
     """
     if measures.empty:
         return pd.DataFrame(columns=KPI_COLUMNS)
@@ -83,10 +92,12 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
         social_value=measures["value"].astype("float64")
         * measures["measure_code"].map(known["proxy_gbp_per_unit"]),
     )
+    is_level = rows["unit"] == LEVEL_UNIT
+    frames = [_member_levels(rows[is_level])]
+    rows = rows[~is_level]
     years = rows.assign(period=rows["period"].map(lambda p: Period.parse(p).financial_year.key))
     rows = pd.concat([rows[rows["period"].str.contains("-Q")], years], ignore_index=True)
 
-    frames = []
     for scope, column in (("network", None), ("member", "member_id"), ("sector", "sector")):
         keys = ["period"] if column is None else [column, "period"]
         sums = rows.groupby([*keys, "measure_code", "unit"], as_index=False)["value"].sum()
@@ -129,8 +140,42 @@ def measure_kpis(measures: pd.DataFrame, catalogue: pd.DataFrame, network_id: st
                 }
             )
         )
-    result = pd.concat(frames, ignore_index=True)[KPI_COLUMNS]
-    return result.sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+    found = [f for f in frames if not f.empty]
+    if not found:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    result = pd.concat(found, ignore_index=True)
+    return result.reindex(columns=KPI_COLUMNS).sort_values(
+        ["period", "scope", "scope_id", "kpi"], ignore_index=True
+    )
+
+
+def _member_levels(levels: pd.DataFrame) -> pd.DataFrame:
+    """Each member's level per quarter (the highest it reported) and per year (its latest period's)."""
+    if levels.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    quarters = levels.groupby(["member_id", "period", "measure_code", "unit"], as_index=False)["value"].max()
+    starts = quarters["period"].map(lambda p: Period.parse(p).start)
+    years = (
+        quarters.assign(
+            start=starts, period=quarters["period"].map(lambda p: Period.parse(p).financial_year.key)
+        )
+        .sort_values("start")
+        .groupby(["member_id", "period", "measure_code", "unit"], as_index=False)
+        .last()
+        .drop(columns="start")
+    )
+    # A level reported for a whole year (not a quarter) is that year's level, and is kept once.
+    both = pd.concat([quarters[quarters["period"].str.contains("-Q")], years], ignore_index=True)
+    return pd.DataFrame(
+        {
+            "kpi": both["measure_code"].map(measure_code),
+            "scope": "member",
+            "scope_id": both["member_id"],
+            "period": both["period"],
+            "value": both["value"],
+            "unit": both["unit"],
+        }
+    )
 
 
 MEASURE_FACT_SCHEMA = pa.schema(

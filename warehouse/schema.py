@@ -88,6 +88,9 @@ submissions = Table(
     Column("rows_read", Integer, nullable=False),
     Column("rows_loaded", Integer, nullable=False),
     Column("rows_rejected", Integer, nullable=False),
+    # Totals rows ("Grand Total", or an unlabelled sum of the rows above) not loaded and not counted as
+    # problems: rows_read = rows_loaded + rows_rejected + rows_set_aside (migration 0013).
+    Column("rows_set_aside", Integer, nullable=False, server_default="0"),
     Column("accepted_total_gbp", Numeric(16, 2)),
     Column("reason", Text),
     Column("superseded_by", String(16)),

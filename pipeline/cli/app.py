@@ -111,8 +111,9 @@ def sample(
 
 def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
     table = Table(title="Files processed", show_lines=False)
-    for column in ("member", "file", "status", "read", "loaded", "rejected"):
-        table.add_column(column, justify="right" if column in ("read", "loaded", "rejected") else "left")
+    counts = ("read", "loaded", "rejected", "totals rows")
+    for column in ("member", "file", "status", *counts):
+        table.add_column(column, justify="right" if column in counts else "left")
     colours = {
         "accepted": "green",
         "quarantined": "red",
@@ -129,6 +130,7 @@ def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
             str(o["rows_read"]),
             str(o["rows_loaded"]),
             str(o["rows_rejected"]),
+            str(o.get("rows_set_aside", 0)),
         )
     return table
 
@@ -366,15 +368,23 @@ def _validate(
             rules=network_rules(cfg, return_type),
             member_id=member_id if cfg.member(member_id or "") else None,
         )
-    problems = [
-        {
-            "row": int(p.row),
-            "column": p.column if isinstance(p.column, str) else None,
-            "value": p.value if isinstance(p.value, str) else None,
-            "reason": p.reason,
-        }
+    from pipeline.steps.checking import TOTALS_RULE
+
+    listed = [
+        (
+            p.rule == TOTALS_RULE,
+            {
+                "row": int(p.row),
+                "column": p.column if isinstance(p.column, str) else None,
+                "value": p.value if isinstance(p.value, str) else None,
+                "reason": p.reason,
+            },
+        )
         for p in check.problems.itertuples(index=False)
     ]
+    # Totals rows are not loaded but are no problem: listed apart, as the feedback does.
+    problems = [p for totals, p in listed if not totals]
+    set_aside = [p for totals, p in listed if totals]
     status = check.status
     file_reasons = [r for r in (file_problem, check.file_reason) if r]
     if file_problem and status == "accepted":
@@ -383,6 +393,7 @@ def _validate(
         fix = f" {check.how_to_fix}" if check.how_to_fix and reason == check.file_reason else ""
         problems.insert(0, {"row": None, "column": None, "value": None, "reason": reason + fix})
     accepted_rows = check.rows_accepted if status == "accepted" else 0
+    set_aside_rows = check.rows_set_aside
     from transforms.headers import mapping_summary
     from transforms.identifiers import shown_header
 
@@ -392,9 +403,12 @@ def _validate(
         "status": status,
         "rows_read": check.rows_read,
         "rows_accepted": accepted_rows,
-        "rows_rejected": check.rows_read - accepted_rows,
+        "rows_rejected": check.rows_read - accepted_rows - set_aside_rows,
+        # Totals rows: not loaded, not problems (rows_read = accepted + rejected + set aside).
+        "rows_set_aside": set_aside_rows,
         "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
         "problems": problems,
+        "set_aside": set_aside,
         # How each header was read, and the columns not used (personal-looking headers masked).
         "column_mapping": mapping_summary(raw.header_matches, raw.ignored, spec) if raw else [],
         "ignored_columns": [shown_header(h, spec.has_personal_data) for h in raw.ignored] if raw else [],
@@ -438,6 +452,11 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
         out.print(
             f"[bold green]Would be accepted:[/] {escape(file.name)}: {result['rows_accepted']} of {result['rows_read']} "
             f"rows would load (total £{result['accepted_total_gbp']:,.2f})."
+            + (
+                f" {result['rows_set_aside']} totals row(s) would be set aside: not loaded, not a problem."
+                if result["rows_set_aside"]
+                else ""
+            )
         )
     else:
         out.print(f"[bold red]Would be held back:[/] {escape(file.name)}: nothing would load.")

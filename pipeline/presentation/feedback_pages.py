@@ -18,6 +18,18 @@ from transforms.return_types import RETURN_TYPES
 from transforms.spreadsheet_safety import inert
 
 EXAMPLES_PER_GROUP = 5
+# Totals rows are listed with the problems (``pipeline.steps.checking.TOTALS_RULE``) so the member can see
+# which lines were left out, but they are no fault: they are shown apart and labelled as not loaded.
+TOTALS_RULE = "row:totals"
+SET_ASIDE_LABEL = "Not loaded: totals row"
+
+
+def _split(problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(problems, totals rows set aside)."""
+    if problems.empty or "rule" not in problems.columns:
+        return problems, problems.iloc[:0]
+    totals = problems["rule"] == TOTALS_RULE
+    return problems.loc[~totals], problems.loc[totals]
 
 
 def problem_groups(problems: pd.DataFrame) -> list[dict[str, Any]]:
@@ -52,7 +64,10 @@ def problems_csv(problems: pd.DataFrame) -> bytes:
     writer.writerow(["row", "column", "value", "problem"])
     for row in problems.itertuples(index=False):
         column = row.column if isinstance(row.column, str) else ""
-        writer.writerow([row.row, inert(column), inert(row.value), inert(row.reason)])
+        reason = str(row.reason)
+        if getattr(row, "rule", None) == TOTALS_RULE:  # listed, so the line can be found, but not a problem
+            reason = f"{SET_ASIDE_LABEL} (not a problem). {reason}"
+        writer.writerow([row.row, inert(column), inert(row.value), inert(reason)])
     # A BOM so that Excel opens the file as UTF-8 (supplier names with accents stay readable).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
@@ -67,8 +82,10 @@ def answer_content(
     """What a file's feedback page says besides its stored outcome: plain data (JSON), so that it can be
     kept while the answer is owed and rendered when it is paid (``pipeline.steps.answers``)."""
     return_type = RETURN_TYPES.get(return_type_name)
+    problems, set_aside = _split(problems)
     return {
         "groups": _with_labels(problem_groups(problems), return_type),
+        "set_aside_groups": _with_labels(problem_groups(set_aside), return_type),
         "warning_groups": _with_labels(problem_groups(warnings), return_type) if warnings is not None else [],
         "how_to_fix": how_to_fix,
         "mapping": list(mapping or []),
@@ -92,6 +109,7 @@ def feedback_html(
         return_label=return_type.label if return_type else submission["return_type"],
         groups=content.get("groups") or [],
         warning_groups=content.get("warning_groups") or [],
+        set_aside_groups=content.get("set_aside_groups") or [],
         how_to_fix=content.get("how_to_fix"),
         mapping=content.get("mapping") or [],
         generated_at=generated_at,

@@ -2,7 +2,10 @@
 
 Reading, coercion and the GX content rules each find problems; here they are merged (one problem
 per cell, the most specific reason wins), the rejection tolerance is applied, and the row
-accounting rows read = rows accepted + rows rejected is guaranteed by construction.
+accounting rows read = rows accepted + rows rejected + rows set aside is guaranteed by construction.
+Rows set aside are totals rows ("Grand Total", or an unlabelled sum of the rows above): never loaded,
+since they would count the spend twice, but no fault of the member, so neither rejected nor counted
+against the tolerance.
 """
 
 from __future__ import annotations
@@ -40,6 +43,8 @@ from warehouse.capacity import fact_capacities, table_capacities
 from warehouse.schema import submissions
 
 Status = Literal["accepted", "quarantined"]
+# The rule of a totals row listed with the problems (``transforms.raw_table.RowProblem.rule``).
+TOTALS_RULE = "row:totals"
 
 
 @dataclass
@@ -59,8 +64,15 @@ class ReturnCheck:
         return len(self.accepted) if self.status == "accepted" else 0
 
     @property
+    def rows_set_aside(self) -> int:
+        """Totals rows: listed with the problems (so the member sees where they were) but not problems."""
+        if self.problems.empty:
+            return 0
+        return int(self.problems.loc[self.problems["rule"] == TOTALS_RULE, "row"].nunique())
+
+    @property
     def rows_rejected(self) -> int:
-        return self.rows_read - self.rows_accepted
+        return self.rows_read - self.rows_accepted - self.rows_set_aside
 
     @property
     def accepted_total_gbp(self) -> float:
@@ -283,7 +295,11 @@ def check_table(
     bad_rows = set(cell_problems["row"].astype(int))
     accepted = typed.loc[~typed.index.isin(bad_rows)]
     counted = len(bad_rows) + sum(p.counts_towards_tolerance for p in raw.structural_problems)
-    share = counted / raw.rows_read
+    # Totals rows are neither counted nor in the rows the share is taken of: a file's tolerance is
+    # the same with or without its "Grand Total".
+    set_aside = len({p.row for p in raw.structural_problems if not p.counts_towards_tolerance})
+    data_rows = max(raw.rows_read - set_aside, 1)
+    share = counted / data_rows
     if accepted.empty:
         return ReturnCheck(
             "quarantined",
@@ -303,7 +319,7 @@ def check_table(
             raw.rows_read,
             accepted,
             problems,
-            f"{counted} of {raw.rows_read} rows ({share:.1%}) have problems, more than the network's "
+            f"{counted} of {data_rows} rows ({share:.1%}) have problems, more than the network's "
             f"tolerance of {tolerance:.0%}, so the whole file was held back rather than loaded in part.",
             "Fix the rows listed below and send the whole file again with the same file name.",
             raw,

@@ -92,7 +92,9 @@ def email_feedback(
     html = network.bucket.read(feedback_path).decode("utf-8")
     attachments = {}
     problems_path = feedback_path.removesuffix(".html") + ".csv"
-    if submission.get("rows_rejected") and network.bucket.exists(problems_path):
+    # Totals rows set aside are listed in the CSV too, so that the member can find every line not loaded.
+    listed = submission.get("rows_rejected") or submission.get("rows_set_aside")
+    if listed and network.bucket.exists(problems_path):
         stem = safe_stem(submission["file_name"], 80)
         attachments[f"{stem}-problems.csv"] = network.bucket.read(problems_path)
     name_digest = hashlib.sha1(f"{member.id}/{submission['file_name']}".encode()).hexdigest()[:12]

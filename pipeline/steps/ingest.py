@@ -92,6 +92,8 @@ class FileOutcome:
     message: str = ""
     email: str = ""  # the feedback e-mail: sent | failed | already sent | disabled | no recipient | owed
     error: str = ""  # for engineers: why the file could not be processed (it was quarantined)
+    # Totals rows not loaded and not problems: rows_read = rows_loaded + rows_rejected + rows_set_aside.
+    rows_set_aside: int = 0
 
 
 def _no_problems() -> pd.DataFrame:
@@ -195,6 +197,7 @@ def _duplicate(network: Network, incoming: IncomingFile, earlier: dict[str, Any]
             "received_at": incoming.received_at,
             "rows_loaded": 0,
             "rows_rejected": 0,
+            "rows_set_aside": 0,
             "rows_read": earlier["rows_read"],
             "reason": f"This file has exactly the same content as '{earlier['file_name']}', received on {when} "
             f"(status: {earlier['status']}).",
@@ -314,6 +317,7 @@ def _submission_row(
         "rows_read": check.rows_read,
         "rows_loaded": check.rows_accepted,
         "rows_rejected": check.rows_rejected,
+        "rows_set_aside": check.rows_set_aside,
         "accepted_total_gbp": check.accepted_total_gbp if check.status == "accepted" else None,
         "reason": check.file_reason,
         "superseded_by": None,
@@ -379,13 +383,14 @@ def _store(
             network.lake.remove(submission["lake_path"])
         raise
     log.info(
-        "%s %s: %s (%s read, %s loaded, %s rejected)",
+        "%s %s: %s (%s read, %s loaded, %s rejected, %s totals rows set aside)",
         incoming.member_id,
         incoming.file_name,
         stored["status"],
         check.rows_read,
         stored["rows_loaded"],
         stored["rows_rejected"],
+        stored["rows_set_aside"],
     )
     feedback, email = _answer(network, stored, incoming)
     return FileOutcome(
@@ -402,6 +407,7 @@ def _store(
         stored["status"] == "accepted",
         check.file_reason or "",
         email,
+        rows_set_aside=stored["rows_set_aside"],
     )
 
 
@@ -457,6 +463,7 @@ def _could_not_process(network: Network, incoming_dict: dict[str, Any], exc: Exc
                     "recorded; answer owed",
                     "owed",
                     error,
+                    rows_set_aside=earlier.get("rows_set_aside") or 0,
                 )
             )
         archive_path = _archive(network, incoming, None)

@@ -42,6 +42,7 @@ from reports.model import (
 )
 from reports.render import render_period_report_html
 from transforms.kpi_registry import SOCIAL_VALUE, SPEND_CODES, lookup, measure_code
+from transforms.measures import LEVEL_UNIT
 from transforms.periods import Period
 from transforms.targets import STATUS_RULE, target_progress
 from warehouse import queries
@@ -87,6 +88,7 @@ def _submission_rows(network: Network, period: Period) -> list[SubmissionRow]:
                 rows_read=sum(p.rows_read for p in parts),
                 rows_loaded=sum(p.rows_loaded for p in parts),
                 rows_rejected=sum(p.rows_rejected for p in parts),
+                rows_set_aside=sum(p.rows_set_aside for p in parts),
                 last_received_at=max(received) if received else None,
             )
         )
@@ -281,9 +283,6 @@ def measure_rows(network: Network, figures: Figures, period: str, previous: str)
             )
         )
     return rows
-
-
-LEVEL_UNIT = "level"
 
 
 def _level_row(network: Network, figures: Figures, measure: Measure, period: str) -> MeasureRow:

@@ -44,6 +44,8 @@ class ReturnStatus:
     first_received_at: datetime | None
     last_received_at: datetime | None
     waiting: int = 0  # files in incoming/ not yet checked
+    # Totals rows of the current files, not loaded and not problems (not among rows_rejected).
+    rows_set_aside: int = 0
 
     def as_json(self) -> dict[str, Any]:
         record = asdict(self)
@@ -146,6 +148,7 @@ def track_returns(
                     first_received_at=received[0] if received else None,
                     last_received_at=received[-1] if received else None,
                     waiting=pending,
+                    rows_set_aside=sum(s.get("rows_set_aside") or 0 for s in current),
                 )
             )
     return result

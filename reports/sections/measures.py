@@ -82,15 +82,20 @@ def _name(row: MeasureRow, catalogue: Sequence[MeasureRow]) -> str:
     return lookup(measure_code(row.code), catalogue).short_name
 
 
-def _levels_cell(row: MeasureRow) -> Cell:
-    """ "3 members at level 2, 4 at level 1, 2 at level 0": a count of members at each level."""
+def levels_text(levels: Sequence[tuple[int, int]]) -> str:
+    """ "3 members at level 2, 4 at level 1, 2 at level 0": a count of members at each level (the page
+    and the workbook say the same)."""
     parts = [
         f"{plural(count, 'member', 'members')} at level {level}"
         if index == 0
         else f"{count} at level {level}"
-        for index, (level, count) in enumerate(row.levels)
+        for index, (level, count) in enumerate(levels)
     ]
-    text = ", ".join(parts)
+    return ", ".join(parts)
+
+
+def _levels_cell(row: MeasureRow) -> Cell:
+    text = levels_text(row.levels)
     return Cell(col="value", unit=row.unit, text=text, exact=text, data_value="", has_value=True)
 
 

@@ -32,6 +32,7 @@ class SubmissionView:
     rows_read: int
     rows_loaded: int
     rows_rejected: int
+    rows_set_aside: int
     last_received: str
     last_received_iso: str
 
@@ -50,6 +51,7 @@ def _submission_view(row: SubmissionRow) -> SubmissionView:
         rows_read=row.rows_read,
         rows_loaded=row.rows_loaded,
         rows_rejected=row.rows_rejected,
+        rows_set_aside=row.rows_set_aside,
         last_received="Not received" if row.last_received_at is None else format_date(row.last_received_at),
         last_received_iso="" if row.last_received_at is None else row.last_received_at.isoformat(),
     )
@@ -63,6 +65,8 @@ def returns_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
     )
     rows_read = sum(s.rows_read for s in submissions)
     rows_rejected = sum(s.rows_rejected for s in submissions)
+    # Totals rows are stated apart: not loaded, but no fault of the member, so never "rejected".
+    rows_set_aside = sum(s.rows_set_aside for s in submissions)
     files_quarantined = sum(s.files for s in submissions if s.status == "quarantined")
     unknown_share = shown_value(by_code(headline), UNKNOWN_SIZE_KPI)
     return {
@@ -76,6 +80,8 @@ def returns_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
             "rows_rejected": rows_rejected,
             "rows_rejected_text": plural(rows_rejected, "row", "rows"),
             "rows_read_text": format_count(rows_read),
+            "rows_set_aside": rows_set_aside,
+            "rows_set_aside_text": plural(rows_set_aside, "totals row", "totals rows"),
             "files_quarantined": files_quarantined,
             "files_quarantined_text": plural(files_quarantined, "file", "files"),
             "unknown_share": data_value(unknown_share),
