@@ -20,23 +20,15 @@ from pipeline.network import Network
 from pipeline.steps.ingest import ingest
 from pipeline.steps.kpis import compute_kpis, plan_kpis, snapshots_to_read, touched_years
 from samples.network import generate_sample
-from warehouse.schema import kpi_runs, kpi_value, submissions
+from tests.demo_network import stored_kpis
+from warehouse.schema import kpi_runs, submissions
 
 PERIODS = ("2025-26-Q3", "2025-26-Q4", "2026-27-Q1", "2026-27-Q2")
 
 
 def _stored(network: Network) -> dict[tuple[str, str, str, str], float | None]:
-    with network.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                kpi_value.c.kpi,
-                kpi_value.c.scope,
-                kpi_value.c.scope_id,
-                kpi_value.c.period,
-                kpi_value.c.value,
-            )
-        ).all()
-    return {(k, s, i, p): v for k, s, i, p, v in rows}
+    rows = stored_kpis(network).astype(object).where(lambda frame: frame.notna(), None)
+    return {(k, s, i, p): v for k, s, i, p, v in rows.itertuples(index=False)}
 
 
 def _last_run_periods(network: Network) -> list[str]:

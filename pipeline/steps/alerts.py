@@ -76,12 +76,14 @@ def email_engineers(context: dict[str, Any]) -> str:
     )
 
 
-def tell(cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, key: str) -> str:
-    """E-mail the network's data engineers one fact sheet: ``sent``, ``disabled`` or ``failed``."""
+def alert_mail(
+    cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, key: str
+) -> MemberMail | None:
+    """The fact sheet to the network's data engineers, or None when e-mail is off or names no engineer."""
     if not cfg.email_enabled or not cfg.email.engineers:
-        return "disabled"
+        return None
     text, body = fact_sheet(facts, next_steps)
-    mail = MemberMail(
+    return MemberMail(
         key=key,
         kind="alert",
         member_id=cfg.id,
@@ -91,6 +93,13 @@ def tell(cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, 
         text=text,
         about=what,
     )
+
+
+def tell(cfg: NetworkConfig, what: str, facts: dict[str, str], next_steps: str, key: str) -> str:
+    """E-mail the network's data engineers one fact sheet: ``sent``, ``disabled`` or ``failed``."""
+    mail = alert_mail(cfg, what, facts, next_steps, key)
+    if mail is None:
+        return "disabled"
     try:
         send_smtp(cfg.email, mail)
     except Exception as exc:

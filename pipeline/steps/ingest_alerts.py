@@ -13,9 +13,8 @@ import hashlib
 import logging
 from collections.abc import Sequence
 
-from pipeline.adapters.mail import MemberMail
 from pipeline.network import Network
-from pipeline.presentation.messages import fact_sheet
+from pipeline.steps.alerts import alert_mail
 from pipeline.steps.delivery import deliver
 from pipeline.steps.incoming import SkippedFile
 
@@ -23,20 +22,10 @@ log = logging.getLogger(__name__)
 
 
 def _send(network: Network, key: str, what: str, facts: dict[str, str], next_steps: str) -> str:
-    cfg = network.cfg
-    if not cfg.email_enabled or not cfg.email.engineers:
+    """Through the e-mail ledger (``deliver``), unlike a run alert: the same finding is sent once."""
+    mail = alert_mail(network.cfg, what, facts, next_steps, key)
+    if mail is None:
         return "disabled"
-    text, body = fact_sheet(facts, next_steps)
-    mail = MemberMail(
-        key=key,
-        kind="alert",
-        member_id=cfg.id,
-        to=", ".join(cfg.email.engineers),
-        subject=f"[{cfg.id}] anchor-pipeline: {what}",
-        html=body,
-        text=text,
-        about=what,
-    )
     try:
         return deliver(network, mail)
     except Exception as exc:  # the ledger itself may be what is failing
