@@ -2,7 +2,7 @@
 
 Pure (``PeriodReport`` -> bytes) and deterministic: the same report gives the same bytes (fixed
 document properties, fixed timestamps inside the zip). A figure derived from too few people is the
-text "<N" (N = the suppression threshold) and its value is written nowhere in the file. KPIs are named
+text "[c]" (the marker of every hidden figure) and its value is written nowhere in the file. KPIs are named
 as on the page, by the registry: a column by its short name, a figure and its definition by its name.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reports.disclosure import hidden_figure_text, hidden_text
+from reports.disclosure import hidden_legend, hidden_marker
 from reports.format import return_type_label, sector_label, target_status_label
 from reports.model import (
     MEMBER_COLUMNS,
@@ -88,10 +88,6 @@ class _Sheet:
                 self.ws.cell(row, index).data_type = "s"
 
 
-def suppressed_text(report: PeriodReport) -> str:
-    return hidden_text(report.suppression_threshold)
-
-
 def _format_of(code: str) -> str:
     return _number_format(lookup(code).unit)
 
@@ -114,11 +110,11 @@ def _headings(codes: Iterable[str]) -> list[str]:
 
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
     fmt = _format_of(figure.code)
-    to_date_hidden = hidden_figure_text(report.suppression_threshold, figure.year_to_date_small)
+    to_date_hidden = hidden_marker()
     if figure.suppressed:
         hidden_to_date = figure.year_to_date is not None or figure.year_to_date_suppressed
         return [
-            (suppressed_text(report), None),
+            (hidden_marker(), None),
             (None, None),
             (to_date_hidden if hidden_to_date else None, None),
         ]
@@ -151,7 +147,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     for item in panel.figures if panel else ():
         kpi = lookup(item.code, _catalogue(report))
         value = (
-            (hidden_figure_text(report.suppression_threshold, item.small), None)
+            (hidden_marker(), None)
             if item.suppressed or item.value is None
             else (item.value, _number_format(kpi.unit))
         )
@@ -195,7 +191,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(s.sector), None),
                 (s.members, "#,##0"),
                 *(
-                    (suppressed_text(report), None) if c in s.suppressed else (s.values.get(c), _format_of(c))
+                    (hidden_marker(), None) if c in s.suppressed else (s.values.get(c), _format_of(c))
                     for c in sector_codes
                 ),
             ]
@@ -215,7 +211,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(w.sector), None),
                 ("Yes" if w.submitted else "No", None),
                 *(
-                    (suppressed_text(report), None) if c in w.suppressed else (getattr(w, c), _format_of(c))
+                    (hidden_marker(), None) if c in w.suppressed else (getattr(w, c), _format_of(c))
                     for c in WORKFORCE_MEMBER_COLUMNS
                 ),
             ]
@@ -356,11 +352,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         ("Period", report.period, None),
         ("Period covered", report.period_label, None),
         ("Data as of (UTC)", _naive_utc(report.as_of), DATETIME),
-        (
-            "Small numbers",
-            f"Figures from fewer than {report.suppression_threshold} people show as {suppressed_text(report)}",
-            None,
-        ),
+        ("Small numbers", hidden_legend(report.suppression_threshold), None),
         (f"Pledge: {lookup(PLEDGE_KPI).short_name} (%)", report.pledge_pct, '0.0"%"'),
         (f"{lookup(SOCIAL_VALUE).name} (GBP)", report.social_value_total_gbp, FORMATS["GBP"]),
     ):

@@ -140,7 +140,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
 
     stored = _warehouse(network)
     net = network.cfg.id
-    threshold = f"<{network.cfg.suppression_threshold}"
+    threshold = "[c]"  # every hidden figure, whatever the threshold
     html = render_period_report_html(report)
     page = _parse(html)
     book = load_workbook(io.BytesIO(period_report_workbook(report)))
@@ -182,7 +182,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
                 code,
             )
 
-    # Workforce members: suppressed cells are "<N" in both, the value nowhere; the rest equal the warehouse.
+    # Workforce members: suppressed cells are "[c]" in both, the value nowhere; the rest equal the warehouse.
     rows = {row[0].value: row for row in book["Workforce members"].iter_rows(min_row=2)}
     assert set(rows) == set(page.workforce) and page.workforce
     for member_id, cells in page.workforce.items():
@@ -355,8 +355,11 @@ def test_suppressed_figures_are_text_in_the_workbook_and_the_email_never_the_val
     )
     book = load_workbook(io.BytesIO(period_report_workbook(hidden)))
     [row] = [r for r in book["Headline"].iter_rows(values_only=True) if r[0] == "lw_uplifts"]
-    assert row[2:4] == ("<5", None)
-    assert dict((code, text) for code, _, text in headline_figures(hidden))["lw_uplifts"] == "<5"
+    assert row[2:4] == ("[c]", None)
+    assert dict((code, text) for code, _, text in headline_figures(hidden))["lw_uplifts"] == "[c]"
+    text, body = email_bodies(hidden, {"html_bucket": "html", "xlsx_bucket": "xlsx"})
+    legend = "[c] not shown to protect privacy: fewer than 5 people, or a figure from which"
+    assert legend in text and legend in body and "<5" not in text and "&lt;5" not in body
 
 
 def test_workbook_is_deterministic(report: PeriodReport) -> None:
