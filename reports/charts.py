@@ -243,12 +243,12 @@ def trend_chart(
     kind: str,
     title: str,
     pledge_pct: float | None,
-    hidden: str = "<5",
+    hidden: str = "[c]",
     dom_id: str = "",
     covering: str = "submitted",
 ) -> TrendChart:
     """The values of ``code`` in each period of the trend. A period whose point lists ``code`` as
-    suppressed shows ``hidden`` ("<N") and takes no part in the scale, so the axis cannot hint at its
+    suppressed shows ``hidden`` ("[c]") and takes no part in the scale, so the axis cannot hint at its
     value. ``pledge_pct`` draws a target line across a line chart."""
     width, height = 420, 250
     plot_x, plot_y, plot_h = 64, 26, 170
@@ -444,7 +444,7 @@ class GroupedBars:
 def grouped_share_bars(
     groups: Sequence[Group], series: Sequence[Series], hidden: str, title: str, subject: str
 ) -> GroupedBars:
-    """Shares side by side for each group. A hidden share gets no bar, only ``hidden`` ("<N")."""
+    """Shares side by side for each group. A hidden share gets no bar, only ``hidden`` ("[c]")."""
     width, label_x, plot_x, plot_w = 760, 110, 120, 520
     top, name_h, bar_h, bar_gap, group_gap = 16, 22, 18, 4, 14
     drawn: list[BarGroup] = []
@@ -763,7 +763,7 @@ def grouped_columns(
 ) -> GroupedColumns:
     """Columns side by side in each period, one per series (key, label). ``values`` maps (period, series
     key) to (value, hidden?); a hidden value draws no column and takes no part in the scale, only
-    ``hidden`` ("<N") where its column would be."""
+    ``hidden`` ("[c]") where its column would be."""
     width, plot_x, plot_y, plot_w, plot_h = 760, 64, 40, 670, 190
     axis_y = plot_y + plot_h
     shown = [
@@ -912,7 +912,7 @@ def reference_bars(
     reference_short: str = "",
 ) -> ReferenceBars:
     """A bar per (key, label, share %, hidden?, reference share %), with a mark across it at the reference;
-    a plain string is a heading row. A hidden share gets no bar, only ``hidden`` ("<N"); the reference,
+    a plain string is a heading row. A hidden share gets no bar, only ``hidden`` ("[c]"); the reference,
     which is not about the people counted, is always drawn."""
     width, label_x, plot_x, plot_w = 860, 400, 410, 300
     top, row_h, heading_h, bar_h = 8, 28, 30, 16

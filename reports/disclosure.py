@@ -2,8 +2,8 @@
 
 Three rules, each closing a way back to a small group:
 
-1. A figure derived from 1 to N-1 people (the registry's ``people_basis`` of its KPI) is hidden, shown
-   as "<N". Zero people disclose nobody, so a zero stays.
+1. A figure derived from 1 to N-1 people (the registry's ``people_basis`` of its KPI) is hidden. Zero
+   people disclose nobody, so a zero stays.
 2. Totals stay exact, so where a column (one KPI in one period, across members or across sectors)
    has exactly one hidden figure, the next smallest is hidden too, or subtracting the others from the
    total would give it back (complementary suppression).
@@ -12,6 +12,7 @@ Three rules, each closing a way back to a small group:
 :func:`suppressed` applies the first two to the long KPI table; :class:`Figures` reads it for a report
 and applies the third. The ``public_*`` functions then drop hidden values from the report's model
 before anything is formatted, so none can leak into text, tooltips, chart geometry or data attributes.
+Every hidden figure, whatever the rule that hid it, reads the same marker (:func:`hidden_marker`).
 """
 
 from __future__ import annotations
@@ -36,30 +37,31 @@ PEOPLE_BASIS: Mapping[str, str] = {
 _ROW_IDENTITY = frozenset({"member_id", "name", "sector", "submitted", "suppressed"})
 
 
-def hidden_text(threshold: int) -> str:
-    """What a reader sees instead of a hidden figure."""
-    return f"<{threshold}"
+# The one symbol for every hidden figure, whether its own count is 1 to N-1 or it was hidden to protect
+# one (a complement, a year to date): the UK Government Statistical Service's "[c]", confidential. One
+# symbol for both kinds says nothing untrue of a complement (which may be N or more) and does not tell a
+# reader which hidden cell is the small one.
+HIDDEN_MARKER = "[c]"
 
 
-def withheld_text() -> str:
-    """What a reader sees instead of a figure hidden to protect another (it may be N or more, so "<N"
-    would be untrue of it): a year to date hidden with a quarter it adds up."""
-    return "not shown"
-
-
-def hidden_figure_text(threshold: int, small: bool) -> str:
-    """ "<N" for a figure whose own count is 1 to N-1, "not shown" for one hidden to protect another."""
-    return hidden_text(threshold) if small else withheld_text()
+def hidden_marker() -> str:
+    """What a reader sees instead of any hidden figure, in every output (page, workbook, e-mail)."""
+    return HIDDEN_MARKER
 
 
 def suppression_title(threshold: int) -> str:
-    """The tooltip on a hidden figure."""
-    return f"Fewer than {threshold} people: not shown, to protect privacy"
+    """The tooltip and accessible name of the marker, so a screen reader says what it means rather than
+    "left bracket c"."""
+    return (
+        f"Not shown to protect privacy: fewer than {threshold} people, "
+        "or a figure from which such a count could be worked out"
+    )
 
 
-def suppression_note(threshold: int) -> str:
-    """The rule, as printed under the workforce section."""
-    return f"Figures based on fewer than {threshold} people are shown as <{threshold}; totals include them."
+def hidden_legend(threshold: int) -> str:
+    """The one plain-English legend printed wherever hidden figures appear."""
+    meaning = suppression_title(threshold)
+    return f"{HIDDEN_MARKER} {meaning[0].lower()}{meaning[1:]}. Totals include them."
 
 
 PeopleCell = tuple[str, str, str, str]  # (people-count KPI, scope, scope id, period)
@@ -313,12 +315,6 @@ class Figures:
         """The count of people ``code`` rests on, in any period."""
         return self._people.get((PEOPLE_BASIS.get(code), scope, scope_id, period))
 
-    def year_to_date_small(self, code: str, network_id: str, period: str) -> bool:
-        """True when a year to date's own count of people is 1 to N-1 (so "<N" is true of it)."""
-        basis = PEOPLE_BASIS.get(ytd_code(code))
-        count = self._people.get((basis, "network", network_id, period)) if basis else None
-        return count is not None and 0 < count < self.threshold
-
     def year_to_date_hidden(self, code: str, network_id: str, period: str) -> bool:
         """Rule 3: a quarter's year to date is hidden when it, or any quarter it adds up, is."""
         quarter = Period.parse(period)
@@ -339,7 +335,6 @@ class Figures:
             suppressed=self.suppressed(code, "network", network_id, period),
             year_to_date=self.value(ytd_code(code), "network", network_id, period) if in_quarter else None,
             year_to_date_suppressed=self.year_to_date_hidden(code, network_id, period),
-            year_to_date_small=self.year_to_date_small(code, network_id, period),
         )
 
 

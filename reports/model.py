@@ -63,16 +63,13 @@ class KpiFigure:
     code: str  # a registry code, e.g. "spend_sme_pct"
     value: float | None  # None = no data
     previous: float | None = None  # same KPI in the previous period, for the change arrow
-    # Disclosure control: derived from fewer than ``PeriodReport.suppression_threshold`` people, so the
-    # page shows "<N" and never the value (nor a change against the previous period).
+    # Disclosure control: hidden (``reports.disclosure``), so the page shows the marker "[c]" and never
+    # the value (nor a change against the previous period).
     suppressed: bool = False
     # Quarter reports: the financial year up to the end of this quarter (None for a year's report, for
     # KPIs without a year-to-date figure such as staff counts, or without data).
     year_to_date: float | None = None
     year_to_date_suppressed: bool = False
-    # The hidden year to date's own count is 1 to N-1: "<N" is true of it. Otherwise it was hidden to
-    # protect another figure (a quarter it adds up) and shows as "not shown", never as "<N".
-    year_to_date_small: bool = False
 
 
 # The panel "since the network began", the way anchor networks announce their results: flow KPIs added
@@ -93,7 +90,6 @@ class SinceStartFigure:
     code: str
     value: float | None
     suppressed: bool = False
-    small: bool = False  # the total's own count of people is 1 to N-1 ("<N" is true of it)
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,7 @@ class SectorRow:
     """A sector's figures for the period: its members added together (``kpi_value`` scope "sector").
 
     ``values`` maps a KPI code to its value (None = no data); ``suppressed`` names the figures derived
-    from fewer than ``PeriodReport.suppression_threshold`` people, shown as "<N".
+    from fewer than ``PeriodReport.suppression_threshold`` people, shown as "[c]".
     """
 
     sector: str
@@ -153,7 +149,7 @@ class WorkforceMemberRow:
     """One member's workforce figures for the period (all None when it did not submit).
 
     ``suppressed`` names the fields derived from fewer than ``PeriodReport.suppression_threshold``
-    people: the page shows them as "<N" and their values appear nowhere in it.
+    people: the page shows them as "[c]" and their values appear nowhere in it.
     """
 
     member_id: str
@@ -195,7 +191,7 @@ class TrendPoint:
 
     period: str  # "2025-26-Q3"
     values: Mapping[str, float | None]  # kpi code -> collective value
-    # KPI codes whose value in this period is derived from too few people: shown as "<N", never the value
+    # KPI codes whose value in this period is derived from too few people: shown as "[c]", never the value
     suppressed: frozenset[str] = frozenset()
 
 
@@ -318,7 +314,7 @@ class RecruitmentGroup:
     """Offers since the start to one group of people, and the area's population share of the group.
 
     Hidden counts and shares (disclosure control) arrive without their values: ``offers_hidden`` and
-    ``share_hidden`` say so, and the page shows "<N".
+    ``share_hidden`` say so, and the page shows "[c]".
     """
 
     dimension: str  # "ethnicity" | "age" | "disability" | "unemployed" | "deprivation"
@@ -410,7 +406,7 @@ class PeriodReport:
     # Living Wage and workforce (section shown only when one of these is non-empty)
     workforce_headline: Sequence[KpiFigure] = ()  # network-level workforce KPIs: lw_paid_pct, lw_uplifts, ...
     workforce_members: Sequence[WorkforceMemberRow] = ()
-    suppression_threshold: int = 5  # figures from fewer people than this show as "<N"
+    suppression_threshold: int = 5  # figures from fewer people than this show as "[c]"
     # Measures, social value and targets (each section shown only when it has data)
     # the network's measure catalogue, as the registry's ``measure:<code>`` family names it
     measures: Sequence[MeasureRow] = ()

@@ -18,7 +18,8 @@ its chart bars with ``data-theme`` and proxy rows with ``data-proxy-measure``.
 
 Every KPI is named by the registry (``transforms.kpi_registry``), and hidden figures (disclosure
 control, ``reports.disclosure``) are dropped here, before any section formats anything: such elements
-show "<N" and carry ``data-value=""`` and ``data-suppressed="true"``. This module only assembles the
+show the marker "[c]" (an ``<abbr>`` whose title says what it means) and carry ``data-value=""`` and
+``data-suppressed="true"``; the page prints the legend of the marker whenever it shows one. This module only assembles the
 sections (``reports.sections``) into the template's context and renders it.
 """
 
@@ -27,10 +28,19 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from reports.copy import GLOSSARY
-from reports.disclosure import hidden_before, public_figure, public_trend, suppression_title
+from reports.disclosure import (
+    HIDDEN_MARKER,
+    hidden_before,
+    hidden_legend,
+    public_figure,
+    public_trend,
+    suppression_title,
+)
 from reports.format import format_datetime
 from reports.model import PeriodReport
 from reports.sections.headline import headline_context
@@ -76,14 +86,29 @@ def build_context(report: PeriodReport) -> dict[str, object]:
         "programmes": programmes_context(report),
         "recruitment": recruitment_context(report),
         "suppressed_title": suppression_title(report.suppression_threshold),
+        "hidden_legend": hidden_legend(report.suppression_threshold),
+        "legend": False,
         "source_ids": source_ids,
         "source_count_text": plural(len(source_ids), "source submission", "source submissions"),
     }
 
 
+@pass_context
+def marked(context: Context, text: object) -> Markup:
+    """The text, escaped, with each hidden-figure marker as an ``<abbr>`` titled with what it means, so
+    a screen reader or a pointer gets "not shown to protect privacy..." and not "left bracket c"."""
+    escaped = escape(text)
+    if HIDDEN_MARKER not in escaped:
+        return escaped
+    abbr = Markup('<abbr class="hidden-marker" title="{}">{}</abbr>').format(
+        context["suppressed_title"], HIDDEN_MARKER
+    )
+    return Markup(str(escaped).replace(HIDDEN_MARKER, str(abbr)))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    return Environment(
+    environment = Environment(
         loader=FileSystemLoader(TEMPLATE_DIR),
         autoescape=True,
         undefined=StrictUndefined,
@@ -91,8 +116,20 @@ def _environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    environment.filters["marked"] = marked
+    return environment
 
 
 def render_period_report_html(report: PeriodReport) -> str:
-    """The City Hall period report as one self-contained HTML page (deterministic for its input)."""
-    return _environment().get_template(TEMPLATE_NAME).render(build_context(report))
+    """The City Hall period report as one self-contained HTML page (deterministic for its input).
+
+    The legend of the hidden-figure marker is printed wherever the page shows the marker: the page is
+    rendered without it, and again with it if any section (card, table, chart, sentence) hid a figure,
+    so no list of sections that may hide one has to be kept in step with the sections.
+    """
+    template = _environment().get_template(TEMPLATE_NAME)
+    context = build_context(report)
+    page = template.render(context)
+    if HIDDEN_MARKER not in page:
+        return page
+    return template.render({**context, "legend": True})

@@ -15,7 +15,7 @@ from typing import TypeVar
 from markupsafe import Markup, escape
 
 from reports.copy import ACRONYMS
-from reports.disclosure import hidden_figure_text, hidden_text, suppression_title
+from reports.disclosure import hidden_marker, suppression_title
 from reports.format import (
     change_direction,
     clean,
@@ -103,14 +103,14 @@ class Card:
     pledge_note: str | None
     pledge_kpi: bool = False
     suppressed: bool = False
-    ytd_text: str | None = None  # "Year to date" line of a quarter's card ("<5" when hidden)
+    ytd_text: str | None = None  # "Year to date" line of a quarter's card ("[c]" when hidden)
     data_ytd: str = ""
 
 
 def _year_to_date(figure: KpiFigure, unit: str, threshold: int) -> dict[str, str | None]:
     if figure.suppressed or figure.year_to_date_suppressed:
         hidden = figure.year_to_date is not None or figure.year_to_date_suppressed
-        text = hidden_figure_text(threshold, figure.year_to_date_small) if hidden else None
+        text = hidden_marker() if hidden else None
         return {"ytd_text": text, "data_ytd": ""}
     value = clean(figure.year_to_date)
     if value is None:
@@ -130,7 +130,7 @@ def _pledge_note(value: float | None, pledge: float | None) -> str | None:
 def card(
     figure: KpiFigure, pledge_pct: float | None = None, threshold: int = 5, previous_hidden: bool = False
 ) -> Card:
-    """A headline card. A hidden figure shows "<N" and neither its value nor a change; a previous value
+    """A headline card. A hidden figure shows "[c]" and neither its value nor a change; a previous value
     that was itself hidden is neither shown nor used for a change."""
     kpi = lookup(figure.code)
     named = {"code": kpi.code, "label": kpi.name, "unit": kpi.unit, "definition": kpi.definition}
@@ -138,7 +138,7 @@ def card(
     if figure.suppressed:
         return Card(
             **named,
-            text=hidden_text(threshold),
+            text=hidden_marker(),
             exact=suppression_title(threshold),
             data_value="",
             data_previous="",
@@ -193,11 +193,11 @@ def cell(col: str, unit: str, value: float | None) -> Cell:
 
 
 def hidden_cell(col: str, unit: str, threshold: int) -> Cell:
-    """A cell for a figure from too few people: "<N" and no value."""
+    """A cell for a figure from too few people: "[c]" and no value."""
     return Cell(
         col=col,
         unit=unit,
-        text=hidden_text(threshold),
+        text=hidden_marker(),
         exact=suppression_title(threshold),
         data_value="",
         has_value=False,

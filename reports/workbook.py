@@ -1,22 +1,28 @@
 """The period report as an Excel workbook: one sheet per table, values as numbers with number formats.
 
 Pure (``PeriodReport`` -> bytes) and deterministic: the same report gives the same bytes (fixed
-document properties, fixed timestamps inside the zip). A figure derived from too few people is the
-text "<N" (N = the suppression threshold) and its value is written nowhere in the file. KPIs are named
+document properties, fixed timestamps inside the zip). A hidden figure (``reports.disclosure``) is the
+text "[c]" in its otherwise numeric column and its value is written nowhere in the file. KPIs are named
 as on the page, by the registry: a column by its short name, a figure and its definition by its name.
+
+Laid out as public bodies publish spreadsheets (the GSS guidance "Releasing statistics in
+spreadsheets", reviewed in ``docs/report-accessibility.md``): a cover sheet first (title, period,
+source, the legend of "[c]", contents); then each sheet is one Excel table starting in A1, with one
+header row of names, no blank rows or merged cells, and nothing said by colour.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from reports.disclosure import hidden_figure_text, hidden_text
-from reports.format import return_type_label, sector_label, target_status_label
+from reports.disclosure import HIDDEN_MARKER, hidden_legend, hidden_marker
+from reports.format import format_datetime, return_type_label, sector_label, target_status_label
 from reports.model import (
     MEMBER_COLUMNS,
     PLEDGE_KPI,
@@ -39,7 +45,9 @@ FORMATS = {
 NUMBER = "#,##0.##"
 DATETIME = "yyyy-mm-dd hh:mm"
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+COVER = "Cover"
 SHEETS = (
+    COVER,
     "Headline",
     "Since start",
     "Members",
@@ -50,7 +58,32 @@ SHEETS = (
     "Measures",
     *SECTION_SHEETS,
     "About",
+    "Definitions",
+    "Source submissions",
 )
+# What each sheet holds, for the cover sheet's contents.
+CONTENTS = {
+    "Headline": "the network's headline figures for the period, with the previous period and the year to date",
+    "Since start": "figures added up since the network's first reported quarter",
+    "Members": "spend figures by member",
+    "Sectors": "spend and workforce figures by sector",
+    "Workforce members": "Living Wage and workforce figures by member",
+    "Submissions": "which returns each member sent, and how many rows were loaded",
+    "Targets": "progress against the network's targets",
+    "Measures": "the network's measures and their social value",
+    "Spend scope": "spend in and out of scope",
+    "Size coverage": "how much spend is with suppliers of known size",
+    "Spend scope by member": "spend in and out of scope by member",
+    "Programmes": "programmes and their social return on investment",
+    "SROI sensitivity": "how the return on investment changes with its assumptions",
+    "Programme targets": "programmes' progress against their targets",
+    "SROI assumptions": "the assumptions behind each programme's social value",
+    "Recruitment": "recruitment programmes' offers and starts, and who they went to",
+    "Recruitment by quarter": "recruitment offers and starts by quarter and member",
+    "About": "the network, the period and the rules the figures follow",
+    "Definitions": "what each headline figure means",
+    "Source submissions": "the members' returns the figures are built from",
+}
 
 
 def _naive_utc(moment: datetime | None) -> datetime | None:
@@ -77,19 +110,20 @@ class _Sheet:
 
     def row(self, values: Iterable[tuple[Any, str | None]]) -> None:
         """Append one row of (value, number format or None)."""
+        from openpyxl.styles import Alignment
+
         values = list(values)
         self.ws.append([v for v, _ in values])
         row = self.ws.max_row
         for index, (value, fmt) in enumerate(values, start=1):
-            if fmt and isinstance(value, int | float | datetime):
+            if value == HIDDEN_MARKER:
+                # text in a numeric column: aligned with the numbers it stands among
+                self.ws.cell(row, index).alignment = Alignment(horizontal="right")
+            elif fmt and isinstance(value, int | float | datetime):
                 self.ws.cell(row, index).number_format = fmt
             elif isinstance(value, str) and value.startswith("="):
                 # openpyxl takes text starting with '=' for a formula: names are text, never run
                 self.ws.cell(row, index).data_type = "s"
-
-
-def suppressed_text(report: PeriodReport) -> str:
-    return hidden_text(report.suppression_threshold)
 
 
 def _format_of(code: str) -> str:
@@ -114,11 +148,11 @@ def _headings(codes: Iterable[str]) -> list[str]:
 
 def _figure_cells(report: PeriodReport, figure: KpiFigure) -> list[tuple[Any, str | None]]:
     fmt = _format_of(figure.code)
-    to_date_hidden = hidden_figure_text(report.suppression_threshold, figure.year_to_date_small)
+    to_date_hidden = hidden_marker()
     if figure.suppressed:
         hidden_to_date = figure.year_to_date is not None or figure.year_to_date_suppressed
         return [
-            (suppressed_text(report), None),
+            (hidden_marker(), None),
             (None, None),
             (to_date_hidden if hidden_to_date else None, None),
         ]
@@ -151,7 +185,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
     for item in panel.figures if panel else ():
         kpi = lookup(item.code, _catalogue(report))
         value = (
-            (hidden_figure_text(report.suppression_threshold, item.small), None)
+            (hidden_marker(), None)
             if item.suppressed or item.value is None
             else (item.value, _number_format(kpi.unit))
         )
@@ -195,7 +229,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(s.sector), None),
                 (s.members, "#,##0"),
                 *(
-                    (suppressed_text(report), None) if c in s.suppressed else (s.values.get(c), _format_of(c))
+                    (hidden_marker(), None) if c in s.suppressed else (s.values.get(c), _format_of(c))
                     for c in sector_codes
                 ),
             ]
@@ -215,7 +249,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
                 (sector_label(w.sector), None),
                 ("Yes" if w.submitted else "No", None),
                 *(
-                    (suppressed_text(report), None) if c in w.suppressed else (getattr(w, c), _format_of(c))
+                    (hidden_marker(), None) if c in w.suppressed else (getattr(w, c), _format_of(c))
                     for c in WORKFORCE_MEMBER_COLUMNS
                 ),
             ]
@@ -356,37 +390,93 @@ def period_report_workbook(report: PeriodReport) -> bytes:
         ("Period", report.period, None),
         ("Period covered", report.period_label, None),
         ("Data as of (UTC)", _naive_utc(report.as_of), DATETIME),
-        (
-            "Small numbers",
-            f"Figures from fewer than {report.suppression_threshold} people show as {suppressed_text(report)}",
-            None,
-        ),
+        ("Small numbers", hidden_legend(report.suppression_threshold), None),
         (f"Pledge: {lookup(PLEDGE_KPI).short_name} (%)", report.pledge_pct, '0.0"%"'),
         (f"{lookup(SOCIAL_VALUE).name} (GBP)", report.social_value_total_gbp, FORMATS["GBP"]),
+        ("Source submissions", len(report.source_submission_ids), "#,##0"),
     ):
         about.row([(item, None), (value, fmt), (None, None)])
     if report.target_rule:
         about.row([("How a target's status is set", None), (None, None), (report.target_rule, None)])
-    about.row([(None, None)])
-    about.row([("Definitions", None)])
+
+    definitions = _Sheet(wb, "Definitions", ["KPI code", "Figure", "Definition"], (30, 60, 90))
     for figure in [*report.headline, *report.workforce_headline]:
         kpi = lookup(figure.code)
-        about.row([(kpi.code, None), (kpi.name, None), (kpi.definition, None)])
-    about.row([(None, None)])
-    about.row([("Source submissions", None), (len(report.source_submission_ids), "#,##0")])
+        definitions.row([(kpi.code, None), (kpi.name, None), (kpi.definition, None)])
+
+    sources = _Sheet(wb, "Source submissions", ["Submission id"], (60,))
     for submission_id in sorted(report.source_submission_ids):
-        about.row([("Submission id", None), (submission_id, None)])
+        sources.row([(submission_id, None)])
+
+    _cover(wb.create_sheet(COVER, 0), report)
+    for sheet in wb.worksheets[1:]:
+        _as_table(sheet)
 
     # Fixed document properties, so the same report gives the same bytes.
     stamp = _naive_utc(report.as_of)
     wb.properties.creator = "anchor-pipeline"
     wb.properties.lastModifiedBy = "anchor-pipeline"
-    wb.properties.title = f"{report.network_name}: {report.period_label}"
+    wb.properties.title = _title(report)
+    wb.properties.subject = f"Anchor network report for {report.period_label}: spend, workforce and measures"
+    wb.properties.language = "en-GB"
     wb.properties.created = stamp
     wb.properties.modified = stamp
     buffer = io.BytesIO()
     wb.save(buffer)
     return _fixed_zip_times(buffer.getvalue(), stamp)
+
+
+def _title(report: PeriodReport) -> str:
+    return f"{report.network_name}: anchor network report, {report.period_label}"
+
+
+def _cover(ws: Any, report: PeriodReport) -> None:
+    """The cover sheet: what the workbook is, for when, from what, what "[c]" means and what each sheet
+    holds, one line per row in column A (text, so a screen reader reads it in order), no table."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    as_of = format_datetime(report.as_of) if report.as_of else "not known"
+    lines: list[tuple[str, Font | None, str | None]] = [
+        (_title(report), Font(bold=True, size=14), None),
+        (f"Period covered: {report.period_label} ({report.period})", None, None),
+        (f"Data as of: {as_of}", None, None),
+        (
+            f"Source: the returns the members of {report.network_name} sent for the period "
+            f"({len(report.source_submission_ids)} accepted; listed on the sheet Source submissions).",
+            None,
+            None,
+        ),
+        (f"Symbols: {hidden_legend(report.suppression_threshold)}", None, None),
+        ("An empty cell has no data for the period.", None, None),
+        ("Contents", Font(bold=True, size=12), None),
+        *((f"{name}: {CONTENTS[name]}", None, f"'{name}'!A1") for name in SHEETS[1:]),
+    ]
+    for index, (text, font, link) in enumerate(lines, start=1):
+        cell = ws.cell(index, 1, text)
+        if font is not None:
+            cell.font = font
+        if link is not None:  # a link to the sheet, within the workbook
+            cell.hyperlink = Hyperlink(ref=cell.coordinate, location=link, display=text)
+            cell.style = "Hyperlink"
+    ws.column_dimensions["A"].width = 120
+
+
+def _as_table(ws: Any) -> None:
+    """Make the sheet's cells from A1 one Excel table named after the sheet (a table has a body, so an
+    empty one keeps one empty row under its header)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.table import Table, TableStyleInfo
+
+    last = get_column_letter(ws.max_column)
+    table = Table(displayName=_table_name(ws.title), ref=f"A1:{last}{max(ws.max_row, 2)}")
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+    ws.add_table(table)
+
+
+def _table_name(title: str) -> str:
+    """An Excel table name from a sheet name: letters, digits and underscores."""
+    return re.sub(r"\W+", "_", title).strip("_")
 
 
 def _fixed_zip_times(data: bytes, stamp: datetime | None) -> bytes:
@@ -409,8 +499,6 @@ def _fixed_zip_times(data: bytes, stamp: datetime | None) -> bytes:
 
 def _fix_core_times(content: bytes, stamp: datetime) -> bytes:
     """openpyxl sets ``dcterms:modified`` to the save time; put the report's time back."""
-    import re
-
     text = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(
         rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)", rb"\g<1>" + text + rb"\g<2>", content

@@ -1,7 +1,7 @@
 """The workbook's sheets for spend in and out of scope, size coverage, programmes (SROI) and recruitment.
 
 Written like the page: every KPI named by the registry, values as numbers with their number formats,
-and a recruitment figure the disclosure rules hide written as the text "<N" with its value nowhere in
+and a recruitment figure the disclosure rules hide written as the text "[c]" with its value nowhere in
 the file (it reaches the report's model without one). ``reports.workbook`` hands over how a sheet is
 made and how a unit is formatted, so the two modules share one look.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_marker
 from reports.format import target_status_label
 from reports.model import KpiFigure, PeriodReport
 from transforms.kpi_registry import GROUP_LABELS, RATIO_UNIT, RECRUITMENT_DIMENSIONS, lookup
@@ -131,7 +131,7 @@ def _programmes(report: PeriodReport, make: MakeSheet, number_format: Callable[[
         ],
         (22, 44, 60, 12, 14, 14, 14, 12, 12),
     )
-    threshold = hidden_text(report.suppression_threshold)
+    threshold = hidden_marker()
     for p in sorted(report.programmes, key=lambda r: (r.name, r.code)):
         for line in p.sroi:
             sroi.row(
@@ -205,7 +205,7 @@ def _value(value: float | None, hidden: bool, fmt: str, threshold: str) -> tuple
 
 
 def _recruitment(report: PeriodReport, make: MakeSheet, number_format: Callable[[str], str]) -> None:
-    threshold = hidden_text(report.suppression_threshold)
+    threshold = hidden_marker()
     sheet = make(
         "Recruitment",
         [

@@ -14,13 +14,17 @@ import pandas as pd
 import pytest
 
 from reports import KpiFigure
-from reports.disclosure import Figures, people_hidden, public_figure
+from reports.disclosure import HIDDEN_MARKER, Figures, people_hidden, public_figure
 from reports.render import render_period_report_html
 from reports.views import card
 from reports.workbook import period_report_workbook
+from tests.report_html import parse
 from tests.report_samples import make_workforce_report
+from transforms.kpi_registry import lookup
 
 THRESHOLD = 5
+HIDDEN = "[c]"  # written out, so a change of marker is seen here
+assert HIDDEN == HIDDEN_MARKER
 SECTORS = {"a": "nhs", "b": "nhs", "c": "housing"}
 
 
@@ -91,9 +95,10 @@ def test_a_year_to_date_is_hidden_whenever_an_earlier_quarter_of_the_year_is_eve
     } & hidden
 
 
-def test_a_hidden_year_to_date_of_nine_reads_not_shown_never_less_than_five() -> None:
+def test_a_hidden_year_to_date_reads_the_marker_whether_its_own_count_is_small_or_not() -> None:
     """The issue's bug: Q1's 3 starts hidden, Q2's 6 shown, so Q2's year to date (9) is hidden, and its
-    line said "Financial year to date: <5"."""
+    line said "Financial year to date: <5". Every hidden figure now reads "[c]", small or not, so the
+    page neither says something untrue of the 9 nor tells which hidden figure is the small one."""
     rows = [
         ("apprentice_starts", "network", "net", "2025-26-Q1", 3.0),
         ("apprentice_starts", "network", "net", "2025-26-Q2", 6.0),
@@ -102,11 +107,43 @@ def test_a_hidden_year_to_date_of_nine_reads_not_shown_never_less_than_five() ->
     ]
     figures = Figures(_frame(rows), THRESHOLD)
     q2 = figures.figure("apprentice_starts", "net", "2025-26-Q2", "2025-26-Q1")
-    assert q2.year_to_date_suppressed and not q2.year_to_date_small
-    assert card(public_figure(q2), threshold=THRESHOLD).ytd_text == "not shown"
+    assert q2.year_to_date_suppressed and not q2.suppressed
     q1 = figures.figure("apprentice_starts", "net", "2025-26-Q1", "2024-25-Q4")
-    assert q1.year_to_date_small  # 3: "<5" is true of it
-    assert card(public_figure(q1), threshold=THRESHOLD).ytd_text == f"<{THRESHOLD}"
+    assert q1.suppressed and q1.year_to_date_suppressed
+    texts = [card(public_figure(f), threshold=THRESHOLD).ytd_text for f in (q1, q2)]
+    assert texts == [HIDDEN, HIDDEN]
+
+
+def test_a_member_figure_hidden_as_a_complement_reads_the_marker_never_less_than_n() -> None:
+    """a's 3 contractors are hidden; b's 9 is hidden with them (or a = nhs - b). 9 is not "<5": the page
+    and the workbook show b's 9 as "[c]", like a's 3, and "<5" appears nowhere in either."""
+    frame = _frame(_members("staff_contractor", "2025-26-Q1", {"a": 3, "b": 9, "c": 40}))
+    hidden = people_hidden(frame, THRESHOLD, SECTORS)
+    complement = ("staff_contractor", "member", "b", "2025-26-Q1")
+    assert complement in hidden and ("staff_contractor", "member", "a", "2025-26-Q1") in hidden
+
+    report = make_workforce_report()
+    camden, *others = report.workforce_members
+    nine = dataclasses.replace(
+        camden, staff_contractor=9.0, suppressed=frozenset({"staff_contractor"}) | camden.suppressed
+    )
+    report = dataclasses.replace(report, workforce_members=(nine, *others))
+    page = parse(render_period_report_html(report))
+    row = page.find("tr", data_workforce_member=camden.member_id)
+    cell = row.find("td", data_col="staff_contractor")
+    assert cell.text == HIDDEN and cell["data-value"] == "" and "9" not in cell.readable()
+    assert "<5" not in page.readable() and "&lt;5" not in render_period_report_html(report)
+    assert page.find("p", data_legend="hidden").text.startswith(f"Symbols: {HIDDEN} not shown")
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(period_report_workbook(report)))
+    sheet = book["Workforce members"]
+    header = [c.value for c in sheet[1]]
+    found = [r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == camden.member_id]
+    assert found[0][header.index(lookup("staff_contractor").short_name)] == HIDDEN
+    texts = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [t for t in texts if "<5" in t or t == "not shown"]
 
 
 def test_the_ledger_keeps_what_was_hidden_hidden_and_never_hides_what_was_shown() -> None:
@@ -145,14 +182,17 @@ def test_a_hidden_year_to_date_leaves_no_value_in_the_page_or_the_workbook() -> 
     report = dataclasses.replace(report, workforce_headline=headline)
     html = render_period_report_html(report)
     assert "98765" not in html and "98,765" not in html and "98.8" not in html
-    assert "not shown" in html
+    ytd = parse(html).find("li", data_kpi="apprentice_starts").find("p", class_="card-ytd")
+    assert ytd["data-ytd"] == "" and ytd.text == f"Financial year to date: {HIDDEN}"
 
     from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(period_report_workbook(report)))
     values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
     assert distinctive not in values and "98765" not in " ".join(str(v) for v in values)
-    assert "not shown" in values
+    headline = book["Headline"]
+    row = next(r for r in headline.iter_rows(min_row=2, values_only=True) if r[0] == "apprentice_starts")
+    assert row[-1] == HIDDEN
 
 
 def test_public_figure_drops_a_hidden_year_to_date_from_the_model() -> None:

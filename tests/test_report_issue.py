@@ -140,7 +140,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
 
     stored = _warehouse(network)
     net = network.cfg.id
-    threshold = f"<{network.cfg.suppression_threshold}"
+    threshold = "[c]"  # every hidden figure, whatever the threshold
     html = render_period_report_html(report)
     page = _parse(html)
     book = load_workbook(io.BytesIO(period_report_workbook(report)))
@@ -182,7 +182,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
                 code,
             )
 
-    # Workforce members: suppressed cells are "<N" in both, the value nowhere; the rest equal the warehouse.
+    # Workforce members: suppressed cells are "[c]" in both, the value nowhere; the rest equal the warehouse.
     rows = {row[0].value: row for row in book["Workforce members"].iter_rows(min_row=2)}
     assert set(rows) == set(page.workforce) and page.workforce
     for member_id, cells in page.workforce.items():
@@ -223,7 +223,7 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
         first[("spend_total", "network", net)] + stored[("spend_total", "network", net)]
     )
 
-    # The About sheet: network, period, as-of time and the source submissions, as in the warehouse.
+    # The About sheet: network, period, as-of time; the source submissions, as in the warehouse.
     about = [[c.value for c in row] for row in book["About"].iter_rows()]
     assert ["Network", network.cfg.name, None] in about and ["Period", PERIOD, None] in about
     assert any(row[0] == "Data as of (UTC)" and row[1] is not None for row in about)
@@ -234,8 +234,10 @@ def test_every_figure_in_the_html_and_the_workbook_equals_the_warehouse(
             )
         ).scalars()
         ids = sorted(accepted)
-    assert ids and [row[1] for row in about if row[0] == "Submission id"] == ids
-    assert any(row[0] == "spend_sme_pct" and row[2] for row in about)  # definitions
+    assert ids and [r[0] for r in book["Source submissions"].iter_rows(min_row=2, values_only=True)] == ids
+    assert ["Source submissions", len(ids), None] in about
+    definitions = book["Definitions"].iter_rows(min_row=2, values_only=True)
+    assert any(row[0] == "spend_sme_pct" and row[2] for row in definitions)
 
 
 def _registry_names(code: str, catalogue: Sequence[Any], where: str) -> Kpi:
@@ -310,9 +312,9 @@ def test_every_kpi_the_report_workbook_email_and_cli_name_is_the_registrys(
     for code, name, _, unit, *_ in book["Measures"].iter_rows(min_row=2, values_only=True):
         kpi = _registry_names(measure_code(code), catalogue, "the Measures sheet")
         assert (name, unit) == (kpi.short_name, kpi.unit)
-    about = [row for row in book["About"].iter_rows(values_only=True)]
-    definitions = about[[row[0] for row in about].index("Definitions") + 1 :]
-    for code, name, definition in definitions[: definitions.index((None, None, None))]:
+    definitions = list(book["Definitions"].iter_rows(min_row=2, values_only=True))
+    assert definitions
+    for code, name, definition in definitions:
         assert (name, definition) == (lookup(code).name, lookup(code).definition)
 
     lines = headline_figures(report)
@@ -355,8 +357,11 @@ def test_suppressed_figures_are_text_in_the_workbook_and_the_email_never_the_val
     )
     book = load_workbook(io.BytesIO(period_report_workbook(hidden)))
     [row] = [r for r in book["Headline"].iter_rows(values_only=True) if r[0] == "lw_uplifts"]
-    assert row[2:4] == ("<5", None)
-    assert dict((code, text) for code, _, text in headline_figures(hidden))["lw_uplifts"] == "<5"
+    assert row[2:4] == ("[c]", None)
+    assert dict((code, text) for code, _, text in headline_figures(hidden))["lw_uplifts"] == "[c]"
+    text, body = email_bodies(hidden, {"html_bucket": "html", "xlsx_bucket": "xlsx"})
+    legend = "[c] not shown to protect privacy: fewer than 5 people, or a figure from which"
+    assert legend in text and legend in body and "<5" not in text and "&lt;5" not in body
 
 
 def test_workbook_is_deterministic(report: PeriodReport) -> None:

@@ -1,6 +1,6 @@
 """Small numbers in the recruitment section, end to end: a trust's dozen offers under the programme and a
 council's three outside it, written here, ingested and reported. Every count of 1 to 4 people shows as
-"<5", no breakdown or sum lets a hidden figure be worked out from the ones shown, and a hidden figure
+"[c]", no breakdown or sum lets a hidden figure be worked out from the ones shown, and a hidden figure
 leaves no trace in the text, the attributes, the chart or the workbook."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tests.conftest import TEST_PSEUDONYM_KEY, write_config
 from tests.report_html import Element, parse
 
 PERIOD = "2026-27-Q1"
-HIDDEN = "<5"
+HIDDEN = "[c]"  # every hidden figure, small or hidden to protect a small one
 HEADER = (
     "Offer Date,Start Date,Programme Code,Previously Unemployed,Age Band,Ethnic Group,Disability,"
     "Deprivation Decile,Still In Post After Six Months"
@@ -155,7 +155,7 @@ def test_hidden_figures_leave_no_trace(built: Built) -> None:
             bars = block.find_all("g", data_group=f"{dimension}:{group}")
             for bar in bars:
                 assert bar.find_all("rect") == [] and bar["data-value"] == ""
-    # the cards: a hidden figure has no value anywhere, only "<5"
+    # the cards: a hidden figure has no value anywhere, only "[c]"
     for card in section.find_all("li", data_programme_kpi=True, data_suppressed="true"):
         assert card["data-value"] == "" and card.find("p", class_="card-value").text == HIDDEN
     # the model itself carries no hidden value
@@ -185,3 +185,7 @@ def test_hidden_figures_leave_no_trace(built: Built) -> None:
     assert (
         quarters[(PERIOD, "kingsbridge-council")] == HIDDEN and quarters[(PERIOD, "st-aldrics-nhs")] == HIDDEN
     )
+    # one marker for every hidden figure: "<5" nowhere, though some hidden here are 5 or more
+    assert "<5" not in built.page.readable()
+    texts = [str(c.value) for ws in built.book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [t for t in texts if "<5" in t]

@@ -180,18 +180,20 @@ def test_hidden_recruitment_figures_show_as_hidden_and_nowhere_else() -> None:
     page = parse(render_period_report_html(_with_all()))
     section = page.find("section", data_section="recruitment")
     card = section.find("li", data_programme_kpi="recruit_offers_to_date:unemployed:yes")
-    assert card["data-value"] == "" and card.find("p", class_="card-value").text == "<5"
+    assert card["data-value"] == "" and card.find("p", class_="card-value").text == "[c]"
     summary = squeeze(section.find("p", class_="recruitment-summary").text)
     assert summary.startswith(
-        "40 job offers since the programme began (target 100), <5 of them to previously"
+        "40 job offers since the programme began (target 100), [c] of them to previously"
     )
     assert "disability" not in summary  # its share is hidden: left out, not guessed
+    marker = section.find("p", class_="recruitment-summary").find("abbr", class_="hidden-marker")
+    assert marker.text == "[c]" and marker["title"].startswith("Not shown to protect privacy")
     row = section.find("tr", data_group="disability:yes")
-    assert [td.text for td in row.find_all("td", data_col=True)][:2] == ["<5", "<5"]
+    assert [td.text for td in row.find_all("td", data_col=True)][:2] == ["[c]", "[c]"]
     drawn = section.find("svg", data_chart="recruitment-shares-jobs").find("g", data_group="disability:yes")
     assert drawn.find_all("rect") == [] and drawn["data-value"] == "" and drawn["data-reference"] == "13.2"
     quarter = section.find("table", data_kpi="recruit_offers").find("tr", data_period="2026-27-Q1")
-    assert [td.text for td in quarter.find_all("td")] == ["<5", "<5", "25"]
+    assert [td.text for td in quarter.find_all("td")] == ["[c]", "[c]", "25"]
 
 
 def test_a_hidden_value_takes_no_part_in_a_charts_geometry() -> None:
@@ -204,21 +206,23 @@ def test_a_hidden_value_takes_no_part_in_a_charts_geometry() -> None:
                 ("2026-27-Q1", "b"): (hidden_value, True),
                 ("2026-27-Q2", "a"): (30.0, False),
             },
-            "<5",
+            "[c]",
             "Offers",
         )
 
     assert columns(4.0) == columns(4000.0)
     hidden = columns(4.0).periods[0].columns[1]
-    assert (hidden.has_value, hidden.h, hidden.text, hidden.data_value) == (False, "0.0", "<5", "")
+    assert (hidden.has_value, hidden.h, hidden.text, hidden.data_value) == (False, "0.0", "[c]", "")
 
     def bars(hidden_value: float):  # type: ignore[no-untyped-def]
-        return reference_bars(["Disability", ("d:yes", "Yes", hidden_value, True, 13.2)], "<5", "T", "V", "R")
+        return reference_bars(
+            ["Disability", ("d:yes", "Yes", hidden_value, True, 13.2)], "[c]", "T", "V", "R"
+        )
 
     assert bars(3.0) == bars(97.0)
     row = bars(3.0).rows[1]
-    assert (row.width, row.text, row.data_value, row.data_reference) == ("0.0", "<5", "", "13.2")
-    assert "3.0" not in bars(3.0).description and "<5" in bars(3.0).description
+    assert (row.width, row.text, row.data_value, row.data_reference) == ("0.0", "[c]", "", "13.2")
+    assert "3.0" not in bars(3.0).description and "[c]" in bars(3.0).description
 
 
 def test_a_sensitivity_bar_runs_from_the_lower_ratio_to_the_higher() -> None:

@@ -13,7 +13,12 @@ from tests.report_html import Element, parse, squeeze
 from tests.report_samples import KCL_UPLIFT_GBP, KCL_UPLIFTS, make_report, make_workforce_report
 from transforms.kpi_registry import lookup
 
-SUPPRESSED_TITLE = "Fewer than 5 people: not shown, to protect privacy"
+SUPPRESSED_TITLE = "Not shown to protect privacy: fewer than 5 people, or a figure from which such a count could be worked out"
+HIDDEN = "[c]"
+LEGEND = (
+    "[c] not shown to protect privacy: fewer than 5 people, or a figure from which such a count could be "
+    "worked out. Totals include them."
+)
 
 
 @pytest.fixture(scope="module")
@@ -180,40 +185,42 @@ def test_not_submitted_member_is_greyed(page: Element) -> None:
 # --- disclosure control ---------------------------------------------------------------------------
 
 
-def test_suppressed_member_figures_show_less_than_threshold(page: Element) -> None:
+def test_suppressed_member_figures_show_the_marker(page: Element) -> None:
     cells = _cells(page.find("tr", data_workforce_member="kcl"))
     for col in ("staff_contractor", "lw_paid_pct_contractor", "lw_uplifts", "lw_uplift_annual_gbp"):
         assert "suppressed" in cells[col].classes, col
-        assert (cells[col].text, cells[col]["title"]) == ("<5", SUPPRESSED_TITLE), col
+        assert (cells[col].text, cells[col]["title"]) == (HIDDEN, SUPPRESSED_TITLE), col
+        assert cells[col].find("abbr")["title"] == SUPPRESSED_TITLE, col  # read out, not "[c]"
 
 
 def test_suppressed_values_appear_nowhere(html: str, page: Element) -> None:
     # the member's row and its chart bars carry no trace of 3 uplifts, 4 contractors, 75% or 2 starts
     hidden = {KCL_UPLIFTS, KCL_UPLIFT_GBP, 4.0, 75.0, 2.0}
     row = page.find("tr", data_workforce_member="kcl")
-    assert row.numbers() == {6980.0, 99.1, 88.0, 22.6, 5.0}  # 5 from "<5" and its tooltip
+    assert row.numbers() == {6980.0, 99.1, 88.0, 22.6, 5.0}  # 5 from the tooltip: "fewer than 5 people"
     group = _lw_group(page, "kcl")
-    assert not group.numbers() & hidden and "<5" in group.text
+    assert not group.numbers() & hidden and HIDDEN in group.text
     assert len(group.find_all("rect")) == 1  # the direct staff bar only: no bar length for the contractors
     # the exact yearly value is nowhere in the page, in any form
     for token in ("4271", "4,271", "4.27k", "4.3k"):
         assert token not in html, token
-    # the chart's description says <5 too
+    # the chart's description says [c] too
     svg = page.find("svg", data_chart="living-wage-share")
-    assert "King's College London: direct staff 99.1%, contractors <5" in svg.find("desc").text
+    assert "King's College London: direct staff 99.1%, contractors [c]" in svg.find("desc").text
 
 
 def test_suppression_note_under_section(page: Element) -> None:
     note = _section(page).find("p", class_="suppression-note")
-    assert "Figures based on fewer than 5 people are shown as <5; totals include them." in note.text
+    assert note.text == f"Small numbers: {LEGEND}"
     assert note["data-suppression-threshold"] == "5"
 
 
 def test_threshold_comes_from_the_report(report: PeriodReport) -> None:
     page = _render(dataclasses.replace(report, suppression_threshold=10))
-    assert "<10" in page.find("tr", data_workforce_member="kcl").text
-    assert any(e.get("title") == "Fewer than 10 people: not shown, to protect privacy" for e in page.iter())
-    assert "<5" not in page.readable()
+    assert HIDDEN in page.find("tr", data_workforce_member="kcl").text  # the marker whatever N is
+    assert any(e.get("title") == SUPPRESSED_TITLE.replace(" 5 ", " 10 ") for e in page.iter())
+    assert "fewer than 10 people" in page.find("p", data_legend="hidden").text
+    assert "fewer than 5 " not in page.readable().lower()
 
 
 def test_suppressed_network_card_shows_no_value_and_no_change(report: PeriodReport) -> None:
@@ -226,10 +233,10 @@ def test_suppressed_network_card_shows_no_value_and_no_change(report: PeriodRepo
     card = _section(page).find("li", data_kpi="apprentice_starts")
     assert (card["data-value"], card["data-previous"], card["data-suppressed"]) == ("", "", "true")
     value = card.find("p", class_="card-value")
-    assert (value.text, value["title"]) == ("<5", SUPPRESSED_TITLE)
+    assert (value.text, value["title"]) == (HIDDEN, SUPPRESSED_TITLE)
     assert card.find_all("p", class_="card-change") == [] and not card.numbers() & {3.0, 7.0}
     cell = _cells(_total_row(page))["apprentice_starts"]
-    assert cell.text == "<5" and cell["data-value"] == ""
+    assert cell.text == HIDDEN and cell["data-value"] == ""
 
 
 def test_suppressed_network_figure_is_suppressed_in_the_trend_too(report: PeriodReport) -> None:
@@ -246,7 +253,7 @@ def test_suppressed_network_figure_is_suppressed_in_the_trend_too(report: Period
     point = _trend_points(page, "lw_uplifts")[report.period]
     assert point["data-value"] == "" and point["data-suppressed"] == "true"
     svg = page.find("svg", data_chart="trend-lw_uplifts")
-    assert "2026-27-Q2: <5" in svg.find("desc").text
+    assert "2026-27-Q2: [c]" in svg.find("desc").text
     assert 4.0 not in point.numbers()
     assert point.find_all("rect") == []  # no column whose height would give it away
     ticks = [t.text for t in svg.find_all("text", class_="tick")]
@@ -295,7 +302,8 @@ def test_section_absent_without_workforce_data(report: PeriodReport) -> None:
     html = render_period_report_html(spend_only)
     page = parse(html)
     assert page.find_all(id="workforce-heading") == [] and "Living Wage" not in page.text
-    assert page.find_all(data_suppressed=True) == [] and "<5" not in page.readable()
+    assert page.find_all(data_suppressed=True) == [] and HIDDEN not in page.readable()
+    assert page.find_all(data_legend=True) == []  # no marker, no legend
     assert page.find("h1").text.startswith("Anchor network spend report:")
     # the workforce fields at their defaults change nothing, and neither do workforce trend values alone
     assert render_period_report_html(dataclasses.replace(spend_only, suppression_threshold=5)) == html
@@ -307,10 +315,12 @@ def test_spend_sections_unchanged_by_workforce_data(report: PeriodReport, page: 
     spend_only = _render(dataclasses.replace(make_report(), submissions=report.submissions))
 
     def rest(page: Element) -> tuple[object, ...]:
-        # everything but the workforce section, the styles, the title and the definitions
+        # everything but the workforce section, the styles, the title, the definitions and the legend
+        # of the hidden-figure marker (printed because the workforce section hides figures)
         return page.without(
             lambda e: (
                 e.get("data-section") == "workforce"
+                or e.get("data-legend") == "hidden"
                 or e.tag in ("style", "h1")
                 or e.get("aria-labelledby") == "definitions-heading"
             )

@@ -1,7 +1,7 @@
 """Disclosure control over linked tables of people counts: primary and complementary cell suppression.
 
 Published counts are tied together by sums: a breakdown adds up to its total, members add up to the
-network, quarters to their year, a programme is part of the network. A count hidden as "<N" can be
+network, quarters to their year, a programme is part of the network. A count hidden ("[c]") can be
 worked out again from any sum whose other terms are all shown, and a difference nobody published (the
 network's offers outside a programme) can be worked out from two figures that were. So:
 

@@ -29,7 +29,7 @@ each quarter (everything up to the quarter's end: "305 offers since the programm
 Disclosure control (``recruitment_suppressed``) hides every count of 1 to N-1 people and every share
 whose count or total is hidden, with complementary suppression across each breakdown, across members
 and sectors, between quarters, years and to-date figures, and between a programme and the network
-(``transforms.disclosure``). The values in the frame stay exact: the report shows hidden ones as "<N".
+(``transforms.disclosure``). The values in the frame stay exact: the report shows hidden ones as "[c]".
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from pipeline.presentation.templating import render
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_legend, hidden_marker
 from reports.format import format_gbp_exact, format_pct, format_value
 from reports.model import PLEDGE_KPI, KpiFigure, PeriodReport
 from transforms.kpi_registry import lookup
@@ -87,8 +87,8 @@ HEADLINE_EMAIL = (
 
 
 def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
-    """(code, label, text) of the figures e-mailed to City Hall; suppressed ones are "<N", never the value;
-    amounts exact to the penny."""
+    """(code, label, text) of the figures e-mailed to City Hall; a hidden one is the marker "[c]", never
+    the value; amounts exact to the penny."""
     figures: dict[str, KpiFigure] = {f.code: f for f in [*report.headline, *report.workforce_headline]}
     rows = []
     for code in HEADLINE_EMAIL:
@@ -97,7 +97,7 @@ def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
         if figure is None:
             continue
         if figure.suppressed:
-            text = hidden_text(report.suppression_threshold)
+            text = hidden_marker()
         elif figure.value is None:
             text = "no data"
         elif kpi.unit == "GBP":
@@ -131,7 +131,7 @@ def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]
             "Headline figures:",
             *(f"- {label}: {value}" for _, label, value in figures),
             "",
-            f"Figures from fewer than {report.suppression_threshold} people show as <{report.suppression_threshold}.",
+            hidden_legend(report.suppression_threshold),
             where,
             f"Built from {len(report.source_submission_ids)} accepted returns.",
         ]
@@ -145,8 +145,7 @@ def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]
     body = (
         f"<!doctype html><html lang='en'><body style='font-family:Arial,sans-serif'>"
         f"<p>{esc(intro)}</p><h2 style='font-size:1.1em'>Headline figures</h2><table>{rows}</table>"
-        f"<p>Figures from fewer than {report.suppression_threshold} people show as "
-        f"&lt;{report.suppression_threshold}.</p><p>{esc(where)}</p>"
+        f"<p>{esc(hidden_legend(report.suppression_threshold))}</p><p>{esc(where)}</p>"
         f"<p>Built from {len(report.source_submission_ids)} accepted returns.</p></body></html>"
     )
     return text, body

@@ -137,7 +137,7 @@ def programme_kpis(network: Network) -> pd.DataFrame:
 
 
 def recruitment_hidden(network: Network, kpis: pd.DataFrame, published: pd.Series | None = None) -> pd.Series:
-    """Which recruitment figures the report must show as "<N" (the network's suppression threshold).
+    """Which recruitment figures the report must show as "[c]" (the network's suppression threshold).
 
     ``published``: the figures the report shows (default ``report_publication``: the recruitment section's).
     """

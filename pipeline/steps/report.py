@@ -227,13 +227,14 @@ def _since_start(network: Network, figures: Figures, period: Period) -> SinceSta
         if values.empty:
             continue
         total = round(float(values.sum()), 2)
-        small = hidden = False
+        hidden = False
         if lookup(code, network.cfg.measures).people_basis:
             counts = [figures.people_count(code, "network", network_id, k) for k in keys]
             people = sum(c for c in counts if c is not None)
-            small = 0 < people < threshold
-            hidden = small or any(figures.people_hidden(code, "network", network_id, k) for k in keys)
-        rows.append(SinceStartFigure(code, None if hidden else total, hidden, small))
+            hidden = 0 < people < threshold or any(
+                figures.people_hidden(code, "network", network_id, k) for k in keys
+            )
+        rows.append(SinceStartFigure(code, None if hidden else total, hidden))
     return SinceStart(first.key, last.key, tuple(rows)) if rows else None
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from reports.charts import Marker, Share, ShareBars, TrendChart, share_bars, trend_chart
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_marker
 from reports.format import clean, format_gbp, format_pct, format_pct_compact
 from reports.model import PLEDGE_KPI, KpiFigure, PeriodReport, TrendPoint
 from reports.views import Card, by_code, card, shown_value
@@ -92,7 +92,7 @@ def _summary(figures: Mapping[str, KpiFigure], pledge_pct: float | None) -> list
 
 
 def spend_trends(report: PeriodReport, trend: Sequence[TrendPoint]) -> list[TrendChart]:
-    hidden = hidden_text(report.suppression_threshold)
+    hidden = hidden_marker()
     return [
         trend_chart(
             trend,

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reports.charts import TrendChart, amount_bars, trend_chart
-from reports.disclosure import hidden_text
+from reports.disclosure import hidden_marker
 from reports.format import (
     clean,
     data_value,
@@ -193,7 +193,7 @@ def _trend(report: PeriodReport, trend: Sequence[TrendPoint]) -> TrendChart | No
         "columns",
         kpi.name,
         None,
-        hidden_text(report.suppression_threshold),
+        hidden_marker(),
         "trend-social-value",
         "sent a measures return",
     )

@@ -91,7 +91,7 @@ def members_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
 
 
 def sectors_context(report: PeriodReport) -> dict[str, object] | None:
-    """The by-sector table: sectors in plain words, hidden figures as "<N"; columns without data in
+    """The by-sector table: sectors in plain words, hidden figures as "[c]"; columns without data in
     any sector are left out."""
     if not report.sectors:
         return None

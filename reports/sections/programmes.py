@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reports.charts import RangeChart, coordinate, range_bars
-from reports.disclosure import hidden_text, suppression_title
+from reports.disclosure import suppression_title
 from reports.format import (
     NO_DATA,
     clean,
@@ -415,7 +415,6 @@ def programmes_context(report: PeriodReport) -> dict[str, object] | None:
             "data": data_value(rate.central),
             "source": rate.source or "Source not given",
         },
-        "hidden_text": hidden_text(report.suppression_threshold),
         "glossary": GLOSSARY,
         "definitions": [
             lookup(code)

@@ -4,7 +4,7 @@ and offers and starts per quarter by member.
 
 Every figure here rests on people. The builder hands them over already public (``pipeline.steps.
 report_programmes``): a hidden one has no value, only its flag, so a sentence leaves it out, a cell or a
-column shows "<N", and no bar, column or axis is drawn from it.
+column shows "[c]", and no bar, column or axis is drawn from it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reports.charts import GroupedColumns, ReferenceBars, grouped_columns, reference_bars
-from reports.disclosure import hidden_text, suppression_note, suppression_title
+from reports.disclosure import hidden_legend, hidden_marker, suppression_title
 from reports.format import (
     clean,
     data_value,
@@ -178,7 +178,7 @@ def _count_text(figures: Mapping[str, KpiFigure], code: str, threshold: int) -> 
     if figure is None:
         return None
     if figure.suppressed:
-        return hidden_text(threshold)
+        return hidden_marker()
     value = clean(figure.value)
     return None if value is None else format_count(value)
 
@@ -190,7 +190,7 @@ def _sentences(
     threshold: int,
 ) -> tuple[str, ...]:
     """The block's opening, in the style of the issue: counts against targets, then who the offers went to.
-    A hidden figure is "<N" when it is a count and left out when it is a share."""
+    A hidden figure is "[c]" when it is a count and left out when it is a share."""
     since = "since the programme began" if block.scope == "programme" else "since the first recorded offer"
     offers = _count_text(figures, OFFERS, threshold)
     if offers is None:
@@ -261,7 +261,7 @@ def _card(
         label=kpi.name,
         unit=kpi.unit,
         definition=kpi.definition,
-        text=hidden_text(threshold) if figure.suppressed else format_value(value, kpi.unit),
+        text=hidden_marker() if figure.suppressed else format_value(value, kpi.unit),
         exact=suppression_title(threshold) if figure.suppressed else format_value_exact(value, kpi.unit),
         data_value="" if figure.suppressed else data_value(value),
         has_value=value is not None,
@@ -322,7 +322,7 @@ def _chart(block: RecruitmentBlock, threshold: int) -> ReferenceBars | None:
         return None
     return reference_bars(
         items,
-        hidden_text(threshold),
+        hidden_marker(),
         f"{block.name}: share of job offers since the start, beside the area's population",
         "Share of offers",
         "Area population",
@@ -364,7 +364,7 @@ def _quarter_tables(report: PeriodReport, threshold: int) -> tuple[QuarterTable,
             for r in rows
         }
         chart = grouped_columns(
-            periods, members, values, hidden_text(threshold), f"{kpi.name} per quarter, by member"
+            periods, members, values, hidden_marker(), f"{kpi.name} per quarter, by member"
         )
         table_rows = []
         for period in periods:
@@ -391,7 +391,7 @@ def recruitment_context(report: PeriodReport) -> dict[str, object] | None:
         "population_source": report.population_source,
         "threshold": threshold,
         "suppressed_title": suppression_title(threshold),
-        "suppression_note": suppression_note(threshold),
+        "hidden_legend": hidden_legend(threshold),
         "definitions": [lookup(code) for code in CARDS],
         "glossary": GLOSSARY,
     }

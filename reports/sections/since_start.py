@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from reports.disclosure import hidden_figure_text, suppression_title
+from reports.disclosure import hidden_marker, suppression_title
 from reports.format import data_value, format_date, format_value, format_value_exact, period_label
 from reports.model import PeriodReport
 from transforms.kpi_registry import lookup, measure_code
@@ -38,7 +38,7 @@ def since_start_context(report: PeriodReport) -> dict[str, object] | None:
             kpi = lookup(figure.code)
             label, unit = kpi.name, kpi.unit
         if figure.suppressed or figure.value is None:
-            text = hidden_figure_text(threshold, figure.small)
+            text = hidden_marker()
             items.append(SinceStartItem(figure.code, label, text, suppression_title(threshold), ""))
             continue
         items.append(

@@ -6,9 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from reports.charts import Group, GroupedBars, Series, TrendChart, grouped_share_bars, trend_chart
 from reports.disclosure import (
-    hidden_text,
+    hidden_legend,
+    hidden_marker,
     public_workforce_member,
-    suppression_note,
     suppression_title,
 )
 from reports.format import clean, format_count, format_gbp, format_pct, sector_label
@@ -111,7 +111,7 @@ def living_wage_chart(
     paid = lookup(PAID_KPI).name
     compared = join_names([s.label.lower() for s in series])
     return grouped_share_bars(
-        groups, series, hidden_text(threshold), f"{paid}: {compared}", "Share paid at least the Living Wage"
+        groups, series, hidden_marker(), f"{paid}: {compared}", "Share paid at least the Living Wage"
     )
 
 
@@ -153,7 +153,7 @@ def _summary(figures: Mapping[str, KpiFigure]) -> list[str]:
 
 
 def _trends(report: PeriodReport, trend: Sequence[TrendPoint]) -> list[TrendChart]:
-    hidden = hidden_text(report.suppression_threshold)
+    hidden = hidden_marker()
     return [
         trend_chart(
             trend,
@@ -208,13 +208,7 @@ def workforce_context(
         "not_submitted_line": join_names([m.name for m in members if not m.submitted]),
         "threshold": threshold,
         "suppressed_title": suppression_title(threshold),
-        "suppression_note": suppression_note(threshold),
-        "glossary": [
-            *(term for term in GLOSSARY if term[0] not in defined),
-            (
-                f"<{threshold} (figure not shown)",
-                f"A figure based on fewer than {threshold} people is shown as <{threshold}, so that nobody "
-                "can be identified from it. Network totals still include those people, exactly.",
-            ),
-        ],
+        "hidden_legend": hidden_legend(threshold),
+        # The hidden-figure marker is explained by the page's legend, printed wherever it appears.
+        "glossary": [term for term in GLOSSARY if term[0] not in defined],
     }
