@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,6 @@ from pipeline.orchestration import QUIET_LOGGERS, airflow_environment
 from samples.network import generate_sample
 from tests.conftest import spend_facts_total, stored_submissions, write_config
 from tests.servers import enable_email, free_port
-from tests.test_dags_postgres import airflow_metadata_db  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.system, pytest.mark.airflow, pytest.mark.postgres]
 
@@ -122,6 +122,21 @@ class Stack:
         return "\n".join(parts)
 
 
+@pytest.fixture
+def airflow_metadata_db(pg_server: str) -> Iterator[str]:
+    """A fresh database for Airflow's own tables, apart from the warehouse's (as the field notes advise)."""
+    name = f"anchor_airflow_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield pg_server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def _get(url: str) -> int:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:
@@ -133,7 +148,7 @@ def _get(url: str) -> int:
 @pytest.fixture
 def stack(
     tmp_path: Path,
-    airflow_metadata_db: str,  # noqa: F811
+    airflow_metadata_db: str,
     monkeypatch: pytest.MonkeyPatch,
     mailbox: Any,  # before the env is built: it puts the SMTP connection into it
 ) -> Iterator[Stack]:
