@@ -151,3 +151,34 @@ def test_the_years_a_touched_return_reaches() -> None:
         ("a", pd.Timestamp("2027-06-30")),
     ]
     assert snapshots_to_read(dates, ["2026-27"]) == []
+
+
+def test_staff_read_a_member_at_a_time_gives_what_reading_them_all_at_once_gives(
+    make_network: Callable[..., Network], warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workforce KPIs add up members' counts read in batches (memory bounded by a batch, not by the
+    network): with a bound of one row, every batch is one member, and every stored value is the same."""
+    from warehouse import queries
+
+    network = make_network(warehouse_url)
+    generate_sample(network.cfg, periods=PERIODS[1:3], lines_per_file=5, staff_per_member=12)
+    ingest(network)
+    compute_kpis(network, full=True)
+    together = _stored(network)
+    assert any(k[0] == "lw_uplifts" and v for k, v in together.items()), "the sample has uplifts to match"
+
+    batches: list[set[str]] = []
+    read = queries.staff_snapshots
+
+    def spy(engine, snapshots=None):  # type: ignore[no-untyped-def]
+        frame = read(engine, snapshots)
+        batches.append(set(frame["member_id"]))
+        return frame
+
+    monkeypatch.setattr(queries, "staff_snapshots", spy)
+    monkeypatch.setattr(queries, "STAFF_ROWS_PER_READ", 1)
+    compute_kpis(network, full=True)
+    with_staff = {m.id for m in network.cfg.members} & set().union(*batches)
+    assert len(with_staff) > 3 and all(len(batch) == 1 for batch in batches), batches
+    assert len(batches) == len(with_staff)
+    _same(_stored(network), together)

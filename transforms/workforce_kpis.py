@@ -11,6 +11,8 @@ comes from the latest snapshot of the year, flows add up), which is "year to dat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -199,20 +201,24 @@ def _kpis_from_counts(
     return result[KPI_COLUMNS]
 
 
-def workforce_kpis(
+def member_workforce_counts(
     staff: pd.DataFrame,
     basis: str,
     local_areas: list[str],
     local_districts: list[str],
-    network_id: str,
     rates: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Long table of workforce KPIs for the network, each member and each sector, per quarter and year to date."""
+    """Counts of people per member and period (quarters and financial years), from staff snapshots.
+
+    Every rule (latest snapshot, uplift matching, apprenticeship starts) looks only within one member, and
+    the counts add up across members, so the KPI step can read the members' snapshots one member at a time
+    and hold one member's staff, never the network's (memory bounded by a member's files, not the
+    warehouse): counts of members read apart concatenate to the counts of them read together.
+    """
     if staff.empty:
-        return pd.DataFrame(columns=KPI_COLUMNS)
+        return pd.DataFrame(columns=["member_id", "period", *_COUNTS])
     staff = with_living_wage(staff, basis, rates)
     uplifts = living_wage_uplifts(staff)
-    sectors = staff.drop_duplicates("member_id").set_index("member_id")["sector"]
 
     def quarter_of(day) -> str:  # type: ignore[no-untyped-def]
         return "" if pd.isna(day) else period_key(day, "quarter")
@@ -220,14 +226,23 @@ def workforce_kpis(
     def year_of(day) -> str:  # type: ignore[no-untyped-def]
         return "" if pd.isna(day) else period_key(day, "year")
 
-    counts = pd.concat(
+    return pd.concat(
         [
             _member_counts(staff, uplifts, quarter_of, local_areas, local_districts),
             _member_counts(staff, uplifts, year_of, local_areas, local_districts),
         ],
         ignore_index=True,
     )
-    counts["sector"] = counts["member_id"].map(sectors)
+
+
+def workforce_kpis_from_counts(
+    counts: pd.DataFrame, member_sectors: Mapping[str, str], network_id: str
+) -> pd.DataFrame:
+    """Long table of workforce KPIs for the network, each member and each sector, from members' counts
+    (:func:`member_workforce_counts`): sectors and the network are sums of their members' counts."""
+    if counts.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    counts = counts.assign(sector=counts["member_id"].map(member_sectors).fillna("unknown"))
     numeric = [c for c in _COUNTS if c in counts.columns]
     network = counts.groupby("period", as_index=False)[numeric].sum()
     sector = counts.groupby(["sector", "period"], as_index=False)[numeric].sum()
@@ -240,6 +255,23 @@ def workforce_kpis(
         ignore_index=True,
     )
     return result.sort_values(["period", "scope", "scope_id", "kpi"], ignore_index=True)
+
+
+def workforce_kpis(
+    staff: pd.DataFrame,
+    basis: str,
+    local_areas: list[str],
+    local_districts: list[str],
+    network_id: str,
+    rates: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Long table of workforce KPIs for the network, each member and each sector, per quarter and year to
+    date, from every member's snapshots at once (``staff`` carries each member's ``sector``)."""
+    if staff.empty:
+        return pd.DataFrame(columns=KPI_COLUMNS)
+    sectors = staff.drop_duplicates("member_id").set_index("member_id")["sector"].to_dict()
+    counts = member_workforce_counts(staff, basis, local_areas, local_districts, rates)
+    return workforce_kpis_from_counts(counts, sectors, network_id)
 
 
 def period_key(day, kind: str) -> str:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ Functions take an engine and return plain rows or DataFrames; they know tables, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
@@ -105,15 +105,19 @@ def spend_by_supplier_profile(engine: Engine, periods: Iterable[str] | None = No
 
 
 def snapshot_dates(engine: Engine) -> pd.DataFrame:
-    """Each member's workforce snapshot dates, with the period of the return that carried each one.
+    """Each member's workforce snapshot dates, with the period of the return that carried each one and
+    its number of staff rows.
 
     Read from the ``(member_id, snapshot_date)`` index alone: an incremental KPI run picks from these the
     snapshots it must read (the years it recomputes, and each member's snapshot before them).
     """
     w = fact_workforce
+    query = select(w.c.member_id, w.c.snapshot_date, w.c.period, func.count().label("staff")).group_by(
+        w.c.member_id, w.c.snapshot_date, w.c.period
+    )
     with engine.connect() as conn:
-        rows = conn.execute(select(w.c.member_id, w.c.snapshot_date, w.c.period).distinct()).all()
-    frame = pd.DataFrame(rows, columns=["member_id", "snapshot_date", "period"])
+        rows = conn.execute(query).all()
+    frame = pd.DataFrame(rows, columns=["member_id", "snapshot_date", "period", "staff"])
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
     return frame
 
@@ -131,6 +135,45 @@ def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None 
     with engine.connect() as conn:
         rows = conn.execute(query).all()
     return staff_snapshots_frame(rows)
+
+
+# Staff rows the KPI step holds at once (about 150 MB as a typed frame): whole members, so a member with
+# more is read alone.
+STAFF_ROWS_PER_READ = 100_000
+
+
+def staff_snapshot_batches(
+    engine: Engine, snapshots: Iterable[tuple[str, Any]] | None = None, max_rows: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """:func:`staff_snapshots` (every snapshot, or the ``(member_id, snapshot_date)`` pairs given) in
+    batches of whole members of at most ``max_rows`` staff rows, so the KPI step's memory follows that
+    bound (default :data:`STAFF_ROWS_PER_READ`) or the largest member, never the size of the network or
+    of its history."""
+    bound = STAFF_ROWS_PER_READ if max_rows is None else max_rows
+    dates = snapshot_dates(engine)
+    sizes = (
+        dates.assign(day=dates["snapshot_date"].dt.date)
+        .groupby(["member_id", "day"])["staff"]
+        .sum()
+        .to_dict()
+    )
+    wanted = (
+        set(sizes) if snapshots is None else {(member, pd.Timestamp(day).date()) for member, day in snapshots}
+    )
+    by_member: dict[str, list[tuple[str, Any]]] = {}
+    for member, day in sorted(wanted):
+        by_member.setdefault(member, []).append((member, day))
+    batch: list[tuple[str, Any]] = []
+    batch_rows = 0
+    for member in sorted(by_member):
+        rows = sum(int(sizes.get(pair, 0)) for pair in by_member[member])
+        if batch and batch_rows + rows > bound:
+            yield staff_snapshots(engine, batch)
+            batch, batch_rows = [], 0
+        batch.extend(by_member[member])
+        batch_rows += rows
+    if batch:
+        yield staff_snapshots(engine, batch)
 
 
 def staff_snapshots_frame(rows: list[Any]) -> pd.DataFrame:

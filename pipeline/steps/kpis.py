@@ -37,7 +37,7 @@ from transforms.measures import measure_kpis
 from transforms.periods import Period, period_containing
 from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
 from transforms.supplier_coverage import coverage_kpis
-from transforms.workforce_kpis import WORKFORCE_FLOWS, workforce_kpis
+from transforms.workforce_kpis import WORKFORCE_FLOWS, member_workforce_counts, workforce_kpis_from_counts
 from transforms.year_to_date import flows_to_date
 from warehouse import queries
 from warehouse.load import register_periods, replace_kpis
@@ -199,16 +199,19 @@ def compute_kpis(network: Network, full: bool = False) -> dict[str, Any]:
     profile = _with_sectors(queries.spend_by_supplier_profile(engine, periods), network)
     classified = classify_spend(profile, area.postcode_areas, area.postcode_districts, cfg.spend.share_basis)
     coverage = coverage_kpis(profile, cfg.id)
-    if plan.full:
-        staff = queries.staff_snapshots(engine)
-    else:
+    needed = None
+    if not plan.full:
         needed = snapshots_to_read(queries.snapshot_dates(engine), plan.years) if plan.years else []
-        staff = queries.staff_snapshots(engine, needed)
-    workforce = workforce_kpis(
-        _with_sectors(staff, network),
-        cfg.living_wage_basis,
-        area.postcode_areas,
-        area.postcode_districts,
+    # Whole members a batch at a time: the counts add up across members, so the step's memory follows the
+    # batch bound or the largest member, not the network or its history (bench/README.md, 500 members).
+    counts = [
+        member_workforce_counts(staff, cfg.living_wage_basis, area.postcode_areas, area.postcode_districts)
+        for staff in queries.staff_snapshot_batches(engine, needed)
+        if not staff.empty
+    ]
+    workforce = workforce_kpis_from_counts(
+        pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(),
+        {m.id: m.sector.value for m in cfg.members},
         cfg.id,
     )
     measures = measure_kpis(
