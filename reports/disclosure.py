@@ -220,6 +220,7 @@ def people_hidden(
     relations = people_relations(cells, member_sectors)
     already: set[PeopleCell] = set()
     fixed: set[PeopleCell] = set()
+    revised: set[PeopleCell] = set()
     if issued is not None and not issued.empty:
         for r in issued.itertuples(index=False):
             cell = (r.kpi, r.scope, r.scope_id, r.period)
@@ -229,6 +230,11 @@ def people_hidden(
                 already.add(cell)
             elif r.value is not None and abs(float(r.value) - cells[cell]) < 1e-9:
                 fixed.add(cell)
+            elif r.value is not None and 0 < abs(cells[cell] - float(r.value)) < threshold:
+                # A late or corrected return changed a figure already shown by 1 to N-1 people: the new
+                # figure less the old would be a count of those people (docs/disclosure-control.md).
+                revised.add(cell)
+    revised -= fixed  # shown at its new value already: hiding it now protects nothing
 
     # A figure published twice under two names (a stock's year and its last quarter, the fourth
     # quarter's year to date and the year) is known wherever either was issued: a complement must not be
@@ -263,17 +269,18 @@ def people_hidden(
 
     def closed(found: set[PeopleCell]) -> set[PeopleCell]:
         """Rule 3, and a share's two counts hidden with it: with its basis or either count, as the share
-        is (a zero count stays known: it discloses nobody)."""
+        is (a zero count stays known: it discloses nobody; so does a count readers already have at this
+        value, from an earlier report)."""
         found = with_years_to_date(found)
         return found | {
             part
             for r in shares
             if r.total in found or any(p in found for p in r.parts)
             for part in r.parts
-            if cells[part] != 0
+            if cells[part] != 0 and part not in fixed
         }
 
-    hidden = closed(already | {c for c, v in cells.items() if 0 < v < threshold})
+    hidden = closed(already | revised | {c for c, v in cells.items() if 0 < v < threshold})
     for _ in range(100):
         found = closed(hidden_cells(cells, relations, threshold, already_hidden=hidden, fixed=fixed - hidden))
         if found != hidden:
