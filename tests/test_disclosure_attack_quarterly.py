@@ -13,10 +13,13 @@ so figures already issued change afterwards, and readers hold both the old and t
 
 The attacker then knows every figure any report showed, at the value it showed it: the ledger's, and the
 figures read back from each issued page (a figure on a page the ledger does not hold is a failure of its
-own: the ledger would under-record). It writes down every sum the figures obey in each state the data
-was in when a report went out (``tests.test_disclosure_attack``'s sums, written independently of the
-code under test), a figure that did not change between two states being one unknown, and solves. No
-hidden count of people may be determined.
+own: the ledger would under-record), with the page's totals since the network began, which the ledger
+does not hold, as sums of their quarters. It writes down every sum the figures obey in each state the
+data was in when a report went out (``tests.test_disclosure_attack``'s sums, written independently of
+the code under test) and solves them together. An unknown is a figure at one value: one that did not
+change between two states is one unknown in both, one that changed is two; a year is also two unknowns
+when it stood at two different quarters, equal or not (a reader cannot tell that a hidden running
+figure did not move). No hidden count of people may be determined.
 """
 
 from __future__ import annotations
@@ -201,6 +204,16 @@ def _shown_on_page(html: str, period: str, network_id: str) -> dict[Cell, float]
     return {c: v for c, v in shown.items() if c[0] in COUNT_CODES or c[0] in SHARES}
 
 
+def _since_start(html: str) -> dict[str, float]:
+    """The panel's totals since the network began (each KPI's network quarters added up), where shown."""
+    return {
+        li["data-since-start"]: float(li["data-value"])
+        for section in parse(html).find_all("section", data_section="since-start")
+        for li in section.find_all("li", data_since_start=True)
+        if li.get("data-value") and li["data-since-start"] in COUNT_CODES
+    }
+
+
 def _period_of_report(report_id: str, network_id: str) -> str:
     return report_id.removeprefix(f"{network_id}-").rsplit("-r", 1)[0]
 
@@ -229,6 +242,7 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
     sectors = {m.id: m.sector.value for m in network.cfg.members}
     known: set[Unknown] = set()
     hidden: set[Unknown] = set()
+    totals: list[tuple[dict[Cell, float], list[Cell]]] = []  # the since-start panels: sums of quarters
     read_back: set[str] = set()  # the KPIs read back from the pages
     for report_id, ledger in issued.ledger.items():
         state = issued.states[report_id]
@@ -250,6 +264,15 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
                 assert count in recorded and not recorded[count].hidden, (report_id, cell, value)
                 if cell[0] in COUNT_CODES:
                     assert recorded[count].value == pytest.approx(value), (report_id, cell)
+        # The panel since the network began is a sum the ledger does not hold: the quarters it adds up.
+        last = Period.parse(period)
+        last = last if last.quarter is not None else last.quarters()[-1]
+        for code, total in _since_start(issued.pages[report_id]).items():
+            quarters = [(code, "network", network_id, q) for q in DEFAULT_PERIODS]
+            quarters = [c for c in quarters if Period.parse(c[3]).start <= last.start and c in state]
+            assert sum(state[c] for c in quarters) == pytest.approx(total), (report_id, code)
+            totals.append((state, quarters))
+    assert totals, "the pages show totals since the network began"
     assert read_back >= {"staff_direct", "lw_uplifts", "apprentices", "lw_paid_pct", "local_employment_pct"}
     assert hidden, "the reports hide some counts: the attack has something to find"
     assert not hidden & known, sorted(hidden & known, key=str)[:10]
@@ -268,6 +291,13 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
                     row[index[unknown[cell]]] += coefficient
             if row.any():
                 rows.add(tuple(row))
+    for state, quarters in totals:
+        row = np.zeros(len(unknowns))
+        for cell in quarters:
+            if _unknowns(state)[cell] in index:
+                row[index[_unknowns(state)[cell]]] += 1.0
+        if row.any():
+            rows.add(tuple(row))
     _, singular, vt = np.linalg.svd(np.array(sorted(rows)), full_matrices=True)
     null = vt[int((singular > 1e-9).sum()) :]
     given_away = [u for u in hidden if np.abs(null[:, index[u]]).max(initial=0) < 1e-9]
