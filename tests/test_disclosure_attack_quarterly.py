@@ -281,7 +281,7 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
     states = {id(s): s for s in issued.states.values()}.values()
     unknowns = sorted({u for state in states for u in _unknowns(state).values()} - known, key=str)
     index = {u: i for i, u in enumerate(unknowns)}
-    rows = set()
+    rows: dict[bytes, np.ndarray] = {}  # each distinct sum once
     for state in states:
         unknown = _unknowns(state)
         for equation in _equations(state, sectors):
@@ -290,15 +290,21 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
                 if unknown[cell] in index:
                     row[index[unknown[cell]]] += coefficient
             if row.any():
-                rows.add(tuple(row))
+                rows[row.tobytes()] = row
     for state, quarters in totals:
         row = np.zeros(len(unknowns))
         for cell in quarters:
             if _unknowns(state)[cell] in index:
                 row[index[_unknowns(state)[cell]]] += 1.0
         if row.any():
-            rows.add(tuple(row))
-    _, singular, vt = np.linalg.svd(np.array(sorted(rows)), full_matrices=True)
-    null = vt[int((singular > 1e-9).sum()) :]
-    given_away = [u for u in hidden if np.abs(null[:, index[u]]).max(initial=0) < 1e-9]
+            rows[row.tobytes()] = row
+    # A hidden unknown is determined when its unit vector lies in the row space of the sums: the rows of
+    # vt up to the rank are an orthonormal basis of it, so the projection's length is 1 exactly then.
+    # (The same test as the null space's being zero there, without the square matrix of the null space.)
+    matrix = np.array(list(rows.values()))
+    used = np.flatnonzero(np.abs(matrix).sum(axis=0))
+    _, singular, vt = np.linalg.svd(matrix[:, used], full_matrices=False)
+    reach = np.zeros(len(unknowns))
+    reach[used] = (vt[: int((singular > 1e-9).sum())] ** 2).sum(axis=0)
+    given_away = [u for u in hidden if reach[index[u]] > 1 - 1e-9]
     assert not given_away, sorted(given_away, key=str)[:10]
