@@ -3,7 +3,8 @@
 Three rules, each closing a way back to a small group:
 
 1. A figure derived from 1 to N-1 people (the registry's ``people_basis`` of its KPI) is hidden, shown
-   as "<N". Zero people disclose nobody, so a zero stays.
+   as "<N". Zero people disclose nobody, so a zero stays. A share is also hidden when the count in it
+   or the count not in it (``SHARE_COUNTS``: share x basis, and the rest) is 1 to N-1.
 2. Totals stay exact, so where a column (one KPI in one period, across members or across sectors)
    has exactly one hidden figure, the next smallest is hidden too, or subtracting the others from the
    total would give it back (complementary suppression).
@@ -210,7 +211,8 @@ def people_hidden(
 
     ``values`` is the long KPI table (every period); ``issued`` the ledger of cells earlier reports
     issued (``kpi, scope, scope_id, period, value, hidden``): what an earlier report hid stays hidden,
-    and what it showed is known, so it is never the complement that hides something else. A quarter's
+    and what it showed is known, so it is never the complement that hides something else; what it showed
+    at another value is hidden when the change is 1 to N-1 people (the change is a count too). A quarter's
     year to date is hidden whenever a quarter it adds up is (rule 3), even where the sums would not
     need it, so that the rule reads simply on the page.
     """
