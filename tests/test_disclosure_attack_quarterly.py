@@ -41,7 +41,7 @@ from tests.demo_network import stored_kpis
 from tests.report_html import Element, parse
 from tests.test_disclosure_attack import SHARES, _equations, counts_of_people
 from transforms.periods import Period
-from warehouse.schema import issued_cells
+from warehouse.schema import issued_cells, submissions
 
 Cell = tuple[str, str, str, str]  # (kpi, scope, scope id, period)
 # A cell at one value (a figure that changed is a new unknown), and for a year the quarter it stood at.
@@ -232,6 +232,17 @@ def test_the_quarters_went_out_as_they_came_in_and_late_returns_changed_issued_f
     staff = ("staff", "network", network_id, "2025-26-Q3")
     values = {issued.states[r][staff] for r in q3}
     assert len(values) == 2, values
+    # The short Q4 snapshot was superseded by the whole one, which has more staff.
+    with network.engine.connect() as conn:
+        rows = conn.execute(
+            select(submissions.c.member_id, submissions.c.status, submissions.c.rows_loaded).where(
+                (submissions.c.return_type == SHORT[0]) & (submissions.c.period == SHORT[1])
+            )
+        ).all()
+    superseded = [r for r in rows if r.status == "superseded"]
+    assert len(superseded) == 1, rows
+    whole = [r for r in rows if r.member_id == superseded[0].member_id and r.status == "accepted"]
+    assert len(whole) == 1 and whole[0].rows_loaded > superseded[0].rows_loaded, rows
 
 
 def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_went_out(
