@@ -3,7 +3,8 @@
 Three rules, each closing a way back to a small group:
 
 1. A figure derived from 1 to N-1 people (the registry's ``people_basis`` of its KPI) is hidden. Zero
-   people disclose nobody, so a zero stays.
+   people disclose nobody, so a zero stays. A share is also hidden when the count in it or the count
+   not in it (``SHARE_COUNTS``: share x basis, and the rest) is 1 to N-1.
 2. Totals stay exact, so where a column (one KPI in one period, across members or across sectors)
    has exactly one hidden figure, the next smallest is hidden too, or subtracting the others from the
    total would give it back (complementary suppression).
@@ -75,6 +76,67 @@ def _people_bases() -> frozenset[str]:
 
 PEOPLE_BASES = _people_bases()
 
+# A published share with its basis gives away two more counts of people: share x basis are in it (paid at
+# least the Living Wage, living locally) and basis minus that are not. They add up across members like any
+# count, so they are weighed as cells of their own (docs/disclosure-control.md, "Shares"); the share is
+# hidden whenever its basis or either count is. The share is published to 4 decimals (the page's data and
+# the workbook), enough to give the count back exactly, so it is treated as exact.
+SHARE_COUNTS: Mapping[str, tuple[str, str]] = {
+    "lw_paid_pct": ("lw_paid", "lw_not_paid"),
+    "lw_paid_pct_direct": ("lw_paid_direct", "lw_not_paid_direct"),
+    "lw_paid_pct_contractor": ("lw_paid_contractor", "lw_not_paid_contractor"),
+    "local_employment_pct": ("staff_local", "staff_not_local"),
+}
+# Counts that are the sum of two others exactly: every person is direct or contracted.
+SPLITS: Mapping[str, tuple[str, str]] = {
+    "staff": ("staff_direct", "staff_contractor"),
+    "lw_assessed": ("lw_assessed_direct", "lw_assessed_contractor"),
+    "lw_paid": ("lw_paid_direct", "lw_paid_contractor"),
+    "lw_not_paid": ("lw_not_paid_direct", "lw_not_paid_contractor"),
+}
+_DERIVED = frozenset(code for pair in SHARE_COUNTS.values() for code in pair)
+# What the report reads to weigh counts of people: the counts, and the shares the derived counts come from.
+WEIGHED_KPIS = PEOPLE_BASES | frozenset(SHARE_COUNTS)
+
+
+def people_cells(values: pd.DataFrame) -> dict[PeopleCell, float]:
+    """The counts of people in a long KPI table, with the two counts each share gives away with its basis.
+
+    A share of ``basis`` people gives ``round(share * basis / 100)`` in it and the rest not; a basis of 0
+    has no share and 0 of each.
+    """
+    known = values[values["value"].notna()]
+    cells: dict[PeopleCell, float] = {
+        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
+        for r in known[known["kpi"].isin(PEOPLE_BASES)].itertuples(index=False)
+    }
+    shares = values[values["kpi"].isin(SHARE_COUNTS)]
+    for r in shares.itertuples(index=False):
+        basis = cells.get((PEOPLE_BASIS[r.kpi], r.scope, r.scope_id, r.period))
+        if basis is None or (pd.isna(r.value) and basis != 0):
+            continue
+        inside, outside = SHARE_COUNTS[r.kpi]
+        count = 0.0 if basis == 0 else float(round(float(r.value) * basis / 100))
+        cells[(inside, r.scope, r.scope_id, r.period)] = count
+        cells[(outside, r.scope, r.scope_id, r.period)] = basis - count
+    return cells
+
+
+def _share_relations(cells: Mapping[PeopleCell, float]) -> list[Relation]:
+    """A basis is its share's two counts; a count is its direct and contracted staff's."""
+    relations = []
+    for share, (inside, outside) in SHARE_COUNTS.items():
+        for kpi, scope, scope_id, period in cells:
+            if kpi == inside and (basis := (PEOPLE_BASIS[share], scope, scope_id, period)) in cells:
+                parts = ((inside, scope, scope_id, period), (outside, scope, scope_id, period))
+                relations.append(Relation(basis, parts))
+    for total, (direct, contractor) in SPLITS.items():
+        for kpi, scope, scope_id, period in cells:
+            parts = ((direct, scope, scope_id, period), (contractor, scope, scope_id, period))
+            if kpi == total and all(p in cells for p in parts):
+                relations.append(Relation((kpi, scope, scope_id, period), parts))
+    return relations
+
 
 def people_relations(
     values: Mapping[PeopleCell, float], member_sectors: Mapping[str, str] | None = None
@@ -113,7 +175,7 @@ def people_relations(
         series.setdefault((kpi, scope, scope_id), {})[period] = cell
     for (kpi, scope, scope_id), periods in series.items():
         base = kpi.removesuffix(YTD_SUFFIX)
-        flow = lookup(base).flow
+        flow = base not in _DERIVED and lookup(base).flow
         quarters = sorted((Period.parse(p) for p in periods if "-Q" in p), key=lambda q: q.start)
         for year in {q.financial_year for q in quarters}:
             in_year = [q for q in quarters if q.financial_year == year]
@@ -138,7 +200,7 @@ def people_relations(
                     )
                 if index == len(in_year) - 1 and year.key in periods:
                     relations.append(Relation(periods[year.key], (to_date[quarter.key],)))
-    return relations
+    return relations + _share_relations(values)
 
 
 def people_hidden(
@@ -151,19 +213,18 @@ def people_hidden(
 
     ``values`` is the long KPI table (every period); ``issued`` the ledger of cells earlier reports
     issued (``kpi, scope, scope_id, period, value, hidden``): what an earlier report hid stays hidden,
-    and what it showed is known, so it is never the complement that hides something else. A quarter's
+    and what it showed is known, so it is never the complement that hides something else; what it showed
+    at another value is hidden when the change is 1 to N-1 people (the change is a count too). A quarter's
     year to date is hidden whenever a quarter it adds up is (rule 3), even where the sums would not
     need it, so that the rule reads simply on the page.
     """
-    people = values[values["kpi"].isin(PEOPLE_BASES) & values["value"].notna()]
-    cells: dict[PeopleCell, float] = {
-        (r.kpi, r.scope, r.scope_id, r.period): float(r.value) for r in people.itertuples(index=False)
-    }
+    cells = people_cells(values)
     if not cells:
         return set()
     relations = people_relations(cells, member_sectors)
     already: set[PeopleCell] = set()
     fixed: set[PeopleCell] = set()
+    revised: set[PeopleCell] = set()
     if issued is not None and not issued.empty:
         for r in issued.itertuples(index=False):
             cell = (r.kpi, r.scope, r.scope_id, r.period)
@@ -173,6 +234,11 @@ def people_hidden(
                 already.add(cell)
             elif r.value is not None and abs(float(r.value) - cells[cell]) < 1e-9:
                 fixed.add(cell)
+            elif r.value is not None and 0 < abs(cells[cell] - float(r.value)) < threshold:
+                # A late or corrected return changed a figure already shown by 1 to N-1 people: the new
+                # figure less the old would be a count of those people (docs/disclosure-control.md).
+                revised.add(cell)
+    revised -= fixed  # shown at its new value already: hiding it now protects nothing
 
     # A figure published twice under two names (a stock's year and its last quarter, the fourth
     # quarter's year to date and the year) is known wherever either was issued: a complement must not be
@@ -202,11 +268,25 @@ def people_hidden(
             and (cell := (ytd_code(kpi), scope, scope_id, later.key)) in cells
         }
 
-    hidden = with_years_to_date(already | {c for c, v in cells.items() if 0 < v < threshold})
+    pairs = set(SHARE_COUNTS.values())
+    shares = [r for r in relations if len(r.parts) == 2 and (r.parts[0][0], r.parts[1][0]) in pairs]
+
+    def closed(found: set[PeopleCell]) -> set[PeopleCell]:
+        """Rule 3, and a share's two counts hidden with it: with its basis or either count, as the share
+        is (a zero count stays known: it discloses nobody; so does a count readers already have at this
+        value, from an earlier report)."""
+        found = with_years_to_date(found)
+        return found | {
+            part
+            for r in shares
+            if r.total in found or any(p in found for p in r.parts)
+            for part in r.parts
+            if cells[part] != 0 and part not in fixed
+        }
+
+    hidden = closed(already | revised | {c for c, v in cells.items() if 0 < v < threshold})
     for _ in range(100):
-        found = with_years_to_date(
-            hidden_cells(cells, relations, threshold, already_hidden=hidden, fixed=fixed - hidden)
-        )
+        found = closed(hidden_cells(cells, relations, threshold, already_hidden=hidden, fixed=fixed - hidden))
         if found != hidden:
             hidden = found
             continue
@@ -229,7 +309,7 @@ def people_hidden(
                 extra.add(min(candidates, key=lambda m: (cells[m], m[1] == "network", str(m))))
         if not extra:
             return hidden  # nothing left to hide that would help: the attack test reports it
-        hidden = with_years_to_date(hidden | extra)
+        hidden = closed(hidden | extra)
     return hidden
 
 
@@ -247,9 +327,19 @@ def suppressed(
     also hides its money value.
     """
     hidden = people_hidden(values if people is None else people, threshold, member_sectors, issued)
-    basis = values["kpi"].map(PEOPLE_BASIS)
-    keys = zip(basis, values["scope"], values["scope_id"], values["period"], strict=True)
-    return pd.Series([key in hidden for key in keys], index=values.index, dtype=bool)
+    return pd.Series(_rests_on_hidden(values, hidden), index=values.index, dtype=bool)
+
+
+def _rests_on_hidden(frame: pd.DataFrame, hidden: set[PeopleCell]) -> list[bool]:
+    """For each row of a long KPI table, whether a count of people it rests on is hidden: its basis and,
+    for a share, the two counts it gives away with it."""
+    flags = []
+    for kpi, scope, scope_id, period in zip(
+        frame.kpi, frame.scope, frame.scope_id, frame.period, strict=True
+    ):
+        counts = (PEOPLE_BASIS.get(kpi), *SHARE_COUNTS.get(kpi, ()))
+        flags.append(any((count, scope, scope_id, period) in hidden for count in counts if count))
+    return flags
 
 
 class Figures:
@@ -264,18 +354,11 @@ class Figures:
         people: pd.DataFrame | None = None,
     ) -> None:
         weighed = frame if people is None else people
-        self._people = {
-            (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
-            for r in weighed[weighed["kpi"].isin(PEOPLE_BASES) & weighed["value"].notna()].itertuples(
-                index=False
-            )
-        }
+        self._people = people_cells(weighed)
         self._hidden_people = (
             people_hidden(weighed, threshold, member_sectors, issued) if self._people else set()
         )
-        basis = frame["kpi"].map(PEOPLE_BASIS)
-        keys = zip(basis, frame["scope"], frame["scope_id"], frame["period"], strict=True)
-        frame = frame.assign(suppressed=[key in self._hidden_people for key in keys])
+        frame = frame.assign(suppressed=_rests_on_hidden(frame, self._hidden_people))
         self.threshold = threshold
         keys = list(zip(frame.kpi, frame.scope, frame.scope_id, frame.period, strict=True))
         self._values = dict(zip(keys, frame.value, strict=True))

@@ -26,6 +26,20 @@ from warehouse import queries
 __all__ = ["demo_network"]
 
 FLOWS = {"lw_uplifts", "apprentice_starts"}
+# A share published with its basis gives two counts: share x basis people in it, the rest not in it.
+SHARES = {
+    "lw_paid_pct": ("lw_assessed", "lw_paid", "lw_not_paid"),
+    "lw_paid_pct_direct": ("lw_assessed_direct", "lw_paid_direct", "lw_not_paid_direct"),
+    "lw_paid_pct_contractor": ("lw_assessed_contractor", "lw_paid_contractor", "lw_not_paid_contractor"),
+    "local_employment_pct": ("staff", "staff_local", "staff_not_local"),
+}
+# Every person is direct or contracted.
+SPLITS = {
+    "staff": ("staff_direct", "staff_contractor"),
+    "lw_assessed": ("lw_assessed_direct", "lw_assessed_contractor"),
+    "lw_paid": ("lw_paid_direct", "lw_paid_contractor"),
+    "lw_not_paid": ("lw_not_paid_direct", "lw_not_paid_contractor"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +58,33 @@ def issued(demo_network: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ledger, kpis
 
 
+def counts_of_people(kpis: pd.DataFrame, bases: set[str]) -> dict[tuple[str, str, str, str], float]:
+    """Every count of people the stored KPIs hold or give away: the counts, and each share's two."""
+    known = kpis[kpis["value"].notna()]
+    cells = {
+        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
+        for r in known[known["kpi"].isin(bases)].itertuples(index=False)
+    }
+    for r in known[known["kpi"].isin(SHARES)].itertuples(index=False):
+        basis, inside, outside = SHARES[r.kpi]
+        total = cells[(basis, r.scope, r.scope_id, r.period)]
+        paid = round(r.value / 100 * total)
+        cells[(inside, r.scope, r.scope_id, r.period)] = float(paid)
+        cells[(outside, r.scope, r.scope_id, r.period)] = float(total - paid)
+    return cells
+
+
 def _equations(cells: dict[tuple[str, str, str, str], float], sectors: dict[str, str]) -> list[list]:
     """Each sum as a list of (coefficient, cell): sum(coefficient * value) == 0."""
     equations: list[list] = []
+    for kpi, scope, scope_id, period in cells:
+        for basis, inside, outside in SHARES.values():
+            if kpi == inside and (basis, scope, scope_id, period) in cells:
+                whole = (basis, scope, scope_id, period)
+                equations.append([(1.0, whole), (-1.0, (inside, *whole[1:])), (-1.0, (outside, *whole[1:]))])
+        if kpi in SPLITS and all((part, scope, scope_id, period) in cells for part in SPLITS[kpi]):
+            parts = [(-1.0, (part, scope, scope_id, period)) for part in SPLITS[kpi]]
+            equations.append([(1.0, (kpi, scope, scope_id, period)), *parts])
     columns: dict[tuple[str, str], dict[str, list]] = defaultdict(lambda: defaultdict(list))
     for cell in cells:
         kpi, scope, scope_id, period = cell
@@ -85,9 +123,8 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
     demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     ledger, kpis = issued
-    bases = set(ledger["kpi"])
-    people = kpis[kpis["kpi"].isin(bases) & kpis["value"].notna()]
-    cells = {(r.kpi, r.scope, r.scope_id, r.period): float(r.value) for r in people.itertuples(index=False)}
+    cells = counts_of_people(kpis, set(ledger["kpi"]))
+    assert {c for _, _, c in SHARES.values()} <= {c[0] for c in cells}, "the shares' counts are weighed"
     shown = {
         (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
         for r in ledger.itertuples(index=False)

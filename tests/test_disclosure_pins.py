@@ -221,3 +221,19 @@ def test_a_complement_is_never_the_twin_of_a_figure_already_issued() -> None:
     assert ("apprentices", "member", "a", "2026-27") in hidden
     assert ("apprentices", "member", "b", "2026-27") not in hidden  # its twin is out: no protection
     assert ("apprentices", "member", "c", "2026-27") in hidden  # the next smallest protects a
+
+
+@pytest.mark.parametrize(("now", "hidden"), [(40.0, False), (41.0, True), (36.0, True), (45.0, False)])
+def test_a_figure_revised_by_fewer_than_n_people_since_a_report_showed_it_is_hidden(
+    now: float, hidden: bool
+) -> None:
+    """The quarterly attack found this: Q3's report showed 14 starts; a member's Q3 return came late and
+    the next report's trend showed Q3 at 16, so the late member's 2 starts were 16 less 14."""
+    issued = pd.DataFrame(
+        [("staff", "network", "net", "2025-26-Q3", 40.0, False)],
+        columns=["kpi", "scope", "scope_id", "period", "value", "hidden"],
+    )
+    frame = _frame([("staff", "network", "net", "2025-26-Q3", now)])
+    assert (
+        ("staff", "network", "net", "2025-26-Q3") in people_hidden(frame, THRESHOLD, issued=issued)
+    ) is hidden

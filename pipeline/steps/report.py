@@ -20,7 +20,7 @@ from pipeline.config import Measure
 from pipeline.network import Network
 from pipeline.steps import report_programmes
 from pipeline.steps.report_spend_scope import spend_scope
-from reports.disclosure import PEOPLE_BASES, Figures
+from reports.disclosure import WEIGHED_KPIS, Figures
 from reports.format import period_label
 from reports.model import (
     MEMBER_COLUMNS,
@@ -104,13 +104,13 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     )
     # Counts of people are weighed over every period and against every report issued before
     # (docs/disclosure-control.md), so a hidden figure stays hidden across reports.
-    people = queries.kpi_families(network.engine, sorted(PEOPLE_BASES))
+    people = queries.kpi_families(network.engine, sorted(WEIGHED_KPIS))
     figures = Figures(
         kpi_frame,
         threshold,
         member_sectors={m.id: m.sector.value for m in network.cfg.members},
         issued=queries.issued_people_cells(network.engine),
-        people=people[people["kpi"].isin(PEOPLE_BASES)],
+        people=people[people["kpi"].isin(WEIGHED_KPIS)],
     )
     network_id, key, previous = network.cfg.id, period.key, period.previous().key
     subs = _submissions(network, period)
