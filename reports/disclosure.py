@@ -66,8 +66,10 @@ PeopleCell = tuple[str, str, str, str]  # (people-count KPI, scope, scope id, pe
 
 
 def _people_bases() -> frozenset[str]:
-    """The counts of people published figures rest on; recruitment's own (``recruit_*``) are weighed
-    by ``pipeline.steps.programmes.recruitment_hidden`` with the recruitment section's selection."""
+    """The counts of people published figures rest on; recruitment's own (``recruit_*``) obey other sums
+    (breakdowns, to-date figures, programmes) and are weighed by the same engine
+    (``transforms.disclosure.weighed_hidden``) through ``pipeline.steps.programmes.recruitment_hidden``,
+    with the recruitment section's selection and the same ledger."""
     return frozenset(b for b in PEOPLE_BASIS.values() if not b.startswith("recruit_"))
 
 

@@ -16,9 +16,11 @@ network's offers outside a programme) can be worked out from two figures that we
   White" says what the hidden people are);
 - repeated until nothing changes.
 
-This is the usual heuristic (each relation keeps two unknowns or none), as in
-``transforms.workforce_kpis.suppressed``, extended to the links between tables; it does not solve the
-whole linear system, which a statistical disclosure audit tool would.
+:func:`hidden_cells` is the usual heuristic (each relation keeps two unknowns or none), extended to the
+links between tables. :func:`weighed_hidden` is the one engine every count of people goes through (the
+report's workforce, apprenticeship and uplift counts, and recruitment's): it runs the heuristic, weighs
+the ledger of cells earlier reports issued (:func:`ledger_cells`), then solves the whole linear system
+(:func:`given_away`) and hides more until no hidden figure can be worked out.
 """
 
 from __future__ import annotations
@@ -276,6 +278,7 @@ def weighed_hidden(
             }
             if candidates:
                 extra.add(min(candidates, key=order))
+                break  # one at a time: that complement may protect the others too
         if not extra:
             return hidden  # nothing left to hide that would help: the attack tests report it
         hidden = closure(hidden | extra)
