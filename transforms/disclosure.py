@@ -232,8 +232,9 @@ def weighed_hidden(
 
     ``already_hidden``: cells an earlier report hid (they stay hidden); ``known``: cells an earlier report
     showed with the value they have now, and so every reader has (never picked as a complement, nor their
-    twins). ``unpublished``: cells no report shows, unknown to a reader, but protected where they are 1 to
-    N-1 people. ``closure`` adds what a rule hides with a hidden cell (a year to date with its quarter);
+    twins). ``unpublished``: cells no report shows, unknown to a reader; where they are 1 to N-1 people
+    the heuristic keeps each sum from giving them away, but the whole-system solve protects only the
+    hidden published cells (``docs/disclosure-control.md``, limits). ``closure`` adds what a rule hides with a hidden cell (a year to date with its quarter);
     ``preference`` orders the complements the whole-system solve picks (smallest first by default).
 
     The heuristic (:func:`hidden_cells`) keeps each sum safe on its own; a chain of sums can still give a
@@ -243,10 +244,6 @@ def weighed_hidden(
     unpublished = set(unpublished)
     fixed = twins_of(values, relations, known)
     order = preference or (lambda m: (float(values.get(m, 0) or 0), str(m)))
-
-    def protected(cell: Cell) -> bool:
-        count = float(values.get(cell, 0) or 0)
-        return cell not in unpublished or 0 < count < threshold
 
     hidden = closure(
         set(already_hidden)
@@ -261,7 +258,10 @@ def weighed_hidden(
         if found != hidden:
             hidden = found
             continue
-        exposed = {c for c in given_away(values, relations, hidden | unpublished) if protected(c)}
+        # Unpublished cells are unknowns to the reader; the solve protects the hidden published ones
+        # (unpublished small figures are protected sum by sum, by the heuristic: see the limits in
+        # docs/disclosure-control.md).
+        exposed = given_away(values, relations, hidden | unpublished) & hidden
         if not exposed:
             return hidden
         extra = set()
