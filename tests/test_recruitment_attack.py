@@ -19,7 +19,10 @@ and solves them. No hidden count may be determined.
 
 The demo's figures are all in the warehouse before its first report, so every report weighs the same
 figures and hides the same cells. The ledger earns its keep when the returns arrive quarter by quarter
-and each report is issued as its quarter's returns are in: the second test issues them so.
+and each report is issued as its quarter's returns are in: the second test issues the demo's so, and
+the third a small network's whose council has 6 offers in one quarter and 3 in the next (without the
+ledger's weighing, the next report hides the shown quarter as the complement and the 3 can be worked
+out).
 """
 
 from __future__ import annotations
@@ -207,5 +210,63 @@ def test_no_hidden_recruitment_count_can_be_worked_out_when_reports_follow_the_r
 ) -> None:
     network = issued_as_returns_arrive
     ledger = queries.issued_people_cells(network.engine)
+    exposed = attack(network, ledger, stored_kpis(network))
+    assert not exposed, (len(exposed), exposed[:10])
+
+
+HEADER = (
+    "Offer Date,Start Date,Programme Code,Previously Unemployed,Age Band,Ethnic Group,Disability,"
+    "Deprivation Decile,Still In Post After Six Months"
+)
+# (member, quarter, offers, month of the offers, programme): the council's second quarter has 3 offers.
+SMALL_RETURNS = (
+    ("st-aldrics-nhs", "2026-27-Q1", 12, 5, "inclusive-recruitment"),
+    ("kingsbridge-council", "2026-27-Q1", 6, 5, ""),
+    ("st-aldrics-nhs", "2026-27-Q2", 12, 8, "inclusive-recruitment"),
+    ("kingsbridge-council", "2026-27-Q2", 3, 8, ""),
+)
+
+
+@pytest.fixture(scope="module")
+def small_returns_arriving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
+    """A council's 6 offers reported in one quarter and shown; its 3 of the next quarter to hide then."""
+    from pipeline.steps.ingest import ingest
+    from pipeline.steps.kpis import compute_kpis
+    from pipeline.steps.report_issue import issue_report
+
+    directory = tmp_path_factory.mktemp("small-returns-arriving")
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+            mp.delenv(key, raising=False)
+        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
+        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+        network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+        for quarter, due in (("2026-27-Q1", ["2026-27-Q1"]), ("2026-27-Q2", ["2026-27-Q2", "2026-27"])):
+            for member, period, count, month, programme in SMALL_RETURNS:
+                if period != quarter:
+                    continue
+                rows = [
+                    f"{3 + n:02d}/{month:02d}/2026,,{programme},Yes,25-34,White,No,5," for n in range(count)
+                ]
+                data = "\n".join([HEADER, *rows]) + "\n"
+                network.bucket.write(f"incoming/{member}/recruitment_{period}.csv", data.encode())
+            outcomes = ingest(network)
+            assert {o["status"] for o in outcomes} == {"accepted"}, outcomes
+            compute_kpis(network)
+            for period in due:
+                result = issue_report(network, period)
+                assert result["status"] == "issued", result
+        yield network
+        network.engine.dispose()
+
+
+def test_a_later_report_never_hides_behind_a_figure_an_earlier_one_showed(
+    small_returns_arriving: Network,
+) -> None:
+    network = small_returns_arriving
+    ledger = queries.issued_people_cells(network.engine)
+    council_q2 = ("recruit_offers", "member", "kingsbridge-council", "2026-27-Q2")
+    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    assert council_q2 in hidden
     exposed = attack(network, ledger, stored_kpis(network))
     assert not exposed, (len(exposed), exposed[:10])
