@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from reports.model import IssuedCell, KpiFigure, TrendPoint, WorkforceMemberRow
-from transforms.disclosure import Relation, given_away, hidden_cells
+from transforms.disclosure import Relation, ledger_cells, revised_cells, twins_of, weighed_hidden
 from transforms.kpi_registry import REGISTRY, TO_DATE_CODES, YTD_SUFFIX, lookup, ytd_code
 from transforms.periods import Period
 
@@ -69,8 +69,10 @@ PeopleCell = tuple[str, str, str, str]  # (people-count KPI, scope, scope id, pe
 
 
 def _people_bases() -> frozenset[str]:
-    """The counts of people published figures rest on; recruitment's own (``recruit_*``) are weighed
-    by ``pipeline.steps.programmes.recruitment_hidden`` with the recruitment section's selection."""
+    """The counts of people published figures rest on; recruitment's own (``recruit_*``) obey other sums
+    (breakdowns, to-date figures, programmes) and are weighed by the same engine
+    (``transforms.disclosure.weighed_hidden``) through ``pipeline.steps.programmes.recruitment_hidden``,
+    with the recruitment section's selection and the same ledger."""
     return frozenset(b for b in PEOPLE_BASIS.values() if not b.startswith("recruit_"))
 
 
@@ -222,40 +224,11 @@ def people_hidden(
     if not cells:
         return set()
     relations = people_relations(cells, member_sectors)
-    already: set[PeopleCell] = set()
-    fixed: set[PeopleCell] = set()
-    revised: set[PeopleCell] = set()
-    if issued is not None and not issued.empty:
-        for r in issued.itertuples(index=False):
-            cell = (r.kpi, r.scope, r.scope_id, r.period)
-            if cell not in cells:
-                continue
-            if r.hidden:
-                already.add(cell)
-            elif r.value is not None and abs(float(r.value) - cells[cell]) < 1e-9:
-                fixed.add(cell)
-            elif r.value is not None and 0 < abs(cells[cell] - float(r.value)) < threshold:
-                # A late or corrected return changed a figure already shown by 1 to N-1 people: the new
-                # figure less the old would be a count of those people (docs/disclosure-control.md).
-                revised.add(cell)
-    revised -= fixed  # shown at its new value already: hiding it now protects nothing
-
-    # A figure published twice under two names (a stock's year and its last quarter, the fourth
-    # quarter's year to date and the year) is known wherever either was issued: a complement must not be
-    # the twin of a figure readers already have.
-    twins = [
-        (r.total, r.parts[0])
-        for r in relations
-        if len(r.parts) == 1 and abs(cells.get(r.total, 0) - cells.get(r.parts[0], 0)) < 1e-9
-    ]
-    grown = True
-    while grown:
-        grown = False
-        for one, other in twins:
-            for a, b in ((one, other), (other, one)):
-                if a in fixed and b not in fixed:
-                    fixed.add(b)
-                    grown = True
+    already, known = ledger_cells(issued, cells)
+    # A late or corrected return changed a figure already shown by 1 to N-1 people: the new figure less
+    # the old would be a count of those people (docs/disclosure-control.md).
+    revised = revised_cells(issued, cells, threshold) - known
+    fixed = twins_of(cells, relations, known)
 
     def with_years_to_date(found: set[PeopleCell]) -> set[PeopleCell]:
         """Rule 3: every later year to date of the year of a hidden quarter."""
@@ -284,33 +257,15 @@ def people_hidden(
             if cells[part] != 0 and part not in fixed
         }
 
-    hidden = closed(already | revised | {c for c, v in cells.items() if 0 < v < threshold})
-    for _ in range(100):
-        found = closed(hidden_cells(cells, relations, threshold, already_hidden=hidden, fixed=fixed - hidden))
-        if found != hidden:
-            hidden = found
-            continue
-        # The heuristic keeps each sum safe on its own; a chain of sums (a stock's year is its last
-        # quarter, its sectors' years other quarters) can still give a hidden figure away. Solve the whole
-        # system, and hide the smallest figure shown in a sum with each figure it gives away.
-        exposed = given_away(cells, relations, hidden)
-        if not exposed:
-            return hidden
-        extra = set()
-        for cell in sorted(exposed, key=str):
-            candidates = {
-                m
-                for r in relations
-                if cell in (*r.parts, r.total)
-                for m in (*r.parts, r.total)
-                if m not in hidden and m not in fixed and cells.get(m, 0) > 0
-            }
-            if candidates:
-                extra.add(min(candidates, key=lambda m: (cells[m], m[1] == "network", str(m))))
-        if not extra:
-            return hidden  # nothing left to hide that would help: the attack test reports it
-        hidden = closed(hidden | extra)
-    return hidden
+    return weighed_hidden(
+        cells,
+        relations,
+        threshold,
+        already_hidden=already | revised,
+        known=known,
+        closure=closed,
+        preference=lambda m: (cells[m], m[1] == "network", str(m)),
+    )
 
 
 def suppressed(

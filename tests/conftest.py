@@ -9,6 +9,10 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
+# The disclosure checks solve many small linear systems; BLAS threads on them only contend with each
+# other (and with the other tests' workers), so numpy is kept to one thread. Set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import pytest
 
 _AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="anchor-airflow-"))

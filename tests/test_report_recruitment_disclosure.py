@@ -189,3 +189,37 @@ def test_hidden_figures_leave_no_trace(built: Built) -> None:
     assert "<5" not in built.page.readable()
     texts = [str(c.value) for ws in built.book.worksheets for row in ws.iter_rows() for c in row]
     assert not [t for t in texts if "<5" in t]
+
+
+def test_the_ledger_holds_every_recruitment_count_the_report_shows_or_hides(built: Built) -> None:
+    """Issued with the report (docs/disclosure-control.md), so the next report weighs them."""
+    report = built.report
+    ledger = {(c.kpi, c.scope, c.scope_id, c.period): c for c in report.issued_cells}
+    expected: dict[tuple[str, str, str, str], float | None] = {}
+    for block in report.recruitment:
+        place = (block.scope, block.scope_id, block.as_at)
+        for figure in block.figures:
+            if "_pct" not in figure.code:
+                expected[(figure.code, *place)] = figure.value
+        for group in block.groups:
+            expected[(f"recruit_offers_to_date:{group.dimension}:{group.group}", *place)] = group.offers
+    network_id = next(b.scope_id for b in report.recruitment if b.scope == "network")
+    for row in report.recruitment_quarters:
+        place = ("member", row.member_id) if row.member_id else ("network", network_id)
+        expected[("recruit_offers", *place, row.period)] = row.offers
+        expected[("recruit_starts", *place, row.period)] = row.starts
+    assert any(v is None for v in expected.values()) and any(v is not None for v in expected.values())
+    for cell, value in expected.items():
+        assert cell in ledger, cell
+        assert (ledger[cell].hidden, ledger[cell].value) == (value is None, value), cell
+    # A share shown with its base gives its count back: the count is in the ledger as shown.
+    for block in report.recruitment:
+        for group in block.groups:
+            if group.share_pct is not None:
+                cell = (
+                    f"recruit_offers_to_date:{group.dimension}:{group.group}",
+                    block.scope,
+                    block.scope_id,
+                    block.as_at,
+                )
+                assert not ledger[cell].hidden

@@ -29,7 +29,9 @@ each quarter (everything up to the quarter's end: "305 offers since the programm
 Disclosure control (``recruitment_suppressed``) hides every count of 1 to N-1 people and every share
 whose count or total is hidden, with complementary suppression across each breakdown, across members
 and sectors, between quarters, years and to-date figures, and between a programme and the network
-(``transforms.disclosure``). The values in the frame stay exact: the report shows hidden ones as "[c]".
+(``transforms.disclosure``), weighed against the ledger of cells earlier reports issued and over the
+whole system of sums (``transforms.disclosure.weighed_hidden``, the engine every count of people goes
+through). The values in the frame stay exact: the report shows hidden ones as "[c]".
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from transforms.disclosure import Relation, hidden_cells
+from transforms.disclosure import Relation, ledger_cells, revised_cells, weighed_hidden
 from transforms.kpi_registry import GROUP_LABELS, TO_DATE_SUFFIX
 from transforms.periods import Period
 from transforms.spend_kpis import KPI_COLUMNS
@@ -293,7 +295,7 @@ def population_problems(population: pd.DataFrame) -> list[str]:
 
 
 # -- disclosure control ------------------------------------------------------------------------------
-def _share_basis(kpi: str) -> tuple[str, str] | None:
+def share_basis(kpi: str) -> tuple[str, str] | None:
     """(numerator, denominator) KPI codes of a share, or None for a count."""
     base, _, rest = kpi.partition(":")
     for share, count, total in (
@@ -336,7 +338,7 @@ def _relations(cells: pd.DataFrame, member_sectors: Mapping[str, str]) -> list[R
             )
             if suffix == "" and programmes and total[0] in codes:
                 relations.append(Relation(total, programmes, breakdown=True))
-    counts = cells[cells["kpi"].map(_share_basis).isna()]
+    counts = cells[cells["kpi"].map(share_basis).isna()]
     members: dict[tuple[str, str], list[str]] = {}
     programmes: dict[tuple[str, str], list[str]] = {}
     runners: dict[tuple[str, str], list[str]] = {}
@@ -411,6 +413,7 @@ def recruitment_suppressed(
     threshold: int,
     member_sectors: Mapping[str, str],
     published: pd.Series | None = None,
+    issued: pd.DataFrame | None = None,
 ) -> pd.Series:
     """True for each recruitment figure to publish as "<threshold" (population shares are never hidden).
 
@@ -418,10 +421,15 @@ def recruitment_suppressed(
     unknown to a reader, but their values still count where a difference of shown figures would reveal
     them. None means every figure is published (the safe default). Only flags of published figures mean
     anything: an unpublished figure must not be shown at all.
+
+    ``issued``: the ledger of cells earlier reports issued (``kpi, scope, scope_id, period, value,
+    hidden``), weighed as for every other count of people (``transforms.disclosure.weighed_hidden``): a
+    count an earlier report hid stays hidden, one it showed is known to every reader and never the
+    complement that hides another, and the whole system of sums is solved, across periods and reports.
     """
     keys = list(zip(values["kpi"], values["scope"], values["scope_id"], values["period"], strict=True))
     is_recruitment = values["kpi"].str.startswith("recruit_")
-    is_count = is_recruitment & values["kpi"].map(_share_basis).isna()
+    is_count = is_recruitment & values["kpi"].map(share_basis).isna()
     counts = values[is_count]
     count_keys = list(zip(counts["kpi"], counts["scope"], counts["scope_id"], counts["period"], strict=True))
     cell_values = dict(zip(count_keys, counts["value"], strict=True))
@@ -429,13 +437,24 @@ def recruitment_suppressed(
     if published is not None:
         shown = published.reindex(values.index).fillna(False).astype(bool)
         unpublished = {key for key, show in zip(count_keys, shown[is_count], strict=True) if not show}
-    hidden = hidden_cells(cell_values, _relations(counts, member_sectors), threshold, unpublished)
+    already, known = ledger_cells(issued, cell_values)
+    # A figure shown before that a late or corrected return moved by 1 to N-1 is hidden now.
+    revised = revised_cells(issued, cell_values, threshold) - known
+    hidden = weighed_hidden(
+        cell_values,
+        _relations(counts, member_sectors),
+        threshold,
+        unpublished=unpublished - already - known - revised,
+        already_hidden=already | revised,
+        known=known,
+        preference=lambda m: (cell_values[m], m[1] == "network", str(m)),
+    )
     out = []
     for (kpi, scope, scope_id, period), recruitment in zip(keys, is_recruitment, strict=True):
         if not recruitment:
             out.append(False)
             continue
-        basis = _share_basis(kpi)
+        basis = share_basis(kpi)
         if basis is None:
             out.append((kpi, scope, scope_id, period) in hidden)
         else:

@@ -136,13 +136,23 @@ def programme_kpis(network: Network) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=KPI_COLUMNS)
 
 
-def recruitment_hidden(network: Network, kpis: pd.DataFrame, published: pd.Series | None = None) -> pd.Series:
+def recruitment_hidden(
+    network: Network,
+    kpis: pd.DataFrame,
+    published: pd.Series | None = None,
+    issued: pd.DataFrame | None = None,
+) -> pd.Series:
     """Which recruitment figures the report must show as "[c]" (the network's suppression threshold).
 
     ``published``: the figures the report shows (default ``report_publication``: the recruitment section's).
+    ``issued``: the ledger of cells earlier reports issued (default: the warehouse's), so a figure an
+    earlier report hid stays hidden and one it showed is never the complement (docs/disclosure-control.md).
     """
     shown = report_publication(kpis) if published is None else published
-    return recruitment_suppressed(kpis, network.cfg.suppression_threshold, _sectors(network), shown)
+    ledger = queries.issued_people_cells(network.engine) if issued is None else issued
+    return recruitment_suppressed(
+        kpis, network.cfg.suppression_threshold, _sectors(network), shown, issued=ledger
+    )
 
 
 def programme_progress(network: Network, kpis: pd.DataFrame, period: str) -> dict[str, pd.DataFrame]:

@@ -155,6 +155,12 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
     has_workforce = "workforce" in network.cfg.returns
     programme_kpis, recruitment_hidden = report_programmes.programme_kpis(network)
     programmes = report_programmes.programme_rows(network, programme_kpis, recruitment_hidden, period)
+    recruitment = report_programmes.recruitment_blocks(
+        network, programme_kpis, recruitment_hidden, period, {p.code: p.targets for p in programmes}
+    )
+    recruitment_quarters = report_programmes.recruitment_quarters(
+        network, programme_kpis, recruitment_hidden, period
+    )
     as_of = pd.to_datetime(subs["processed_at"], utc=True).max() if not subs.empty else None
     # The only time shown is the data's (when its latest file was processed), not when KPIs were
     # recomputed: the same data renders the same bytes, so a daily run does not re-issue an unchanged report.
@@ -187,15 +193,22 @@ def build_period_report(network: Network, period_key: str) -> PeriodReport:
         sectors=_sector_rows(network, figures, key, has_workforce),
         programmes=programmes,
         sroi_assumptions=report_programmes.assumption_rows(network, programmes),
-        recruitment=report_programmes.recruitment_blocks(
-            network, programme_kpis, recruitment_hidden, period, {p.code: p.targets for p in programmes}
-        ),
-        recruitment_quarters=report_programmes.recruitment_quarters(
-            network, programme_kpis, recruitment_hidden, period
-        ),
+        recruitment=recruitment,
+        recruitment_quarters=recruitment_quarters,
         population_source=report_programmes.population_source(network),
         spend_scope=spend_scope(network, figures, kpi_frame, key, previous, members),
-        issued_cells=figures.issued_cells(key, network_id, [p.key for p in trend_periods]),
+        issued_cells=[
+            *figures.issued_cells(key, network_id, [p.key for p in trend_periods]),
+            *report_programmes.recruitment_issued_cells(
+                programme_kpis,
+                recruitment_hidden,
+                period,
+                network_id,
+                programmes,
+                recruitment,
+                recruitment_quarters,
+            ),
+        ],
         since_start=_since_start(network, figures, period),
     )
 

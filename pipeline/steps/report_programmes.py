@@ -4,8 +4,10 @@ Like the rest of the report, nothing here computes a figure: the SROI and recrui
 by the KPI step (``pipeline.steps.programmes``). What this module adds is disclosure control for the
 recruitment figures, which rest on people: their flags come from ``recruitment_hidden`` over every
 ``recruit_*`` row of every period and scope (a year is checked against its quarters, one "to date"
-against the last, a programme against the network), and a hidden figure enters the report's model
-without its value, so no section, chart or workbook can show it. Only the figures the recruitment
+against the last, a programme against the network), weighed against the ledger of cells earlier
+reports issued, and a hidden figure enters the report's model without its value, so no section, chart or
+workbook can show it. The counts a report publishes go into that ledger with it
+(:func:`recruitment_issued_cells`). Only the figures the recruitment
 section publishes (``transforms.recruitment_kpis.report_publication``) can be read at all: the
 disclosure rules counted every other figure as unseen, so showing one would need its own check.
 """
@@ -20,6 +22,7 @@ from pipeline.config import Programme
 from pipeline.network import Network
 from pipeline.steps.programmes import population_reference, recruitment_hidden, sroi_assumptions
 from reports.model import (
+    IssuedCell,
     KpiFigure,
     ProgrammeRow,
     ProgrammeTarget,
@@ -31,8 +34,14 @@ from reports.model import (
     SroiRow,
 )
 from transforms.periods import Period
-from transforms.programme_targets import programme_target_progress
-from transforms.recruitment_kpis import DIMENSIONS, SUMMARY_GROUPS, report_publication, representation
+from transforms.programme_targets import programme_target_progress, to_date_code
+from transforms.recruitment_kpis import (
+    DIMENSIONS,
+    SUMMARY_GROUPS,
+    report_publication,
+    representation,
+    share_basis,
+)
 from transforms.sroi import SCENARIOS
 from warehouse import queries
 
@@ -95,7 +104,7 @@ def programme_kpis(network: Network) -> tuple[pd.DataFrame, pd.Series]:
     kpis = queries.kpi_families(network.engine, FAMILIES)
     if kpis.empty:
         return kpis, pd.Series(dtype=bool)
-    return kpis, recruitment_hidden(network, kpis)
+    return kpis, recruitment_hidden(network, kpis, issued=queries.issued_people_cells(network.engine))
 
 
 def as_at_quarter(kpis: pd.DataFrame, period: Period) -> str:
@@ -351,6 +360,60 @@ def recruitment_quarters(
                 )
             )
     return rows
+
+
+def recruitment_issued_cells(
+    kpis: pd.DataFrame,
+    hidden: pd.Series,
+    period: Period,
+    network_id: str,
+    programmes: Sequence[ProgrammeRow],
+    blocks: Sequence[RecruitmentBlock],
+    quarters: Sequence[RecruitmentQuarter],
+) -> list[IssuedCell]:
+    """The recruitment counts of people a report publishes, for the ledger of issued cells.
+
+    Read from the report's model, so the ledger holds what the page shows: each block's to-date figures
+    and groups, each programme's recruitment targets, and the offers and starts per quarter. A share is published with the counts it
+    rests on (a share and its base give its count back), so both go in the ledger, shown or hidden as the
+    disclosure flags say: a shown share always has both counts shown.
+    """
+    if kpis.empty:
+        return []
+    keys = list(zip(kpis["kpi"], kpis["scope"], kpis["scope_id"], kpis["period"], strict=True))
+    values = dict(zip(keys, kpis["value"], strict=True))
+    flags = dict(zip(keys, hidden.reindex(kpis.index).fillna(False).astype(bool), strict=True))
+    published: set[tuple[str, str, str, str]] = set()
+
+    def add(code: str, scope: str, scope_id: str, at: str) -> None:
+        if not code.startswith("recruit_"):
+            return  # SROI figures are money, not people
+        basis = share_basis(code)
+        for count in (code,) if basis is None else basis:
+            if (count, scope, scope_id, at) in values:
+                published.add((count, scope, scope_id, at))
+
+    for block in blocks:
+        place = (block.scope, block.scope_id, block.as_at)
+        for figure in block.figures:
+            add(figure.code, *place)
+        for group in block.groups:
+            add(f"recruit_offers{TO_DATE}:{group.dimension}:{group.group}", *place)
+            add(f"recruit_offers_pct{TO_DATE}:{group.dimension}:{group.group}", *place)
+    as_at = as_at_quarter(kpis, period)
+    for programme in programmes:
+        for target in programme.targets:
+            add(to_date_code(target.kpi), "programme", programme.code, as_at)
+    for row in quarters:
+        scope, scope_id = ("member", row.member_id) if row.member_id else ("network", network_id)
+        for code in ("recruit_offers", "recruit_starts"):
+            add(code, scope, scope_id, row.period)
+    cells = []
+    for cell in sorted(published):
+        value, is_hidden = values[cell], flags[cell]
+        shown = None if is_hidden or pd.isna(value) else float(value)
+        cells.append(IssuedCell(*cell, value=shown, hidden=is_hidden))
+    return cells
 
 
 def population_source(network: Network) -> str:
