@@ -19,8 +19,8 @@ its chart bars with ``data-theme`` and proxy rows with ``data-proxy-measure``.
 Every KPI is named by the registry (``transforms.kpi_registry``), and hidden figures (disclosure
 control, ``reports.disclosure``) are dropped here, before any section formats anything: such elements
 show the marker "[c]" (an ``<abbr>`` whose title says what it means) and carry ``data-value=""`` and
-``data-suppressed="true"``; the page prints the legend of the marker whenever it shows one. This module only assembles the
-sections (``reports.sections``) into the template's context and renders it.
+``data-suppressed="true"``; the page prints the legend of the marker whenever it shows one. This module
+only assembles the sections (``reports.sections``) into the template's context and renders it.
 """
 
 from __future__ import annotations

@@ -249,8 +249,9 @@ def weighed_hidden(
     showed with the value they have now, and so every reader has (never picked as a complement, nor their
     twins). ``unpublished``: cells no report shows, unknown to a reader; where they are 1 to N-1 people
     the heuristic keeps each sum from giving them away, but the whole-system solve protects only the
-    hidden published cells (``docs/disclosure-control.md``, limits). ``closure`` adds what a rule hides with a hidden cell (a year to date with its quarter);
-    ``preference`` orders the complements the whole-system solve picks (smallest first by default).
+    hidden published cells (``docs/disclosure-control.md``, limits). ``closure`` adds what a rule hides
+    with a hidden cell (a year to date with its quarter); ``preference`` orders the complements the
+    whole-system solve picks (smallest first by default).
 
     The heuristic (:func:`hidden_cells`) keeps each sum safe on its own; a chain of sums can still give a
     hidden figure away, so the whole system is solved (:func:`given_away`) and the smallest figure shown in

@@ -374,9 +374,9 @@ def recruitment_issued_cells(
     """The recruitment counts of people a report publishes, for the ledger of issued cells.
 
     Read from the report's model, so the ledger holds what the page shows: each block's to-date figures
-    and groups, each programme's recruitment targets, and the offers and starts per quarter. A share is published with the counts it
-    rests on (a share and its base give its count back), so both go in the ledger, shown or hidden as the
-    disclosure flags say: a shown share always has both counts shown.
+    and groups, each programme's recruitment targets, and the offers and starts per quarter. A share is
+    published with the counts it rests on (a share and its base give its count back), so both go in the
+    ledger, shown or hidden as the disclosure flags say: a shown share always has both counts shown.
     """
     if kpis.empty:
         return []
