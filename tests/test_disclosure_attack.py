@@ -77,7 +77,7 @@ def counts_of_people(kpis: pd.DataFrame, bases: set[str]) -> dict[tuple[str, str
     return cells
 
 
-def _equations(cells: dict[tuple[str, str, str, str], float], sectors: dict[str, str]) -> list[list]:
+def equations_of(cells: dict[tuple[str, str, str, str], float], sectors: dict[str, str]) -> list[list]:
     """Each sum as a list of (coefficient, cell): sum(coefficient * value) == 0."""
     equations: list[list] = []
     for kpi, scope, scope_id, period in cells:
@@ -184,7 +184,7 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
     for cell, value in shown.items():
         assert cells[cell] == pytest.approx(value)  # the ledger holds what the pages showed
     sectors = {m.id: m.sector.value for m in demo_network.cfg.members}
-    exposed = given_away(_equations(cells, sectors), set(cells) - set(shown), hidden)
+    exposed = given_away(equations_of(cells, sectors), set(cells) - set(shown), hidden)
     assert not exposed, exposed[:10]
 
 

@@ -39,7 +39,7 @@ from samples.manifest import DEFAULT_PERIODS
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
 from tests.demo_network import stored_kpis
 from tests.report_html import Element, parse
-from tests.test_disclosure_attack import SHARES, _equations, counts_of_people
+from tests.test_disclosure_attack import SHARES, equations_of, counts_of_people
 from transforms.periods import Period
 from warehouse.schema import issued_cells, submissions
 
@@ -297,7 +297,7 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_the_reports_as_they_we
     rows: dict[bytes, np.ndarray] = {}  # each distinct sum once
     for state in states:
         unknown = _unknowns(state)
-        for equation in _equations(state, sectors):
+        for equation in equations_of(state, sectors):
             row = np.zeros(len(unknowns))
             for coefficient, cell in equation:
                 if unknown[cell] in index:
