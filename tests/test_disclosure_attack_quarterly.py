@@ -39,7 +39,7 @@ from samples.manifest import DEFAULT_PERIODS
 from tests.conftest import TEST_PSEUDONYM_KEY, write_config
 from tests.demo_network import stored_kpis
 from tests.report_html import Element, parse
-from tests.test_disclosure_attack import SHARES, equations_of, counts_of_people
+from tests.test_disclosure_attack import SHARES, counts_of_people, equations_of
 from transforms.periods import Period
 from warehouse.schema import issued_cells, submissions
 
