@@ -20,7 +20,7 @@ from transforms.recruitment_answers import age_band_of, disability_of, ethnic_gr
 from transforms.return_types import RECRUITMENT, RETURN_TYPES
 from warehouse.schema import fact_recruitment, submissions
 
-Q2 = Period.parse("2025-26-Q2")
+Q3 = Period.parse("2025-26-Q3")  # the sample programme began on 1 October 2025
 HEADER = "Offer Date,Start Date,Programme,Previously Unemployed,Age,Ethnicity,Disability,Home Postcode,IMD Decile,Still in post"
 
 
@@ -29,11 +29,11 @@ def _file(rows: list[str], header: str = HEADER) -> bytes:
 
 
 def _good(n: int) -> list[str]:
-    return [f"{d % 28 + 1:02d}/07/2025,,inclusive-recruitment,Yes,25-34,Indian,No,SE15,," for d in range(n)]
+    return [f"{d % 28 + 1:02d}/10/2025,,inclusive-recruitment,Yes,25-34,Indian,No,SE15,," for d in range(n)]
 
 
-def _check(data: bytes, name: str = "recruitment_2025-26-Q2.csv"):  # type: ignore[no-untyped-def]
-    return check_return(data, name, RECRUITMENT, Q2, rules=network_rules(load_config(), "recruitment"))
+def _check(data: bytes, name: str = "recruitment_2025-26-Q3.csv"):  # type: ignore[no-untyped-def]
+    return check_return(data, name, RECRUITMENT, Q3, rules=network_rules(load_config(), "recruitment"))
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_disability_answers(answer: str, value: str) -> None:
 def test_an_hr_export_is_read_into_coarse_values_only() -> None:
     header = "Date of offer,Employment start date,Scheme code,Unemployed before offer,Age at offer,Ethnic group,Disabled,IMD decile,Retained 6 months"
     rows = [
-        f"2025-07-{d % 28 + 1:02d},2025-08-20,Inclusive Recruitment,Y,{20 + d % 40},Pakistani,Not disabled,{d % 10 + 1},Y"
+        f"2025-10-{d % 28 + 1:02d},2025-11-20,Inclusive Recruitment,Y,{20 + d % 40},Pakistani,Not disabled,{d % 10 + 1},Y"
         for d in range(30)
     ]
     check = _check(_file(rows, header))
@@ -113,7 +113,7 @@ def test_an_hr_export_is_read_into_coarse_values_only() -> None:
 
 
 def test_a_full_home_postcode_is_refused_with_a_reason_and_never_echoed() -> None:
-    rows = [*_good(40), "15/07/2025,,,No,25-34,White,No,SE15 4QT,,"]
+    rows = [*_good(40), "15/10/2025,,,No,25-34,White,No,SE15 4QT,,"]
     check = _check(_file(rows))
     assert check.status == "accepted" and check.rows_accepted == 40
     [problem] = check.problems.to_dict("records")
@@ -128,11 +128,11 @@ def test_a_full_home_postcode_is_refused_with_a_reason_and_never_echoed() -> Non
 def test_bad_answers_are_refused_row_by_row_without_echoing_them() -> None:
     rows = [
         *_good(60),
-        "15/07/2025,,,No,16-24,BAME,Sometimes,E1,11,Maybe",  # row 62: five unusable answers
-        "15/07/2025,01/07/2025,,No,25-34,White,No,E1,,",  # row 63: starts before the offer
-        "15/10/2025,,,No,25-34,White,No,E1,,",  # row 64: offer outside the quarter
-        "15/07/2025,,green-spaces,No,25-34,White,No,E1,,",  # row 65: not a recruitment programme
-        "15/07/2025,,,,25-34,White,No,E1,,",  # row 66: previously unemployed left blank
+        "15/10/2025,,,No,16-24,BAME,Sometimes,E1,11,Maybe",  # row 62: five unusable answers
+        "15/10/2025,01/10/2025,,No,25-34,White,No,E1,,",  # row 63: starts before the offer
+        "15/01/2026,,,No,25-34,White,No,E1,,",  # row 64: offer outside the quarter
+        "15/10/2025,,green-spaces,No,25-34,White,No,E1,,",  # row 65: not a recruitment programme
+        "15/10/2025,,,,25-34,White,No,E1,,",  # row 66: previously unemployed left blank
     ]
     check = _check(_file(rows))
     assert check.status == "quarantined"  # 5 bad rows of 65 is more than the 5% tolerance
@@ -158,6 +158,27 @@ def test_bad_answers_are_refused_row_by_row_without_echoing_them() -> None:
     assert set(personal["value"]) == {PERSONAL_VALUE}
 
 
+def test_an_offer_outside_the_programmes_dates_is_refused_row_by_row() -> None:
+    """The sample programme began on 1 October 2025: a July offer naming it cannot be its hire."""
+    quarter = Period.parse("2025-26-Q2")
+    rows = [
+        *(f"{d % 28 + 1:02d}/07/2025,,,Yes,25-34,Indian,No,SE15,," for d in range(40)),
+        "15/07/2025,,inclusive-recruitment,Yes,25-34,Indian,No,SE15,,",  # row 42: before it began
+    ]
+    check = check_return(
+        _file(rows),
+        "recruitment_2025-26-Q2.csv",
+        RECRUITMENT,
+        quarter,
+        rules=network_rules(load_config(), "recruitment"),
+    )
+    assert check.status == "accepted" and check.rows_rejected == 1
+    [problem] = check.problems.itertuples(index=False)
+    assert (problem.row, problem.column, problem.rule) == (42, "offer_date", "offer_date:outside_programme")
+    assert "15/07/2025 is outside the programme inclusive-recruitment" in problem.reason
+    assert "01/10/2025 to 31/03/2027" in problem.reason
+
+
 @pytest.mark.parametrize(
     "header",
     [
@@ -172,7 +193,7 @@ def test_bad_answers_are_refused_row_by_row_without_echoing_them() -> None:
     ],
 )
 def test_a_column_that_identifies_people_refuses_the_whole_file(header: str) -> None:
-    rows = [f"{d % 28 + 1:02d}/07/2025,SECRET-{d},Yes" for d in range(30)]
+    rows = [f"{d % 28 + 1:02d}/10/2025,SECRET-{d},Yes" for d in range(30)]
     check = _check(_file(rows, f"Offer Date,{header},Previously Unemployed"))
     assert check.status == "quarantined" and check.rows_read == 30 and check.rows_accepted == 0
     assert f"'{header}' looks like" in check.file_reason

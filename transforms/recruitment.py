@@ -10,6 +10,9 @@ colleague could recognise, so it is only ever published as suppressed aggregates
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
+
 import pandas as pd
 import pyarrow as pa
 
@@ -50,6 +53,33 @@ def start_before_offer_problems(typed: pd.DataFrame) -> pd.DataFrame:
                 for r in bad
             ],
             "rule": "start_date:before_offer_date",
+        }
+    )
+
+
+def offer_outside_programme_problems(
+    typed: pd.DataFrame, programme_dates: Mapping[str, tuple[date, date]]
+) -> pd.DataFrame:
+    """Offers dated before the programme they name began or after it ended: the hire cannot be that
+    programme's, so the date or the programme is wrong, and counted it would add to the programme's
+    figures (offers against target, shares by group) people it never recruited."""
+    offer = pd.to_datetime(typed["offer_date"])
+    code = typed["programme_code"]
+    begins = pd.to_datetime(code.map(lambda c: programme_dates.get(c, (None, None))[0]))
+    ends = pd.to_datetime(code.map(lambda c: programme_dates.get(c, (None, None))[1]))
+    outside = offer.notna() & begins.notna() & ((offer < begins) | (offer > ends))
+    bad = typed.index[outside.to_numpy()]
+    return pd.DataFrame(
+        {
+            "row": bad.astype(int),
+            "column": "offer_date",
+            "value": [offer[r].strftime("%d/%m/%Y") for r in bad],
+            "reason": [
+                f"The offer date {offer[r]:%d/%m/%Y} is outside the programme {code[r]}, which runs from "
+                f"{begins[r]:%d/%m/%Y} to {ends[r]:%d/%m/%Y}; check the date or the programme code."
+                for r in bad
+            ],
+            "rule": "offer_date:outside_programme",
         }
     )
 

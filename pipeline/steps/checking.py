@@ -11,6 +11,7 @@ against the tolerance.
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -36,7 +37,7 @@ from transforms.pre_period import (
 )
 from transforms.raw_table import MEMBER_ID_PLACEHOLDER, FileRejected, RawTable
 from transforms.reading import count_rows, read_return
-from transforms.recruitment import start_before_offer_problems
+from transforms.recruitment import offer_outside_programme_problems, start_before_offer_problems
 from transforms.return_types import ReturnType
 from transforms.totals import set_aside_unlabelled_totals
 from warehouse.capacity import fact_capacities, table_capacities
@@ -206,6 +207,15 @@ class NetworkRules:
     limits: ReadLimits = DEFAULT_LIMITS
 
 
+def _recruitment_row_problems(programme_dates: dict[str, Any], typed: pd.DataFrame) -> pd.DataFrame:
+    """The recruitment return's checks across columns: a start before its offer, an offer outside the
+    dates of the programme it names."""
+    return pd.concat(
+        [start_before_offer_problems(typed), offer_outside_programme_problems(typed, programme_dates)],
+        ignore_index=True,
+    )
+
+
 def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
     limits = cfg.limits.read_limits() if cfg is not None else DEFAULT_LIMITS
     if return_type == "recruitment":
@@ -213,7 +223,10 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
             suite_parameters=programme_suite_parameters(cfg, return_type)
             if cfg is not None
             else {"recruitment_programmes": []},
-            extra_checks=start_before_offer_problems,
+            extra_checks=functools.partial(
+                _recruitment_row_problems,
+                {p.code: (p.start, p.end) for p in cfg.programmes} if cfg is not None else {},
+            ),
             pre_period_days=cfg.ingest.pre_period_days if cfg is not None else PRE_PERIOD_DAYS,
             limits=limits,
         )
