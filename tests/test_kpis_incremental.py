@@ -153,32 +153,43 @@ def test_the_years_a_touched_return_reaches() -> None:
     assert snapshots_to_read(dates, ["2026-27"]) == []
 
 
-def test_staff_read_a_member_at_a_time_gives_what_reading_them_all_at_once_gives(
+def test_members_read_one_at_a_time_give_what_reading_them_all_at_once_gives(
     make_network: Callable[..., Network], warehouse_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The workforce KPIs add up members' counts read in batches (memory bounded by a batch, not by the
-    network): with a bound of one row, every batch is one member, and every stored value is the same."""
+    """The KPIs add up members' staff counts and spend sums read in batches (memory bounded by a batch,
+    not by the network): with a bound of one row, every batch is one member, and every stored value is the
+    same as when every member is read at once."""
     from warehouse import queries
 
     network = make_network(warehouse_url)
-    generate_sample(network.cfg, periods=PERIODS[1:3], lines_per_file=5, staff_per_member=12)
+    generate_sample(network.cfg, periods=PERIODS[1:3], lines_per_file=25, staff_per_member=12)
     ingest(network)
     compute_kpis(network, full=True)
     together = _stored(network)
     assert any(k[0] == "lw_uplifts" and v for k, v in together.items()), "the sample has uplifts to match"
+    assert any(k[0].startswith("spend_out_of_scope:") and v for k, v in together.items())
 
-    batches: list[set[str]] = []
-    read = queries.staff_snapshots
+    staff_batches: list[set[str]] = []
+    spend_batches: list[set[str]] = []
+    read_staff, read_spend = queries.staff_snapshots, queries.spend_by_supplier_profile
 
-    def spy(engine, snapshots=None):  # type: ignore[no-untyped-def]
-        frame = read(engine, snapshots)
-        batches.append(set(frame["member_id"]))
+    def staff_spy(engine, snapshots=None):  # type: ignore[no-untyped-def]
+        frame = read_staff(engine, snapshots)
+        staff_batches.append(set(frame["member_id"]))
         return frame
 
-    monkeypatch.setattr(queries, "staff_snapshots", spy)
+    def spend_spy(engine, periods=None, members=None):  # type: ignore[no-untyped-def]
+        frame = read_spend(engine, periods, members)
+        spend_batches.append(set(frame["member_id"]))
+        return frame
+
+    monkeypatch.setattr(queries, "staff_snapshots", staff_spy)
+    monkeypatch.setattr(queries, "spend_by_supplier_profile", spend_spy)
     monkeypatch.setattr(queries, "STAFF_ROWS_PER_READ", 1)
+    monkeypatch.setattr(queries, "SPEND_ROWS_PER_READ", 1)
     compute_kpis(network, full=True)
-    with_staff = {m.id for m in network.cfg.members} & set().union(*batches)
-    assert len(with_staff) > 3 and all(len(batch) == 1 for batch in batches), batches
-    assert len(batches) == len(with_staff)
+    for batches in (staff_batches, spend_batches):
+        members = set().union(*batches)
+        assert len(members) > 3 and all(len(batch) == 1 for batch in batches), batches
+        assert len(batches) == len(members)
     _same(_stored(network), together)

@@ -94,6 +94,12 @@ def classify_spend(
     return classified
 
 
+def member_spend_sums(classified: pd.DataFrame) -> pd.DataFrame:
+    """Classified spend summed per member, sector and period. Every spend KPI is one of these sums or a
+    ratio of two, so members classified in batches and summed give the figures of all of them at once."""
+    return classified.groupby(["member_id", "sector", "period"], as_index=False).sum()
+
+
 def with_year_to_date(classified: pd.DataFrame) -> pd.DataFrame:
     """Add financial-year rows summing the quarters received so far (year to date)."""
     years = classified.assign(period=classified["period"].map(lambda p: Period.parse(p).financial_year.key))

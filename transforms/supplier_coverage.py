@@ -56,8 +56,12 @@ def size_coverage(profile: pd.DataFrame, by: Sequence[str] = ("period",)) -> pd.
         profile["out_of_scope"].isna() if "out_of_scope" in profile else pd.Series(True, index=profile.index)
     )
     frame = profile.loc[in_scope.to_numpy(), [*by, "amount"]].copy()
-    frame["size_source"] = size_source_class(
-        profile.loc[in_scope.to_numpy(), "size"], profile.loc[in_scope.to_numpy(), "size_source"]
+    frame["size_source"] = (
+        profile.loc[in_scope.to_numpy(), "size_class"]
+        if "size_class" in profile
+        else size_source_class(
+            profile.loc[in_scope.to_numpy(), "size"], profile.loc[in_scope.to_numpy(), "size_source"]
+        )
     )
     frame["amount"] = frame["amount"].astype("float64")
     sources = [*SIZE_SOURCES, UNKNOWN]
@@ -77,6 +81,20 @@ def size_coverage(profile: pd.DataFrame, by: Sequence[str] = ("period",)) -> pd.
         [*by, "size_source"], key=lambda c: c.map(order) if c.name == "size_source" else c
     )
     return long.drop(columns="in_scope").reset_index(drop=True)
+
+
+def coverage_summary(profile: pd.DataFrame) -> pd.DataFrame:
+    """The profile reduced to what the coverage figures need, in-scope spend per member, period and size
+    source (``size_class``, which :func:`size_coverage` reads as given): summaries of members read in
+    batches add up to the summary of all of them."""
+    in_scope = (
+        profile["out_of_scope"].isna() if "out_of_scope" in profile else pd.Series(True, index=profile.index)
+    ).to_numpy(dtype=bool)
+    frame = profile.loc[in_scope, ["member_id", "period", "amount"]].assign(
+        size_class=size_source_class(profile.loc[in_scope, "size"], profile.loc[in_scope, "size_source"])
+    )
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame.groupby(["member_id", "period", "size_class"], as_index=False)["amount"].sum()
 
 
 def coverage_kpis(profile: pd.DataFrame, network_id: str) -> pd.DataFrame:

@@ -6,7 +6,7 @@ Functions take an engine and return plain rows or DataFrames; they know tables, 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import pandas as pd
@@ -55,11 +55,13 @@ SPEND_PROFILE_COLUMNS = (
 
 
 # -- KPI inputs -------------------------------------------------------------------------------------
-def spend_by_supplier_profile(engine: Engine, periods: Iterable[str] | None = None) -> pd.DataFrame:
+def spend_by_supplier_profile(
+    engine: Engine, periods: Iterable[str] | None = None, members: Iterable[str] | None = None
+) -> pd.DataFrame:
     """Direct spend summed per member, period and supplier profile; supplier flags from the line, else the
     register, matched on supplier id first, then on the normalised name; with the scope category and the
     size's source, for the in-scope shares and the coverage figures. ``periods``: only those (the
-    financial years an incremental KPI run recomputes); None: every period."""
+    financial years an incremental KPI run recomputes); None: every period. ``members``: only those."""
     f = spend_by_supplier
     by_id = suppliers.alias("by_id")
     by_name = suppliers.alias("by_name")
@@ -96,6 +98,8 @@ def spend_by_supplier_profile(engine: Engine, periods: Iterable[str] | None = No
     )
     if periods is not None:
         query = query.where(f.c.period.in_(sorted(set(periods))))
+    if members is not None:
+        query = query.where(f.c.member_id.in_(sorted(set(members))))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(SPEND_PROFILE_COLUMNS))
     frame["amount"] = frame["amount"].astype("float64")
@@ -120,6 +124,43 @@ def snapshot_dates(engine: Engine) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["member_id", "snapshot_date", "period", "staff"])
     frame["snapshot_date"] = pd.to_datetime(frame["snapshot_date"])
     return frame
+
+
+# Spend summary rows (one per member, period and supplier profile) the KPI step holds at once.
+SPEND_ROWS_PER_READ = 200_000
+
+
+def spend_profile_batches(
+    engine: Engine, periods: Iterable[str] | None = None, max_rows: int | None = None
+) -> Iterator[pd.DataFrame]:
+    """:func:`spend_by_supplier_profile` in batches of whole members of at most ``max_rows`` summary rows
+    (default :data:`SPEND_ROWS_PER_READ`; a bigger member alone), so the KPI step's memory follows that
+    bound, not the number of members times their suppliers."""
+    f = spend_by_supplier
+    query = select(f.c.member_id, func.count()).where(f.c.spend_tier == "direct").group_by(f.c.member_id)
+    if periods is not None:
+        query = query.where(f.c.period.in_(sorted(set(periods))))
+    with engine.connect() as conn:
+        sizes = {member: int(rows) for member, rows in conn.execute(query).all()}
+    for batch in member_batches(sizes, SPEND_ROWS_PER_READ if max_rows is None else max_rows):
+        yield spend_by_supplier_profile(engine, periods, batch)
+
+
+def member_batches(sizes: Mapping[str, int], bound: int) -> list[list[str]]:
+    """Members in order, grouped so that each group's rows stay within ``bound`` (a member with more is a
+    group of its own): the KPI step reads a group at a time."""
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    rows = 0
+    for member in sorted(sizes):
+        if batch and rows + sizes[member] > bound:
+            batches.append(batch)
+            batch, rows = [], 0
+        batch.append(member)
+        rows += sizes[member]
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None = None) -> pd.DataFrame:
@@ -163,17 +204,9 @@ def staff_snapshot_batches(
     by_member: dict[str, list[tuple[str, Any]]] = {}
     for member, day in sorted(wanted):
         by_member.setdefault(member, []).append((member, day))
-    batch: list[tuple[str, Any]] = []
-    batch_rows = 0
-    for member in sorted(by_member):
-        rows = sum(int(sizes.get(pair, 0)) for pair in by_member[member])
-        if batch and batch_rows + rows > bound:
-            yield staff_snapshots(engine, batch)
-            batch, batch_rows = [], 0
-        batch.extend(by_member[member])
-        batch_rows += rows
-    if batch:
-        yield staff_snapshots(engine, batch)
+    rows = {member: sum(int(sizes.get(pair, 0)) for pair in pairs) for member, pairs in by_member.items()}
+    for batch in member_batches(rows, bound):
+        yield staff_snapshots(engine, [pair for member in batch for pair in by_member[member]])
 
 
 def staff_snapshots_frame(rows: list[Any]) -> pd.DataFrame:

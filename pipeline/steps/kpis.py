@@ -35,8 +35,8 @@ from pipeline.steps.reference_data import network_targets
 from transforms.kpi_registry import is_known, lookup
 from transforms.measures import measure_kpis
 from transforms.periods import Period, period_containing
-from transforms.spend_kpis import classify_spend, spend_kpis, spend_kpis_to_date
-from transforms.supplier_coverage import coverage_kpis
+from transforms.spend_kpis import classify_spend, member_spend_sums, spend_kpis, spend_kpis_to_date
+from transforms.supplier_coverage import coverage_kpis, coverage_summary
 from transforms.workforce_kpis import WORKFORCE_FLOWS, member_workforce_counts, workforce_kpis_from_counts
 from transforms.year_to_date import flows_to_date
 from warehouse import queries
@@ -188,6 +188,45 @@ def plan_kpis(network: Network, full: bool = False) -> KpiPlan:
     return KpiPlan(False, "submissions since the last run", years, counted, fingerprint)
 
 
+def _member_spend(network: Network, periods: set[str] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each member's classified spend sums and the spend KPIs' size coverage, read a batch of whole
+    members at a time: every spend figure is one of those sums or a ratio of two, so the step holds one
+    batch, not the network's summary rows (docs/design.md#kpis)."""
+    cfg, area = network.cfg, network.cfg.local_area
+
+    def classified(profile: pd.DataFrame) -> pd.DataFrame:
+        return classify_spend(profile, area.postcode_areas, area.postcode_districts, cfg.spend.share_basis)
+
+    sums, summaries = [], []
+    for batch in queries.spend_profile_batches(network.engine, periods):
+        profile = _with_sectors(batch, network)
+        sums.append(member_spend_sums(classified(profile)))
+        summaries.append(coverage_summary(profile))
+    if not sums:
+        profile = _with_sectors(queries.spend_by_supplier_profile(network.engine, periods, []), network)
+        sums, summaries = [classified(profile)], [coverage_summary(profile)]
+    # A category set out of scope in one batch only is a zero in the others.
+    return (
+        pd.concat(sums, ignore_index=True).fillna(0.0),
+        coverage_kpis(pd.concat(summaries, ignore_index=True), cfg.id),
+    )
+
+
+def _member_staff_counts(network: Network, plan: KpiPlan) -> pd.DataFrame:
+    """Each member's workforce counts per period, read a batch of whole members at a time (every rule
+    looks within one member; sectors and the network add members' counts up)."""
+    cfg, area, engine = network.cfg, network.cfg.local_area, network.engine
+    needed = None
+    if not plan.full:
+        needed = snapshots_to_read(queries.snapshot_dates(engine), plan.years) if plan.years else []
+    counts = [
+        member_workforce_counts(staff, cfg.living_wage_basis, area.postcode_areas, area.postcode_districts)
+        for staff in queries.staff_snapshot_batches(engine, needed)
+        if not staff.empty
+    ]
+    return pd.concat(counts, ignore_index=True) if counts else pd.DataFrame()
+
+
 def compute_kpis(network: Network, full: bool = False) -> dict[str, Any]:
     """Recompute the KPIs the submissions since the last run touched (every KPI with ``full``, or when
     the plan says so) and replace those stored values in one transaction."""
@@ -195,24 +234,9 @@ def compute_kpis(network: Network, full: bool = False) -> dict[str, Any]:
     started = datetime.now(UTC)
     plan = plan_kpis(network, full)
     periods = plan.periods
-    area = cfg.local_area
-    profile = _with_sectors(queries.spend_by_supplier_profile(engine, periods), network)
-    classified = classify_spend(profile, area.postcode_areas, area.postcode_districts, cfg.spend.share_basis)
-    coverage = coverage_kpis(profile, cfg.id)
-    needed = None
-    if not plan.full:
-        needed = snapshots_to_read(queries.snapshot_dates(engine), plan.years) if plan.years else []
-    # Whole members a batch at a time: the counts add up across members, so the step's memory follows the
-    # batch bound or the largest member, not the network or its history (bench/README.md, 500 members).
-    counts = [
-        member_workforce_counts(staff, cfg.living_wage_basis, area.postcode_areas, area.postcode_districts)
-        for staff in queries.staff_snapshot_batches(engine, needed)
-        if not staff.empty
-    ]
+    classified, coverage = _member_spend(network, periods)
     workforce = workforce_kpis_from_counts(
-        pd.concat(counts, ignore_index=True) if counts else pd.DataFrame(),
-        {m.id: m.sector.value for m in cfg.members},
-        cfg.id,
+        _member_staff_counts(network, plan), {m.id: m.sector.value for m in cfg.members}, cfg.id
     )
     measures = measure_kpis(
         _with_sectors(queries.measure_values(engine, periods), network), catalogue_frame(network), cfg.id
