@@ -233,7 +233,11 @@ def test_a_broken_rule_fails_when_read_and_names_the_rule(bad: str, message: str
 def test_patterns_run_once_per_distinct_value_not_per_line(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = np.random.default_rng(18)
     names = np.array(
-        ["Acme Ltd", "HMRC", "Redacted personal data", "Kent County Council", "Mr A Smith", "Zed Co"]
+        [
+            *("Acme Ltd", "HMRC", "Redacted personal data", "Kent County Council", "Mr A Smith", "Zed Co"),
+            # spellings that fold alike: each is folded once, and they share what the patterns found
+            *("H.M. Revenue & Customs", "HM REVENUE AND CUSTOMS", "acme ltd."),
+        ]
     )
     categories = np.array(["Materials", "VAT Pro Forma Invoices", "Grants", "Refunds"])
     n = 250_000

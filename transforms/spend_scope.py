@@ -222,7 +222,13 @@ class _Distinct:
     """One spend column folded and factorised, so each pattern runs once per distinct value."""
 
     def __init__(self, values: pd.Series) -> None:
-        self.codes, uniques = pd.factorize(fold_text(values), use_na_sentinel=True)
+        # Folded once per distinct raw value (a file repeats its suppliers and categories), then the
+        # folded values factorised again: two spellings that fold alike share a code.
+        raw_codes, raw_uniques = pd.factorize(values.astype("string"), use_na_sentinel=True)
+        folded_codes, uniques = pd.factorize(
+            fold_text(pd.Series(raw_uniques, dtype="string")), use_na_sentinel=True
+        )
+        self.codes = np.where(raw_codes >= 0, np.append(folded_codes, -1)[raw_codes], -1)
         self.uniques = pa.array(pd.Series(uniques, dtype="string").fillna(""), pa.string())
 
     def matches(self, pattern: str) -> np.ndarray:
