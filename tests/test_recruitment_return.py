@@ -245,6 +245,34 @@ def test_measures_rows_name_programmes_once_per_measure_and_programme() -> None:
     assert "Did you mean 'green-spaces'?" in problems[(7, "programme_code")]
 
 
+@pytest.mark.parametrize(
+    ("quarter", "refused"),
+    [
+        ("2025-26-Q2", True),  # July to September 2025: the programme began on 1 October 2025
+        ("2025-26-Q3", False),  # its first quarter
+        ("2026-27-Q2", False),  # its last quarter: it ends on 30 September 2026
+        ("2026-27-Q3", True),  # after it ended
+    ],
+)
+def test_a_measures_row_naming_a_programme_outside_its_dates_is_refused(quarter: str, refused: bool) -> None:
+    from transforms.return_types import MEASURES
+
+    text = "Measure Code,Value,Unit,Programme Code\ntrees_planted,120,trees,green-spaces\ntrees_planted,30,trees,\n"
+    check = check_return(
+        text.encode(),
+        f"measures_{quarter}.csv",
+        MEASURES,
+        Period.parse(quarter),
+        rules=network_rules(load_config(), "measures"),
+    )
+    problems = check.problems.set_index(["row", "column"])
+    assert set(problems.index) == ({(2, "programme_code")} if refused else set())
+    if refused:
+        reason = problems.loc[(2, "programme_code"), "reason"]
+        assert "green-spaces runs from 01/10/2025 to 30/09/2026, outside this return's period" in reason
+        assert problems.loc[(2, "programme_code"), "rule"] == "programme_code:outside_programme_dates"
+
+
 def test_ingest_loads_coarse_facts_and_a_resend_fills_in_retention(make_network, warehouse_url: str) -> None:  # type: ignore[no-untyped-def]
     network = make_network(warehouse_url)
     rows = [

@@ -7,9 +7,11 @@ own (National TOMs values are CC BY-NC-ND and are not shipped).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -62,6 +64,37 @@ def investment_without_programme(typed: pd.DataFrame, investment_measure: str) -
             "reason": f"{investment_measure} is money invested in a programme: give the programme's code in the "
             "Programme Code column.",
             "rule": "programme_code:investment_needs_programme",
+        }
+    )
+
+
+def outside_programme_problems(
+    typed: pd.DataFrame, period: Period, programme_dates: Mapping[str, tuple[date, date]]
+) -> pd.DataFrame:
+    """Rows naming a programme that had not begun by the end of the return's quarter, or had ended before
+    it began: the figure cannot be that programme's, and counted it would add to its social value."""
+    code = typed["programme_code"]
+    begins = code.map(lambda c: programme_dates.get(c, (None, None))[0])
+    ends = code.map(lambda c: programme_dates.get(c, (None, None))[1])
+    known = begins.notna().to_numpy(dtype=bool)
+    outside = np.zeros(len(typed), dtype=bool)
+    outside[known] = [
+        start > period.end or end < period.start
+        for start, end in zip(begins[known], ends[known], strict=True)
+    ]
+    rows = typed.index[outside]
+    return pd.DataFrame(
+        {
+            "row": rows.astype(int),
+            "column": "programme_code",
+            "value": [str(code[r]) for r in rows],
+            "reason": [
+                f"The programme {code[r]} runs from {begins[r]:%d/%m/%Y} to {ends[r]:%d/%m/%Y}, outside this "
+                f"return's period ({period.start:%d/%m/%Y} to {period.end:%d/%m/%Y}): check the programme "
+                "code, or send the figure in a return for a quarter the programme ran."
+                for r in rows
+            ],
+            "rule": "programme_code:outside_programme_dates",
         }
     )
 

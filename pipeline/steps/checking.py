@@ -26,7 +26,11 @@ from transforms.coercion import PERSONAL_VALUE, PROBLEM_COLUMNS, coerce_return
 from transforms.column_faults import whole_column_fault
 from transforms.limits import DEFAULT_LIMITS, ReadLimits, field_too_long
 from transforms.living_wage import rates_on
-from transforms.measures import investment_without_programme, measure_range_problems
+from transforms.measures import (
+    investment_without_programme,
+    measure_range_problems,
+    outside_programme_problems,
+)
 from transforms.periods import Period
 from transforms.pre_period import (
     PRE_PERIOD_DAYS,
@@ -199,15 +203,18 @@ class NetworkRules:
     """What a network adds to a return type's own rules: its measure catalogue, for instance."""
 
     suite_parameters: dict[str, Any] = field(default_factory=dict)
-    # Further row checks on the typed frame, returning problems (row, column, value, reason, rule).
-    extra_checks: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    # Further row checks on the typed frame and the return's period, returning problems (row, column,
+    # value, reason, rule).
+    extra_checks: Callable[[pd.DataFrame, Period], pd.DataFrame] | None = None
     # Payments dated up to this many days before the period are accepted in it (``[ingest]`` config).
     pre_period_days: PrePeriodDays = PRE_PERIOD_DAYS
     # What one file may hold (``[limits]``).
     limits: ReadLimits = DEFAULT_LIMITS
 
 
-def _recruitment_row_problems(programme_dates: dict[str, Any], typed: pd.DataFrame) -> pd.DataFrame:
+def _recruitment_row_problems(
+    programme_dates: dict[str, Any], typed: pd.DataFrame, period: Period
+) -> pd.DataFrame:
     """The recruitment return's checks across columns: a start before its offer, an offer outside the
     dates of the programme it names."""
     return pd.concat(
@@ -243,10 +250,11 @@ def network_rules(cfg: NetworkConfig | None, return_type: str) -> NetworkRules:
             "measure_units": sorted((m.code, m.unit) for m in cfg.measures),
             **programme_suite_parameters(cfg, return_type),
         },
-        extra_checks=lambda typed: pd.concat(
+        extra_checks=lambda typed, period: pd.concat(
             [
                 measure_range_problems(typed, cfg.measures),
                 investment_without_programme(typed, cfg.sroi.investment_measure),
+                outside_programme_problems(typed, period, {p.code: (p.start, p.end) for p in cfg.programmes}),
             ],
             ignore_index=True,
         ),
@@ -274,7 +282,7 @@ def check_table(
         typed, raw.frame, return_type, period, rules.suite_parameters, rules.pre_period_days
     )
     if rules.extra_checks is not None:
-        content = pd.concat([content, rules.extra_checks(typed)], ignore_index=True)
+        content = pd.concat([content, rules.extra_checks(typed, period)], ignore_index=True)
     # A value longer than a value may be, and a value the warehouse cannot hold, are row problems too:
     # a file accepted here must load (docs/design.md#limits-and-hostile-input).
     over_long = over_long_fields(
