@@ -112,8 +112,9 @@ def snapshot_dates(engine: Engine) -> pd.DataFrame:
     """Each member's workforce snapshot dates, with the period of the return that carried each one and
     its number of staff rows.
 
-    Read from the ``(member_id, snapshot_date)`` index alone: an incremental KPI run picks from these the
-    snapshots it must read (the years it recomputes, and each member's snapshot before them).
+    Grouped along the ``(member_id, snapshot_date)`` index: an incremental KPI run picks from these the
+    snapshots it must read (the years it recomputes, and each member's snapshot before them), and the
+    staff counts size the batches the KPI step reads them in (:func:`staff_snapshot_batches`).
     """
     w = fact_workforce
     query = select(w.c.member_id, w.c.snapshot_date, w.c.period, func.count().label("staff")).group_by(
