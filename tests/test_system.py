@@ -90,14 +90,24 @@ class Stack:
         return found
 
     def stop(self) -> list[str]:
-        """SIGTERM each process group, then wait; SIGKILL what is left. Returns what had to be killed."""
-        for process in self.processes.values():
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+        """SIGTERM each process group, then wait; SIGKILL what is left. Returns what had to be killed.
+
+        In the order a deployment stops them (compose stops a service before what it depends on): the
+        scheduler first, whose LocalExecutor finishes its running tasks, and those report their state
+        through the API server, which must still be up; then the DAG processor; the API server last.
+        Stopped all at once, a task started in the scheduler's last loop retried the stopped API server
+        for longer than the grace period, and the scheduler waited for it.
+        """
         # The scheduler shuts its executor down gracefully (finishing its task processes): on a loaded
         # two-core machine that has taken over 30 s, so allow 90 s before calling it a process left behind.
         deadline = time.monotonic() + 90
-        for process in self.processes.values():
+        order = sorted(
+            self.processes, key=lambda name: ("scheduler", "dag-processor", "api-server").index(name)
+        )
+        for name in order:
+            process = self.processes[name]
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(0.1, deadline - time.monotonic()))
         while self.ours() and time.monotonic() < deadline:
