@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -102,23 +103,29 @@ def pg_server() -> str:
     return PG_SERVER_URL
 
 
-@pytest.fixture
-def pg_database(pg_server: str) -> Iterator[str]:
-    """A fresh, empty database for one test, dropped afterwards."""
+@contextlib.contextmanager
+def fresh_database(pg_server: str, prefix: str = "anchor_test") -> Iterator[str]:
+    """The URL of a new, empty database on the server, dropped on leaving."""
     from sqlalchemy import create_engine, text
 
-    name = f"anchor_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg_server.rsplit("/", 1)[0] + f"/{name}"
     try:
-        yield url
+        yield pg_server.rsplit("/", 1)[0] + f"/{name}"
     finally:
         # FORCE ends the connections still pooled by the test's engine; the URL is never used again.
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_database(pg_server: str) -> Iterator[str]:
+    """A fresh, empty database for one test, dropped afterwards."""
+    with fresh_database(pg_server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -153,6 +160,21 @@ def upgraded(network: Network) -> Network:
     """``network`` with its warehouse upgraded (for tests that build a Network from a config object)."""
     network.upgrade_warehouse()
     return network
+
+
+@contextlib.contextmanager
+def standalone_network(
+    directory: Path, source: Path = EXAMPLE_CONFIG
+) -> Iterator[tuple[Network, pytest.MonkeyPatch]]:
+    """A network on its own SQLite warehouse under ``directory``, for module- and session-scoped fixtures
+    (which cannot take ``monkeypatch``): the session's network settings cleared, the test key set, no
+    settle wait. The MonkeyPatch is yielded for more changes; all of them are undone on leaving."""
+    with pytest.MonkeyPatch.context() as mp:
+        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
+            mp.delenv(key, raising=False)
+        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
+        yield open_network(write_config(directory, f"sqlite:///{directory}/w.db", source)), mp
 
 
 @pytest.fixture

@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from pipeline.config import EXAMPLE_CONFIG
-from pipeline.network import Network, open_network
-from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from pipeline.network import Network
+from tests.conftest import standalone_network
 from warehouse.schema import kpi_value
 
 
@@ -27,12 +26,7 @@ def demo_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     from samples.network import generate_sample
 
     folder = tmp_path_factory.mktemp("demo-network")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        network = open_network(write_config(folder, f"sqlite:///{folder}/w.db", EXAMPLE_CONFIG))
+    with standalone_network(folder) as (network, _):
         generate_sample(network.cfg, lines_per_file=30)
         ingest(network)
         compute_kpis(network)

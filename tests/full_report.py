@@ -20,20 +20,14 @@ from reports.model import PeriodReport
 
 def build_full_report(directory: Path) -> tuple[PeriodReport, str]:
     """The report for the sample's last period, and its HTML page."""
-    from pipeline.network import open_network
     from pipeline.steps.ingest import ingest
     from pipeline.steps.kpis import compute_kpis
     from pipeline.steps.report import build_period_report
     from reports.render import render_period_report_html
     from samples.network import DEFAULT_PERIODS, generate_sample
-    from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+    from tests.conftest import standalone_network
 
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+    with standalone_network(directory) as (network, _):
         generate_sample(network.cfg, lines_per_file=10, staff_per_member=8)
         ingest(network)
         compute_kpis(network)

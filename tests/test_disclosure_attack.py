@@ -122,6 +122,20 @@ def equations_of(cells: dict[tuple[str, str, str, str], float], sectors: dict[st
     return equations
 
 
+Cell = tuple[str, str, str, str]  # (kpi, scope, scope id, period)
+
+
+def shown_and_hidden(ledger: pd.DataFrame) -> tuple[dict[Cell, float], set[Cell]]:
+    """What the ledger of issued cells says readers were shown (with its value) and what they were not."""
+    shown = {
+        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
+        for r in ledger.itertuples(index=False)
+        if not r.hidden
+    }
+    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    return shown, hidden
+
+
 def given_away(equations: list[list], unknowns: set, hidden: set) -> list:
     """The hidden cells the equations determine when every cell outside ``unknowns`` is known: those
     whose unit vector lies in the row space of the equations over the unknowns, i.e. at which every vector
@@ -173,12 +187,7 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
     ledger = ledger[~ledger["kpi"].str.startswith("recruit_")]
     cells = counts_of_people(kpis, set(ledger["kpi"]))
     assert {c for _, _, c in SHARES.values()} <= {c[0] for c in cells}, "the shares' counts are weighed"
-    shown = {
-        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
-        for r in ledger.itertuples(index=False)
-        if not r.hidden
-    }
-    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    shown, hidden = shown_and_hidden(ledger)
     assert hidden, "the demo hides some counts: the attack has something to find"
     assert not hidden & set(shown), "a cell shown in one report and hidden in another"
     for cell, value in shown.items():

@@ -33,10 +33,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from pipeline.config import EXAMPLE_CONFIG
-from pipeline.network import Network, open_network
+from pipeline.network import Network
 from samples.manifest import DEFAULT_PERIODS
-from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.conftest import standalone_network
 from tests.demo_network import stored_kpis
 from tests.report_html import Element, parse
 from tests.test_disclosure_attack import SHARES, counts_of_people, equations_of
@@ -89,15 +88,10 @@ def quarterly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Networ
     from samples.network import generate_sample
 
     folder = tmp_path_factory.mktemp("quarterly-network")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
+    with standalone_network(folder) as (network, mp):
         # The PDF is printed from the same page the test reads back; printing ten of them is time spent on
         # nothing the attack reads.
         mp.setattr("pipeline.steps.report_issue.html_to_pdf", lambda html: b"%PDF-1.4\n")
-        network = open_network(write_config(folder, f"sqlite:///{folder}/w.db", EXAMPLE_CONFIG))
         generate_sample(network.cfg, lines_per_file=10)
         waiting = {e["path"]: network.bucket.read(e["path"]) for e in network.bucket.list_files("incoming")}
         for path in waiting:

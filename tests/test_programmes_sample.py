@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from pipeline.config import EXAMPLE_CONFIG
-from pipeline.network import Network, open_network
+from pipeline.network import Network
 from pipeline.steps.ingest import ingest
 from pipeline.steps.kpis import compute_kpis
 from pipeline.steps.programmes import programme_progress, recruitment_hidden
 from samples.network import DEFAULT_PERIODS, SampleManifest, generate_sample
-from tests.conftest import write_config
+from tests.conftest import standalone_network
 from tests.programme_returns import (
     in_group,
     offers,
@@ -36,11 +36,7 @@ RATE = 0.035
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Network, SampleManifest, dict[str, bytes]]:
     directory = tmp_path_factory.mktemp("programmes")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+    with standalone_network(directory) as (network, _):
         manifest = generate_sample(network.cfg, lines_per_file=5, staff_per_member=3)
         bucket = Path(network.cfg.bucket_url)
         raw = {str(p.relative_to(bucket)): p.read_bytes() for p in bucket.rglob("*") if p.is_file()}

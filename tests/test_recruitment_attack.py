@@ -33,15 +33,15 @@ from collections.abc import Iterator
 import pandas as pd
 import pytest
 
-from pipeline.config import EXAMPLE_CONFIG
-from pipeline.network import Network, open_network
-from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from pipeline.network import Network
+from tests.conftest import standalone_network
 from tests.demo_network import stored_kpis
-from tests.test_disclosure_attack import demo_network, given_away, issued
+from tests.test_disclosure_attack import demo_network, given_away, issued, shown_and_hidden
+from tests.test_disclosure_attack_quarterly import Issued, quarterly
 from transforms.periods import Period
 from warehouse import queries
 
-__all__ = ["demo_network", "issued"]
+__all__ = ["demo_network", "issued", "quarterly"]
 
 Cell = tuple[str, str, str, str]
 GROUPS = {
@@ -144,12 +144,7 @@ def attack(network: Network, ledger: pd.DataFrame, kpis: pd.DataFrame) -> list[C
     ledger = ledger[ledger["kpi"].str.startswith("recruit_")]
     counts = kpis[kpis["kpi"].map(is_count) & kpis["value"].notna()]
     cells = {(r.kpi, r.scope, r.scope_id, r.period): float(r.value) for r in counts.itertuples(index=False)}
-    shown = {
-        (r.kpi, r.scope, r.scope_id, r.period): float(r.value)
-        for r in ledger.itertuples(index=False)
-        if not r.hidden
-    }
-    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    shown, hidden = shown_and_hidden(ledger)
     assert hidden, "the reports hide some recruitment counts: the attack has something to find"
     assert {c[1] for c in shown} >= {"network", "member", "programme"}, "the reports show recruitment"
     assert set(shown) <= set(cells)
@@ -172,43 +167,12 @@ def test_no_hidden_recruitment_count_can_be_worked_out_from_everything_issued(
     assert not exposed, (len(exposed), exposed[:10])
 
 
-@pytest.fixture(scope="module")
-def issued_as_returns_arrive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
-    """The demo network's returns arriving a quarter at a time; each quarter's report is issued once its
-    returns are in, and a year's once its last quarter's are (the current year's at the end)."""
-    from pipeline.steps.ingest import ingest
-    from pipeline.steps.kpis import compute_kpis
-    from pipeline.steps.report_issue import issue_report
-    from samples.manifest import DEFAULT_PERIODS
-    from samples.network import generate_sample
-
-    folder = tmp_path_factory.mktemp("returns-arriving")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        network = open_network(write_config(folder, f"sqlite:///{folder}/w.db", EXAMPLE_CONFIG))
-        quarters = [Period.parse(p) for p in DEFAULT_PERIODS]
-        for index, quarter in enumerate(quarters):
-            generate_sample(network.cfg, periods=[quarter.key], lines_per_file=30)
-            ingest(network)
-            compute_kpis(network)
-            due = [quarter.key]
-            last = index == len(quarters) - 1
-            if last or quarters[index + 1].financial_year != quarter.financial_year:
-                due.append(quarter.financial_year.key)
-            for period in due:
-                result = issue_report(network, period)
-                assert result["status"] in ("issued", "unchanged"), result
-        yield network
-        network.engine.dispose()
-
-
 def test_no_hidden_recruitment_count_can_be_worked_out_when_reports_follow_the_returns(
-    issued_as_returns_arrive: Network,
+    quarterly: tuple[Network, Issued],
 ) -> None:
-    network = issued_as_returns_arrive
+    """The demo's returns arriving a quarter at a time, each report issued once its returns are in, late
+    and resent returns revising reports already out (``tests.test_disclosure_attack_quarterly``)."""
+    network, _ = quarterly
     ledger = queries.issued_people_cells(network.engine)
     exposed = attack(network, ledger, stored_kpis(network))
     assert not exposed, (len(exposed), exposed[:10])
@@ -235,12 +199,7 @@ def small_returns_arriving(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     from pipeline.steps.report_issue import issue_report
 
     directory = tmp_path_factory.mktemp("small-returns-arriving")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+    with standalone_network(directory) as (network, _):
         for quarter, due in (("2026-27-Q1", ["2026-27-Q1"]), ("2026-27-Q2", ["2026-27-Q2", "2026-27"])):
             for member, period, count, month, programme in SMALL_RETURNS:
                 if period != quarter:
@@ -266,7 +225,7 @@ def test_a_later_report_never_hides_behind_a_figure_an_earlier_one_showed(
     network = small_returns_arriving
     ledger = queries.issued_people_cells(network.engine)
     council_q2 = ("recruit_offers", "member", "kingsbridge-council", "2026-27-Q2")
-    hidden = {(r.kpi, r.scope, r.scope_id, r.period) for r in ledger.itertuples(index=False) if r.hidden}
+    _, hidden = shown_and_hidden(ledger)
     assert council_q2 in hidden
     exposed = attack(network, ledger, stored_kpis(network))
     assert not exposed, (len(exposed), exposed[:10])

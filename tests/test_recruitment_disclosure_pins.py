@@ -8,34 +8,17 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from tests.test_recruitment_kpis import offers_of
 from transforms.recruitment_kpis import recruitment_kpis, recruitment_suppressed, report_publication
 
 THRESHOLD = 5
-SECTORS = {"trust": "nhs", "council": "local_government"}
+SECTORS = {"trust": "nhs", "council": "local_government"}  # as offers_of gives them
 LEDGER_COLUMNS = ["kpi", "scope", "scope_id", "period", "value", "hidden"]
 
 
 def _offers(*batches: tuple[int, date, str]) -> pd.DataFrame:
     """``(n, offer date, member)`` -> n offers alike but for their date and member."""
-    rows = [
-        {
-            "member_id": member,
-            "sector": SECTORS[member],
-            "offer_date": day,
-            "start_date": None,
-            "programme_code": None,
-            "previously_unemployed": True,
-            "age_band": "25-34",
-            "ethnic_group": "white",
-            "disability": "no",
-            "home_postcode_district": None,
-            "deprivation_decile": None,
-            "still_in_post_6m": None,
-        }
-        for n, day, member in batches
-        for _ in range(n)
-    ]
-    return pd.DataFrame(rows)
+    return offers_of(*((n, {"offer_date": day, "member_id": member}) for n, day, member in batches))
 
 
 def _hidden(kpis: pd.DataFrame, issued: pd.DataFrame | None = None) -> set[tuple[str, str, str, str]]:

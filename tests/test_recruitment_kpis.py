@@ -19,7 +19,7 @@ from transforms.recruitment_kpis import (
 SECTORS = {"trust": "nhs", "council": "local_government", "college": "further_education"}
 
 
-def _offers(*groups: tuple[int, dict]) -> pd.DataFrame:
+def offers_of(*groups: tuple[int, dict]) -> pd.DataFrame:
     """``(n, fields)`` -> n identical offers; fields default to a hire in July 2025 at the trust."""
     defaults = {
         "member_id": "trust",
@@ -59,7 +59,7 @@ def _hidden(kpis: pd.DataFrame, published: pd.Series | None = None) -> dict:
 def test_counts_and_shares_of_all_offers_with_not_stated_as_a_group() -> None:
     """10 offers: 4 Asian, 3 Black, 2 White, 1 prefer not to say -> 40%, 30%, 20%, 10%; ethnic minority 70%.
     Ages 3 x 18-24, 5 x 25-34, 1 x 55-64, 1 x 65+ -> under 25 30%, 55+ 20%."""
-    offers = _offers(
+    offers = offers_of(
         (3, {"ethnic_group": "asian", "age_band": "18-24"}),
         (1, {"ethnic_group": "asian", "age_band": "55-64"}),
         (3, {"ethnic_group": "black"}),
@@ -95,7 +95,7 @@ def test_starts_and_retention_at_six_months() -> None:
     """Six offers made in April 2025 start on 15 May: their six-month point, 15 November, is in Q3; five are
     still in post -> 83.3%. Six offers made in Q3 with no start date reach six months in April 2026, after
     Q3, so their flags (even one given too early) do not count yet. Starts are counted by start date (Q1)."""
-    offers = _offers(
+    offers = offers_of(
         (5, {"offer_date": date(2025, 4, 7), "start_date": date(2025, 5, 15), "still_in_post_6m": True}),
         (1, {"offer_date": date(2025, 4, 7), "start_date": date(2025, 5, 15), "still_in_post_6m": False}),
         (5, {"offer_date": date(2025, 10, 6)}),
@@ -119,7 +119,7 @@ def test_starts_and_retention_at_six_months() -> None:
 def test_deprivation_from_the_decile_given_or_the_districts_table() -> None:
     """Two give decile 1, one decile 7; two give SE15 (decile 2 in the table), one E1 (not in it) -> 4 of 6
     from the most deprived fifth, 1 from deciles 3-10, 1 unknown."""
-    offers = _offers(
+    offers = offers_of(
         (2, {"deprivation_decile": 1}),
         (1, {"deprivation_decile": 7}),
         (2, {"home_postcode_district": "SE15"}),
@@ -132,7 +132,7 @@ def test_deprivation_from_the_decile_given_or_the_districts_table() -> None:
 
 
 def test_scopes_programme_to_date_and_offers_by_programme() -> None:
-    offers = _offers(
+    offers = offers_of(
         (20, {"programme_code": "jobs", "offer_date": date(2025, 7, 1)}),
         (15, {"programme_code": "jobs", "member_id": "council", "offer_date": date(2025, 10, 1)}),
         (7, {"member_id": "council", "offer_date": date(2025, 10, 1)}),
@@ -150,7 +150,7 @@ def test_scopes_programme_to_date_and_offers_by_programme() -> None:
 def test_a_small_count_and_the_next_smallest_in_its_breakdown_are_hidden() -> None:
     """Asian 10, Black 8, Mixed 3, White 12 (33 offers): Mixed is under 5, so Black (the smallest shown) goes
     too, or 33 - 10 - 12 - 0 - 0 would give Mixed back. Their shares go with them; zeros stay shown."""
-    offers = _offers(
+    offers = offers_of(
         (10, {"ethnic_group": "asian"}),
         (8, {"ethnic_group": "black"}),
         (3, {"ethnic_group": "mixed"}),
@@ -174,7 +174,7 @@ def test_a_small_count_and_the_next_smallest_in_its_breakdown_are_hidden() -> No
 
 def test_a_hidden_members_cell_hides_another_members_cell_of_the_network_total() -> None:
     """Mixed: trust 3, council 6, network 9 shown: the council's 6 goes too, or 9 - 6 gives the trust's 3."""
-    offers = _offers(
+    offers = offers_of(
         (3, {"ethnic_group": "mixed"}),
         (20, {"ethnic_group": "white"}),
         (6, {"ethnic_group": "mixed", "member_id": "council"}),
@@ -190,7 +190,7 @@ def test_a_programme_is_not_allowed_to_give_away_the_network_offers_outside_it()
     """Network Asian 12, programme Asian 10: 12 - 10 = 2 Asian offers outside the programme, so the
     programme's 10 (the smaller shown figure) is hidden, and the next smallest of its breakdown (Black 8)
     with it. The network's Black 14 stays: 14 - 8 leaves 6 outside the programme, not a small number."""
-    offers = _offers(
+    offers = offers_of(
         (10, {"ethnic_group": "asian", "programme_code": "jobs"}),
         (20, {"ethnic_group": "white", "programme_code": "jobs"}),
         (8, {"ethnic_group": "black", "programme_code": "jobs"}),
@@ -211,7 +211,7 @@ def test_a_hidden_total_hides_its_whole_breakdown_zeros_included() -> None:
     are, so its whole breakdown is hidden, zeros included. Then every trust figure would give the college's
     back by difference from the network's (40 - 37 = 3 offers, 18 - 15 = 3 White, 12 - 12 = 0 Black...), so
     the trust's are hidden as the complements; the network's figures stay."""
-    offers = _offers(
+    offers = offers_of(
         (3, {"ethnic_group": "white", "member_id": "college"}),
         (15, {"ethnic_group": "white"}),
         (10, {"ethnic_group": "asian"}),
@@ -232,7 +232,7 @@ def test_a_hidden_total_hides_its_whole_breakdown_zeros_included() -> None:
 
 def test_retention_hides_when_the_leavers_are_few() -> None:
     """Of 40 people reaching six months, 37 are still in post: '92.5% of 40' gives away the 3 who left."""
-    offers = _offers(
+    offers = offers_of(
         (37, {"offer_date": date(2025, 4, 7), "start_date": date(2025, 5, 1), "still_in_post_6m": True}),
         (3, {"offer_date": date(2025, 4, 7), "start_date": date(2025, 5, 1), "still_in_post_6m": False}),
         (30, {"offer_date": date(2025, 10, 7)}),
@@ -246,7 +246,7 @@ def test_retention_hides_when_the_leavers_are_few() -> None:
 def test_figures_the_report_does_not_show_only_count_where_shown_ones_would_reveal_them() -> None:
     """The report shows the programme's to-date figures, not its quarters. Q3 adds 3 Mixed offers to Q2's
     10: the to-date 10 and 13 would give the quarter's 3 away, so Q2's to-date figure (the smaller) goes."""
-    offers = _offers(
+    offers = offers_of(
         (10, {"ethnic_group": "mixed", "programme_code": "jobs"}),
         (30, {"ethnic_group": "white", "programme_code": "jobs"}),
         (3, {"ethnic_group": "mixed", "programme_code": "jobs", "offer_date": date(2025, 10, 2)}),
@@ -288,7 +288,7 @@ def test_population_rows_and_representation() -> None:
         }
     )
     assert population_problems(population) == []
-    offers = _offers(
+    offers = offers_of(
         (10, {"ethnic_group": "asian"}), (10, {"ethnic_group": "black"}), (20, {"ethnic_group": "white"})
     )
     kpis = recruitment_kpis(offers, "net", population=population)

@@ -38,7 +38,7 @@ from reports.format import format_gbp_exact, format_pct
 from reports.model import MEMBER_COLUMNS, WORKFORCE_MEMBER_COLUMNS, PeriodReport
 from reports.render import render_period_report_html
 from reports.workbook import SHEETS, period_report_workbook
-from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.conftest import standalone_network, write_config
 from tests.report_html import parse
 from tests.servers import enable_email
 from transforms.kpi_registry import REGISTRY, Kpi, is_known, lookup, measure_code
@@ -59,13 +59,7 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     from samples.network import generate_sample
 
     folder = tmp_path_factory.mktemp("report-issue")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        config = write_config(folder, f"sqlite:///{folder}/w.db", EXAMPLE_CONFIG)  # e-mail off: no receipts
-        network = open_network(config)
+    with standalone_network(folder) as (network, _):  # the example config: e-mail off, no receipts
         generate_sample(network.cfg, periods=PERIODS, lines_per_file=30)
         ingest(network)
         compute_kpis(network)

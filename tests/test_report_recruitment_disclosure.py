@@ -12,13 +12,12 @@ from typing import Any
 
 import pytest
 
-from pipeline.network import Network, open_network
 from pipeline.steps.ingest import ingest
 from pipeline.steps.kpis import compute_kpis
 from pipeline.steps.report import build_period_report
 from reports.render import render_period_report_html
 from reports.workbook import period_report_workbook
-from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+from tests.conftest import standalone_network
 from tests.report_html import Element, parse
 
 PERIOD = "2026-27-Q1"
@@ -73,12 +72,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     from openpyxl import load_workbook
 
     directory = tmp_path_factory.mktemp("recruitment-small-numbers")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        network: Network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+    with standalone_network(directory) as (network, _):
         for member, offers in (("st-aldrics-nhs", TRUST), ("kingsbridge-council", COUNCIL)):
             rows = [
                 f"{3 + n:02d}/05/2026,{10 + n:02d}/06/2026,{o.programme},Yes,{o.age},{o.ethnic},{o.disability},"

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from pipeline.network import Network
 from pipeline.steps.ingest import ingest
 from pipeline.steps.kpis import compute_kpis
 from pipeline.steps.report import build_period_report
@@ -72,16 +71,10 @@ class Built:
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     from openpyxl import load_workbook
 
-    from pipeline.network import open_network
-    from tests.conftest import TEST_PSEUDONYM_KEY, write_config
+    from tests.conftest import standalone_network
 
     directory = tmp_path_factory.mktemp("spend-scope-report")
-    with pytest.MonkeyPatch.context() as mp:
-        for key in ("ANCHOR_CONFIG", "ANCHOR_WAREHOUSE_URL", "ANCHOR_BUCKET_URL", "ANCHOR_LAKE_URL"):
-            mp.delenv(key, raising=False)
-        mp.setenv("ANCHOR_SETTLE_SECONDS", "0")
-        mp.setenv("ANCHOR_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
-        network: Network = open_network(write_config(directory, f"sqlite:///{directory}/w.db"))
+    with standalone_network(directory) as (network, _):
         network.bucket.write(network.cfg.reference.supplier_register, REGISTER.encode())
         files: dict[tuple[str, str], list[str]] = defaultdict(list)
         for line in LINES:

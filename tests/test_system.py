@@ -22,7 +22,6 @@ import subprocess
 import sys
 import time
 import urllib.request
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +33,7 @@ from sqlalchemy import create_engine, text
 
 from pipeline.orchestration import QUIET_LOGGERS, airflow_environment
 from samples.network import generate_sample
-from tests.conftest import spend_facts_total, stored_submissions, write_config
+from tests.conftest import fresh_database, spend_facts_total, stored_submissions, write_config
 from tests.servers import enable_email, free_port
 
 pytestmark = [pytest.mark.system, pytest.mark.airflow, pytest.mark.postgres]
@@ -135,16 +134,8 @@ class Stack:
 @pytest.fixture
 def airflow_metadata_db(pg_server: str) -> Iterator[str]:
     """A fresh database for Airflow's own tables, apart from the warehouse's (as the field notes advise)."""
-    name = f"anchor_airflow_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(pg_server, "anchor_airflow") as url:
+        yield url
 
 
 def _get(url: str) -> int:
