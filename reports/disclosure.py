@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from reports.model import IssuedCell, KpiFigure, TrendPoint, WorkforceMemberRow
-from transforms.disclosure import Relation, ledger_cells, revised_cells, twins_of, weighed_hidden
+from transforms.disclosure import Relation, ledger_cells, twins_of, weighed_hidden
 from transforms.kpi_registry import REGISTRY, TO_DATE_CODES, YTD_SUFFIX, lookup, ytd_code
 from transforms.periods import Period
 
@@ -224,10 +224,7 @@ def people_hidden(
     if not cells:
         return set()
     relations = people_relations(cells, member_sectors)
-    already, known = ledger_cells(issued, cells)
-    # A late or corrected return changed a figure already shown by 1 to N-1 people: the new figure less
-    # the old would be a count of those people (docs/disclosure-control.md).
-    revised = revised_cells(issued, cells, threshold) - known
+    already, known = ledger_cells(issued, cells, threshold)
     fixed = twins_of(cells, relations, known)
 
     def with_years_to_date(found: set[PeopleCell]) -> set[PeopleCell]:
@@ -261,7 +258,7 @@ def people_hidden(
         cells,
         relations,
         threshold,
-        already_hidden=already | revised,
+        already_hidden=already,
         known=known,
         closure=closed,
         preference=lambda m: (cells[m], m[1] == "network", str(m)),

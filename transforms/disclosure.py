@@ -197,38 +197,35 @@ def twins_of(
     return known
 
 
-def ledger_cells(issued: pd.DataFrame | None, cells: Mapping[Cell, float]) -> tuple[set[Cell], set[Cell]]:
-    """(hidden, known): the cells of ``cells`` an earlier report hid, and those it showed with the value
-    they have now (a corrected figure is no longer known at its new value). ``issued`` has the columns of
-    the ledger (``kpi, scope, scope_id, period, value, hidden``); ``cells`` are keyed the same way."""
-    already: set[Cell] = set()
+def ledger_cells(
+    issued: pd.DataFrame | None, cells: Mapping[Cell, float], threshold: int
+) -> tuple[set[Cell], set[Cell]]:
+    """(to hide, known), from the ledger of cells earlier reports issued (``kpi, scope, scope_id, period,
+    value, hidden``; ``cells`` keyed the same way).
+
+    To hide: what an earlier report hid (showing it now could give back what it protected), and what one
+    showed at a value that has since moved by 1 to N-1 (a late return, or a resubmission that superseded
+    one: the new figure less the old is a count of the people it added or removed). Known: what one
+    showed with the value it has now (a corrected figure is not known at its new value).
+    """
+    hid: set[Cell] = set()
     known: set[Cell] = set()
+    revised: set[Cell] = set()
     if issued is None or issued.empty:
-        return already, known
+        return hid, known
     for r in issued.itertuples(index=False):
         cell = (r.kpi, r.scope, r.scope_id, r.period)
         if cell not in cells:
             continue
         if r.hidden:
-            already.add(cell)
-        elif r.value is not None and not pd.isna(r.value) and abs(float(r.value) - cells[cell]) < 1e-9:
-            known.add(cell)
-    return already, known
-
-
-def revised_cells(issued: pd.DataFrame | None, cells: Mapping[Cell, float], threshold: int) -> set[Cell]:
-    """The cells an earlier report showed at a value that has since moved by 1 to N-1 (a late return, or a
-    resubmission that superseded one): the new figure less the old is a count of the people the late or
-    corrected return added or removed, so the new figure is hidden."""
-    revised: set[Cell] = set()
-    if issued is None or issued.empty:
-        return revised
-    for r in issued.itertuples(index=False):
-        cell = (r.kpi, r.scope, r.scope_id, r.period)
-        shown = cell in cells and not r.hidden and r.value is not None and not pd.isna(r.value)
-        if shown and 0 < abs(float(cells[cell]) - float(r.value)) < threshold:
-            revised.add(cell)
-    return revised
+            hid.add(cell)
+        elif r.value is not None and not pd.isna(r.value):
+            moved = abs(float(r.value) - cells[cell])
+            if moved < 1e-9:
+                known.add(cell)
+            elif moved < threshold:
+                revised.add(cell)
+    return hid | (revised - known), known
 
 
 def weighed_hidden(

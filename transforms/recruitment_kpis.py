@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from transforms.disclosure import Relation, ledger_cells, revised_cells, weighed_hidden
+from transforms.disclosure import Relation, ledger_cells, weighed_hidden
 from transforms.kpi_registry import GROUP_LABELS, TO_DATE_SUFFIX
 from transforms.periods import Period
 from transforms.spend_kpis import KPI_COLUMNS
@@ -437,15 +437,13 @@ def recruitment_suppressed(
     if published is not None:
         shown = published.reindex(values.index).fillna(False).astype(bool)
         unpublished = {key for key, show in zip(count_keys, shown[is_count], strict=True) if not show}
-    already, known = ledger_cells(issued, cell_values)
-    # A figure shown before that a late or corrected return moved by 1 to N-1 is hidden now.
-    revised = revised_cells(issued, cell_values, threshold) - known
+    already, known = ledger_cells(issued, cell_values, threshold)
     hidden = weighed_hidden(
         cell_values,
         _relations(counts, member_sectors),
         threshold,
-        unpublished=unpublished - already - known - revised,
-        already_hidden=already | revised,
+        unpublished=unpublished - already - known,
+        already_hidden=already,
         known=known,
         preference=lambda m: (cell_values[m], m[1] == "network", str(m)),
     )
