@@ -11,7 +11,6 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -74,15 +73,10 @@ def outside_programme_problems(
     """Rows naming a programme that had not begun by the end of the return's quarter, or had ended before
     it began: the figure cannot be that programme's, and counted it would add to its social value."""
     code = typed["programme_code"]
-    begins = code.map(lambda c: programme_dates.get(c, (None, None))[0])
-    ends = code.map(lambda c: programme_dates.get(c, (None, None))[1])
-    known = begins.notna().to_numpy(dtype=bool)
-    outside = np.zeros(len(typed), dtype=bool)
-    outside[known] = [
-        start > period.end or end < period.start
-        for start, end in zip(begins[known], ends[known], strict=True)
-    ]
-    rows = typed.index[outside]
+    begins = pd.to_datetime(code.map({c: start for c, (start, _) in programme_dates.items()}))
+    ends = pd.to_datetime(code.map({c: end for c, (_, end) in programme_dates.items()}))
+    outside = (begins > pd.Timestamp(period.end)) | (ends < pd.Timestamp(period.start))
+    rows = typed.index[outside.to_numpy(dtype=bool)]
     return pd.DataFrame(
         {
             "row": rows.astype(int),

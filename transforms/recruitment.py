@@ -65,9 +65,9 @@ def offer_outside_programme_problems(
     figures (offers against target, shares by group) people it never recruited."""
     offer = pd.to_datetime(typed["offer_date"])
     code = typed["programme_code"]
-    begins = pd.to_datetime(code.map(lambda c: programme_dates.get(c, (None, None))[0]))
-    ends = pd.to_datetime(code.map(lambda c: programme_dates.get(c, (None, None))[1]))
-    outside = offer.notna() & begins.notna() & ((offer < begins) | (offer > ends))
+    begins = pd.to_datetime(code.map({c: start for c, (start, _) in programme_dates.items()}))
+    ends = pd.to_datetime(code.map({c: end for c, (_, end) in programme_dates.items()}))
+    outside = (offer < begins) | (offer > ends)  # false where either date is missing
     bad = typed.index[outside.to_numpy()]
     return pd.DataFrame(
         {

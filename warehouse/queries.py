@@ -185,14 +185,16 @@ STAFF_ROWS_PER_READ = 100_000
 
 
 def staff_snapshot_batches(
-    engine: Engine, snapshots: Iterable[tuple[str, Any]] | None = None, max_rows: int | None = None
+    engine: Engine,
+    dates: pd.DataFrame,
+    snapshots: Iterable[tuple[str, Any]] | None = None,
+    max_rows: int | None = None,
 ) -> Iterator[pd.DataFrame]:
     """:func:`staff_snapshots` (every snapshot, or the ``(member_id, snapshot_date)`` pairs given) in
     batches of whole members of at most ``max_rows`` staff rows, so the KPI step's memory follows that
     bound (default :data:`STAFF_ROWS_PER_READ`) or the largest member, never the size of the network or
-    of its history."""
+    of its history. ``dates``: :func:`snapshot_dates`, whose staff counts size the batches."""
     bound = STAFF_ROWS_PER_READ if max_rows is None else max_rows
-    dates = snapshot_dates(engine)
     sizes = (
         dates.assign(day=dates["snapshot_date"].dt.date)
         .groupby(["member_id", "day"])["staff"]

@@ -216,12 +216,11 @@ def _member_staff_counts(network: Network, plan: KpiPlan) -> pd.DataFrame:
     """Each member's workforce counts per period, read a batch of whole members at a time (every rule
     looks within one member; sectors and the network add members' counts up)."""
     cfg, area, engine = network.cfg, network.cfg.local_area, network.engine
-    needed = None
-    if not plan.full:
-        needed = snapshots_to_read(queries.snapshot_dates(engine), plan.years) if plan.years else []
+    dates = queries.snapshot_dates(engine)
+    needed = None if plan.full else snapshots_to_read(dates, plan.years)
     counts = [
         member_workforce_counts(staff, cfg.living_wage_basis, area.postcode_areas, area.postcode_districts)
-        for staff in queries.staff_snapshot_batches(engine, needed)
+        for staff in queries.staff_snapshot_batches(engine, dates, needed)
         if not staff.empty
     ]
     return pd.concat(counts, ignore_index=True) if counts else pd.DataFrame()
