@@ -121,3 +121,29 @@ def test_workforce_snapshot_dates_as_serial_numbers() -> None:
     assert fault is not None
     assert (fault.column, fault.kind, fault.affected, fault.rows) == ("snapshot_date", "excel_serial", 10, 10)
     assert "45930 is 30/09/2025" in fault.reason
+
+
+@pytest.mark.parametrize("n", [5, 9, 10, 11, 49, 50, 51, 1_001, 20_000])
+@pytest.mark.parametrize("where", ["first", "last", "spread"])
+def test_the_threshold_holds_wherever_the_sound_rows_are(n: int, where: str) -> None:
+    """Only the column's first tenth is looked at whole when it shows no fault: a column with exactly
+    enough faulty rows is still named, and one row fewer is not, whether the sound rows lead, trail or
+    are spread through it."""
+    need = max(5, -(-9 * n // 10))  # all but a tenth, and at least five
+    for affected, named in ((need, True), (need - 1, False)):
+        if affected > n or affected < 0:
+            continue
+        sound = n - affected
+        positions = {
+            "first": range(sound),
+            "last": range(n - sound, n),
+            "spread": [round(i * n / sound) for i in range(sound)] if sound else [],
+        }[where]
+        dates = ["00:00:00"] * n
+        for position in positions:
+            dates[position] = "14/08/2025"
+        frame = pd.DataFrame({"payment_date": dates, "supplier_name": "A Ltd", "amount_gbp": "1.00"})
+        fault = whole_column_fault(frame, SPEND)
+        assert (fault is not None) == named, (n, where, affected)
+        if named:
+            assert (fault.column, fault.kind, fault.affected) == ("payment_date", "time_only", affected)

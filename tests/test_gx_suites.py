@@ -72,3 +72,29 @@ def test_a_clean_file_has_no_failures_and_runs_leave_nothing_behind() -> None:
         assert run_suite("spend", frame, PARAMETERS) != []
     # Results are read and dropped: a worker checking thousands of files does not accumulate them.
     assert len(store.list_keys()) == before
+
+
+def test_configurations_built_once_change_nothing_but_the_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The suite's outcome is the same with GX's own ``configuration`` property, and the property is
+    GX's own again after a run, also when the run fails."""
+    from contextlib import nullcontext
+
+    from great_expectations.expectations.expectation import Expectation
+
+    import pipeline.steps.validation as validation
+
+    own = Expectation.__dict__["configuration"]
+    for rows, seed in ((3_000, 5), (60, 11)):
+        frame, _ = _spend_frame(rows, seed=seed)
+        memoised = run_suite("spend", frame, PARAMETERS)
+        assert Expectation.__dict__["configuration"] is own
+        with monkeypatch.context() as patch:
+            patch.setattr(validation, "configurations_built_once", nullcontext)
+            assert run_suite("spend", frame, PARAMETERS) == memoised
+    try:
+        with validation.configurations_built_once():
+            assert Expectation.__dict__["configuration"] is not own
+            raise RuntimeError("a failing run")
+    except RuntimeError:
+        pass
+    assert Expectation.__dict__["configuration"] is own

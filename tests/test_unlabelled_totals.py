@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
+import pytest
 
 from pipeline.steps.checking import ReturnCheck, check_return
 from tests.test_checking import assert_accounting
@@ -124,3 +126,62 @@ def test_the_rule_as_a_pure_function_on_a_measures_table() -> None:
     found = unlabelled_totals(raw, pd.to_numeric(raw["value"]), "measure_code", "value")
     assert [(t.row, t.rows_summed, t.whole_file) for t in found] == [(4, 2, False)]
     assert MEASURES.columns["measure_code"].required
+
+
+def _summing_rows_row_by_row(lines, valid, pence, candidates, labelled, not_totals):  # type: ignore[no-untyped-def]
+    """The rule's conditions (a) and (b) stated row by row, as the module first did: the reference."""
+    is_candidate = [i in set(candidates.tolist()) and i not in not_totals for i in range(len(lines))]
+    block_of_labelled = sorted(int(p) for p in np.searchsorted(lines, labelled))
+    found = {}
+    file_sum, file_count = sum(int(p) for p, v in zip(pence, valid, strict=True) if v), int(sum(valid))
+    block_sum = block_count = above_sum = above_count = 0
+    for i in range(len(lines)):
+        if any(p == i for p in block_of_labelled):
+            block_sum = block_count = 0
+        if not valid[i]:
+            continue
+        amount = int(pence[i])
+        if is_candidate[i]:
+            sums = (
+                (block_sum, block_count, False),
+                (above_sum, above_count, False),
+                (file_sum - amount, file_count - 1, True),
+            )
+            summed = next(((n, whole) for total, n, whole in sums if n >= 2 and total == amount), None)
+            if summed is not None:
+                found[i] = summed
+                file_sum, file_count = file_sum - amount, file_count - 1
+                block_sum = block_count = 0
+                continue
+        block_sum, block_count = block_sum + amount, block_count + 1
+        above_sum, above_count = above_sum + amount, above_count + 1
+    return found
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_candidates_walk_finds_what_the_row_by_row_rule_finds(seed: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Random tables of small amounts with blocks closed by their sums, blank names, unreadable amounts
+    and labelled totals between rows: the same totals are found as by the rule stated row by row."""
+    import transforms.totals as totals
+
+    rng = np.random.default_rng(seed)
+    names, amounts = [], []
+    while len(names) < 60:
+        block = rng.integers(1, 6, size=rng.integers(1, 5)).tolist()
+        for amount in block:
+            names.append("" if rng.random() < 0.15 else "S Ltd")
+            amounts.append(amount if rng.random() > 0.05 else None)
+        if rng.random() < 0.6:  # close the block with its sum, the sum of all above, or a near miss
+            closing = sum(a for a in amounts if a is not None) if rng.random() < 0.3 else sum(block)
+            names.append("")
+            amounts.append(closing + (1 if rng.random() < 0.2 else 0))
+    lines = np.sort(rng.choice(np.arange(2, 400), size=len(names), replace=False))
+    labelled = [int(line) + 1 for line in lines[rng.random(len(lines)) < 0.08]]
+    raw = pd.DataFrame(
+        {"supplier_name": names, "amount_gbp": [str(a) if a is not None else "" for a in amounts]},
+        index=pd.Index(lines, name="row"),
+    )
+    typed = pd.Series([float(a) if a is not None else np.nan for a in amounts], index=raw.index)
+    walked = unlabelled_totals(raw, typed, "supplier_name", "amount_gbp", labelled)
+    monkeypatch.setattr(totals, "_summing_rows", _summing_rows_row_by_row)
+    assert walked == unlabelled_totals(raw, typed, "supplier_name", "amount_gbp", labelled)

@@ -377,17 +377,19 @@ def row_warnings(accepted: pd.DataFrame, return_type: ReturnType) -> pd.DataFram
     if return_type.name != "workforce" or accepted.empty:
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     minimum = rates_on(accepted["snapshot_date"], "national")
-    low = accepted.index[(accepted["hourly_rate_gbp"] < minimum).to_numpy()]
+    rates = accepted["hourly_rate_gbp"]
+    low = (rates < minimum).to_numpy()
+    shown = [f"£{rate:.2f}" for rate in rates[low]]
     return pd.DataFrame(
         {
-            "row": low.astype(int),
+            "row": accepted.index[low].astype(int),
             "column": "hourly_rate_gbp",
-            "value": [f"£{accepted.at[r, 'hourly_rate_gbp']:.2f}" for r in low],
+            "value": shown,
             "reason": [
-                f"£{accepted.at[r, 'hourly_rate_gbp']:.2f} an hour is below the statutory National Living Wage "
-                f"(£{minimum[r]:.2f} on the snapshot date) for workers aged 21 and over: check the rate (apprentices and "
-                "younger workers have lower legal minimums). The row was loaded."
-                for r in low
+                f"{rate} an hour is below the statutory National Living Wage (£{floor:.2f} on the snapshot "
+                "date) for workers aged 21 and over: check the rate (apprentices and younger workers have "
+                "lower legal minimums). The row was loaded."
+                for rate, floor in zip(shown, minimum[low], strict=True)
             ],
             "rule": "hourly_rate_gbp:below_national_living_wage",
         }

