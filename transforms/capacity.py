@@ -53,9 +53,14 @@ def _shown(value: object, personal: bool) -> str:
     return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
 
 
+_NO_PROBLEMS = pd.DataFrame(columns=PROBLEM_COLUMNS)
+
+
 def _problems(
     rows: pd.Index, column: str, shown: pd.Series, reasons: list[str], rule: str, personal: bool
 ) -> pd.DataFrame:
+    if rows.empty:  # the usual case, without building a frame (most of this check's cost on a clean file)
+        return _NO_PROBLEMS
     return pd.DataFrame(
         {
             "row": rows.astype(int),

@@ -122,7 +122,11 @@ def _unreadable(
     raw: pd.Series, parsed: pd.Series, column: str, reason: str, personal: bool = False
 ) -> pd.DataFrame:
     """Cells with text that did not parse; personal values are never echoed back (feedback is a file too)."""
-    bad = _text(raw).notna() & parsed.isna()
+    bad = parsed.isna()
+    if bad.any():  # only a missing or unreadable value can be unreadable: look at the text of those alone
+        bad[bad] = _text(raw[bad]).notna()
+    if not bad.any():
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
     values = raw[bad].astype(str)
     shown = [PERSONAL_VALUE] * len(values) if personal else values.to_list()
     return pd.DataFrame(

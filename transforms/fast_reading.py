@@ -47,10 +47,12 @@ _MAX_LINE = 131_072
 _MAX_IRREGULAR_SHARE = 0.01
 # Python's str.strip()/\s whitespace, as a superset RE2 understands (RE2's \s is ASCII only).
 _WS = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
-# A line with a value that could start a totals label ("Grand Total", "Totals:", "Sub-total", "Overall
-# total") is looked at record by record: every label _TOTALS_RE accepts starts with one of these letters
-# (ſ folds to s) and contains "tal". A line without a visible character may be a blank record.
 _QUOTED_VALUE = r'"(?:[^"]|"")*"'
+# A line with a value that could be a totals label ("Grand Total", "Totals:", "Sub-total", "Overall
+# total") is looked at record by record. This is the start of every label raw_table's _TOTALS_RE accepts,
+# in RE2 (ſ folds to s in Python's re), so "Total Gas & Power" is looked at and "Supplier Digital Ltd"
+# is not. A line without a visible character may be a blank record, and is looked at too.
+_TOTALS_LABEL = f"(?:grand{_WS}*|[sſ]ub-?{_WS}*|overall{_WS}*)?total"
 
 
 def _well_formed_line(d: str) -> str:
@@ -152,7 +154,7 @@ def read_clean_csv(
     visible = "".join(re.escape(c) for c in map(chr, range(33, 127)) if c not in ('"', delimiter))
     candidates = pc.or_(
         pc.invert(pc.match_substring_regex(lines, f"[{visible}]")),
-        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{_WS}*[gtsoſ].*tal'),
+        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{_WS}*{_TOTALS_LABEL}'),
     )
     candidate_lines = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
     del lines, candidates
