@@ -74,27 +74,32 @@ def test_a_clean_file_has_no_failures_and_runs_leave_nothing_behind() -> None:
     assert len(store.list_keys()) == before
 
 
-def test_configurations_built_once_change_nothing_but_the_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The suite's outcome is the same with GX's own ``configuration`` property, and the property is
-    GX's own again after a run, also when the run fails."""
+def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The suite's outcome is the same with GX's own ``configuration`` property and batch fingerprint,
+    and both are GX's own again after a run, also when the run fails."""
     from contextlib import nullcontext
 
+    from great_expectations.execution_engine import pandas_execution_engine
     from great_expectations.expectations.expectation import Expectation
 
     import pipeline.steps.validation as validation
 
     own = Expectation.__dict__["configuration"]
+    threshold = pandas_execution_engine.HASH_THRESHOLD
     for rows, seed in ((3_000, 5), (60, 11)):
         frame, _ = _spend_frame(rows, seed=seed)
         memoised = run_suite("spend", frame, PARAMETERS)
         assert Expectation.__dict__["configuration"] is own
+        assert threshold == pandas_execution_engine.HASH_THRESHOLD
         with monkeypatch.context() as patch:
-            patch.setattr(validation, "configurations_built_once", nullcontext)
+            patch.setattr(validation, "lean_suite_run", nullcontext)
             assert run_suite("spend", frame, PARAMETERS) == memoised
     try:
-        with validation.configurations_built_once():
+        with validation.lean_suite_run():
             assert Expectation.__dict__["configuration"] is not own
+            assert pandas_execution_engine.HASH_THRESHOLD == 0
             raise RuntimeError("a failing run")
     except RuntimeError:
         pass
     assert Expectation.__dict__["configuration"] is own
+    assert threshold == pandas_execution_engine.HASH_THRESHOLD

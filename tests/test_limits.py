@@ -151,6 +151,29 @@ def test_values_at_the_warehouse_limits_load_on_both_backends(make_network, ware
     assert (outcome["status"], outcome["rows_loaded"]) == ("accepted", 3), outcome["message"]
 
 
+@pytest.mark.parametrize("sliced", [False, True])
+def test_the_last_guard_before_a_load_names_every_value_that_does_not_fit(sliced: bool) -> None:
+    """The facts are looked at once more just before the load: a name one character past the column in
+    characters (not bytes), and a NUL, are named; names at the limit in multi-byte characters, and a
+    slice of facts whose neighbours hold a NUL, pass."""
+    import pyarrow as pa
+
+    from warehouse.capacity import facts_that_do_not_fit
+
+    width = fact_spend.c.supplier_name.type.length
+    names = ["é" * width, "Acme\x00 Ltd", "é" * (width + 1), "Plain Ltd"]
+    column = pa.array(names)
+    if sliced:
+        assert facts_that_do_not_fit("spend", pa.table({"supplier_name": column.slice(0, 1)})) == []
+        assert facts_that_do_not_fit("spend", pa.table({"supplier_name": column.slice(3, 1)})) == []
+        column = column.slice(1, 2)
+    found = facts_that_do_not_fit("spend", pa.table({"supplier_name": column}))
+    assert found == [
+        f"supplier_name: a value of {width + 1} characters (the column holds {width})",
+        "supplier_name: a NUL character",
+    ]
+
+
 def test_amounts_adding_up_past_what_a_return_can_hold_are_refused() -> None:
     """Each line is within the suite's plausible range; a million of them are not within the audit row's."""
     import pandas as pd

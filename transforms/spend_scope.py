@@ -86,6 +86,23 @@ class ScopeRules:
 
     rules: pd.DataFrame
     overrides: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(OVERRIDE_COLUMNS)))
+    # Which members each rule applies to, per set of members classified (a file has one): worked out
+    # once per rules and set, not per file (``rules`` and ``overrides`` are never changed once read).
+    _applies: dict[frozenset[str], list[tuple[int, pd.Series, bool, set[str], set[str]]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def applying(self, members: frozenset[str]) -> list[tuple[int, pd.Series, bool, set[str], set[str]]]:
+        """(position, rule, for every member?, members added, members excluded) of each rule that applies
+        to any of ``members``, in the order rules are tried."""
+        if members not in self._applies:
+            found = []
+            for position, rule in self.rules.iterrows():
+                for_all, added, excluded = _members_rule_applies_to(rule, self.overrides, members)
+                if for_all or added:
+                    found.append((position, rule, for_all, added, excluded))
+            self._applies[members] = found
+        return self._applies[members]
 
     def categories(self) -> list[str]:
         """Every out-of-scope category a rule can give, in file order (for a stable KPI breakdown)."""
@@ -274,10 +291,7 @@ def classify_scope(spend: pd.DataFrame, rules: ScopeRules) -> pd.DataFrame:
 
     decided = np.zeros(n, dtype=bool)
     chosen = np.full(n, -1, dtype=np.int64)
-    for position, rule in rules.rules.iterrows():
-        for_all, added, excluded = _members_rule_applies_to(rule, rules.overrides, members)
-        if not for_all and not added:
-            continue
+    for position, rule, for_all, added, excluded in rules.applying(frozenset(members)):
         hit = ~decided
         if for_all:
             hit &= ~member.isin(excluded).fillna(False).to_numpy(dtype=bool)

@@ -9,6 +9,7 @@ mix two versions of the rules.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -39,6 +40,12 @@ def network_rules_text(network: Network) -> tuple[str, str | None, str | None]:
 def network_scope_rules(network: Network) -> ScopeRules:
     """The rules ingest classifies each spend line with (``spend_facts(..., scope_rules=...)``)."""
     defaults, own, overrides = network_rules_text(network)
+    return _scope_rules(own, overrides, defaults)
+
+
+@functools.lru_cache(maxsize=8)
+def _scope_rules(own: str | None, overrides: str | None, defaults: str) -> ScopeRules:
+    """Rules parsed once per process for the same texts (re-read each time, so an edit takes effect)."""
     return load_scope_rules(own, overrides, defaults)
 
 
