@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -64,6 +66,29 @@ def test_decimal_comma_amounts_are_not_read_as_thousands(text: str) -> None:
 @pytest.mark.parametrize("text", ["", "   ", None])
 def test_blank_money_is_missing_not_zero(text: str | None) -> None:
     assert one(parse_money, text) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False).map(str),
+            st.decimals(min_value=0, max_value=10**6, places=3, allow_nan=False).map(str),
+            st.sampled_from(["TBC", "", "1e3", "٣٤", "0x10", "  7 ", "12,50", "-0.00"]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_a_column_of_amounts_reads_as_each_amount_alone(texts: list[str]) -> None:
+    """Plain decimals are cast for the whole column at once and only the rest go through pandas one by
+    one; each cell still reads exactly as it does alone (same double, same missing)."""
+    column = parse_money(pd.Series(texts, dtype="string")).tolist()
+    alone = [one(parse_money, text) for text in texts]
+    assert [None if pd.isna(v) else v for v in column] == alone
+    for text, value in zip(texts, column, strict=True):
+        if re.fullmatch(r"-?[0-9]+(?:\.[0-9]+)?", text):  # the double Python reads, to the penny
+            assert value == np.round(float(text), 2)
 
 
 # -- dates -----------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.return_types import ColumnSpec, ReturnType
 
@@ -49,12 +51,18 @@ _SIMPLE_AMOUNT = r"-?£?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]{1,2})?"
 
 
 def _to_float(cleaned: pd.Series) -> pd.Series:
-    """``pd.to_numeric(errors="coerce")`` as float64; short plain decimals are cast by pyarrow (same values
-    once rounded to pence), anything else goes through pandas."""
-    plain = cleaned.str.fullmatch(r"-?[0-9]{1,11}(?:\.[0-9]{1,2})?", na=False)
-    if not plain.all():
-        return pd.to_numeric(cleaned, errors="coerce").astype("float64")
-    return pd.Series(cleaned.astype("float64").to_numpy(), index=cleaned.index)
+    """``pd.to_numeric(errors="coerce")`` as float64; short plain decimals are cast by Arrow (the same
+    correctly rounded doubles, without a Python object per value), and only the others go through
+    pandas (a file's few 'TBC's no longer send the whole column there)."""
+    plain = cleaned.str.fullmatch(r"-?[0-9]{1,11}(?:\.[0-9]{1,2})?", na=False).to_numpy(dtype=bool)
+    values = np.full(len(cleaned), np.nan)
+    if plain.any():
+        text = pa.chunked_array(pa.array(cleaned.array, from_pandas=True)).combine_chunks()
+        values[plain] = pc.cast(text.filter(pa.array(plain)), pa.float64()).to_numpy(zero_copy_only=False)
+    rest = ~plain & cleaned.notna().to_numpy(dtype=bool)
+    if rest.any():
+        values[rest] = pd.to_numeric(cleaned[rest], errors="coerce").astype("float64").to_numpy()
+    return pd.Series(values, index=cleaned.index)
 
 
 def parse_money(raw: pd.Series) -> pd.Series:
