@@ -75,31 +75,48 @@ def test_a_clean_file_has_no_failures_and_runs_leave_nothing_behind() -> None:
 
 
 def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The suite's outcome is the same with GX's own ``configuration`` property and batch fingerprint,
-    and both are GX's own again after a run, also when the run fails."""
+    """The suite's outcome is the same when each read builds the configuration anew; outside a run the
+    property builds it anew as GX's own does, inside one it builds it once."""
     from contextlib import nullcontext
 
     from great_expectations.execution_engine import pandas_execution_engine
-    from great_expectations.expectations.expectation import Expectation
 
     import pipeline.steps.validation as validation
 
-    own = Expectation.__dict__["configuration"]
-    threshold = pandas_execution_engine.HASH_THRESHOLD
     for rows, seed in ((3_000, 5), (60, 11)):
         frame, _ = _spend_frame(rows, seed=seed)
-        memoised = run_suite("spend", frame, PARAMETERS)
-        assert Expectation.__dict__["configuration"] is own
-        assert threshold == pandas_execution_engine.HASH_THRESHOLD
+        lean = run_suite("spend", frame, PARAMETERS)
         with monkeypatch.context() as patch:
             patch.setattr(validation, "lean_suite_run", nullcontext)
-            assert run_suite("spend", frame, PARAMETERS) == memoised
-    try:
-        with validation.lean_suite_run():
-            assert Expectation.__dict__["configuration"] is not own
-            assert pandas_execution_engine.HASH_THRESHOLD == 0
-            raise RuntimeError("a failing run")
-    except RuntimeError:
-        pass
-    assert Expectation.__dict__["configuration"] is own
-    assert threshold == pandas_execution_engine.HASH_THRESHOLD
+            assert run_suite("spend", frame, PARAMETERS) == lean
+    assert pandas_execution_engine.HASH_THRESHOLD == 0  # no fingerprint of every cell
+    [expectation, *_] = gx_context().suites.get(next(iter(gx_context().suites.all())).name).expectations
+    assert expectation.configuration is not expectation.configuration
+    with validation.lean_suite_run():
+        assert expectation.configuration is expectation.configuration
+    assert expectation.configuration is not expectation.configuration
+
+
+def test_suite_runs_in_threads_each_check_their_own_period() -> None:
+    """Files checked at the same time in one process (threads) are each checked against their own
+    period, however the runs interleave: an earlier way of building configurations once let one run's
+    configurations, dates substituted, outlive it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    frame, _ = _spend_frame(300, seed=3)
+    periods = [Period.parse(key) for key in ("2025-26-Q1", "2025-26-Q2", "2025-26-Q3")]
+
+    def parameters(period: Period) -> dict[str, pd.Timestamp]:
+        start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+        return {"period_start": start, "period_end": end, "earliest_payment_date": start}
+
+    def out_of_period(period: Period) -> int:
+        failures = run_suite("spend", frame, parameters(period))
+        return sum(len(f.rows) for f in failures if f.column == "payment_date")
+
+    alone = {period.key: out_of_period(period) for period in periods}
+    assert len(set(alone.values())) == 3  # each period puts a different number of rows outside it
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        together = list(pool.map(out_of_period, periods * 8))
+    assert together == [alone[period.key] for period in periods * 8]
+    assert [out_of_period(period) for period in periods] == list(alone.values())

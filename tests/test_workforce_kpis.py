@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+
 import pandas as pd
 import pytest
 
@@ -106,6 +109,13 @@ def test_two_members_with_the_same_raw_reference_are_two_people() -> None:
     assert a != b
     assert person_keys(pd.Series([" E00001 "]), "nhs-a", key).iloc[0] == a  # stable across snapshots
     assert person_keys(pd.Series(["E00001"]), "nhs-a", b"other" * 8).iloc[0] != a  # keyed, not a plain hash
+    # The pseudonym is HMAC-SHA256 of member id, unit separator and reference, whatever computes it: the
+    # pseudonyms already in a warehouse must match the ones of the next snapshot.
+    assert a == hmac.new(key, b"nhs-a\x1fE00001", hashlib.sha256).hexdigest()
+    column = person_keys(pd.Series(["E1", "E2", " E1"]), "nhs-a", key).tolist()
+    assert column == [
+        hmac.new(key, b"nhs-a\x1f" + r, hashlib.sha256).hexdigest() for r in (b"E1", b"E2", b"E1")
+    ]
     rows = [person("nhs-a", Q1, a, 12.00), person("council-b", Q2, b, 14.00)]
     assert value(kpis(rows), "lw_uplifts", "2025-26-Q2") == 0
 

@@ -36,10 +36,14 @@ WORKFORCE_FACT_SCHEMA = pa.schema(
 def person_keys(refs: pd.Series, member_id: str, key: bytes) -> pd.Series:
     """HMAC-SHA256 of member id and reference: stable across a member's snapshots, unlinkable without the key,
     and two members' identical payroll numbers stay two different people."""
-    prefix = f"{member_id}\x1f".encode()
-    digests = [
-        hmac.new(key, prefix + str(ref).strip().encode("utf-8"), hashlib.sha256).hexdigest() for ref in refs
-    ]
+    # The keyed state after the member's prefix, copied for each reference: the key is set up once per
+    # file, not once per person (the same digests, a third of the cost).
+    keyed = hmac.new(key, f"{member_id}\x1f".encode(), hashlib.sha256)
+    digests = []
+    for ref in refs:
+        person = keyed.copy()
+        person.update(str(ref).strip().encode("utf-8"))
+        digests.append(person.hexdigest())
     return pd.Series(digests, index=refs.index, dtype=object)
 
 

@@ -58,18 +58,41 @@ def can_stage(conn: Connection) -> bool:
 def insert_staged(conn: Connection, table: Table, rows: pa.Table) -> None:
     """SQLite: stage the rows with ADBC, then one ``INSERT ... SELECT`` in the caller's transaction."""
     raw = conn.connection.driver_connection
+    constants = _constant_text(rows)
+    staged = rows.drop_columns(list(constants))
     with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
         path = Path(scratch) / "staged.sqlite"
-        _write_scratch(path, _sqlite_values(rows))
+        _write_scratch(path, _sqlite_values(staged))
         with path.open("rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as image:
             raw.deserialize(image, name=STAGING_SCHEMA)  # SQLite copies the image: one copy in memory
     columns = ", ".join(f'"{c}"' for c in rows.column_names)
+    selected = ", ".join("?" if c in constants else f'"{c}"' for c in rows.column_names)
     try:
         conn.exec_driver_sql(
-            f'INSERT INTO "{table.name}" ({columns}) SELECT {columns} FROM "{STAGING_SCHEMA}".staged'
+            f'INSERT INTO "{table.name}" ({columns}) SELECT {selected} FROM "{STAGING_SCHEMA}".staged',
+            tuple(constants[c] for c in rows.column_names if c in constants),
         )
     finally:
         raw.deserialize(_empty_image(), name=STAGING_SCHEMA)  # give the staged copy's memory back
+
+
+def _constant_text(rows: pa.Table) -> dict[str, str]:
+    """Text columns holding one value on every row (the submission, member and period of a file's facts),
+    with that value: bound once in the ``INSERT ... SELECT`` instead of staged on every row. At least one
+    column is always left to stage."""
+    if rows.num_rows < 2:
+        return {}
+    found = {}
+    for name in rows.column_names[:-1] if rows.num_columns else []:
+        column = rows.column(name)
+        if column.null_count or not (
+            pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+        ):
+            continue
+        bounds = pc.min_max(column).as_py()
+        if bounds["min"] == bounds["max"]:
+            found[name] = bounds["min"]
+    return found
 
 
 def _sqlite_values(rows: pa.Table) -> pa.Table:
