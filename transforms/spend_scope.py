@@ -309,17 +309,27 @@ def classify_scope(spend: pd.DataFrame, rules: ScopeRules) -> pd.DataFrame:
         chosen[hit] = position
         decided |= hit
 
+    # Each line takes its rule's labels (the last entry, null, for a line no rule decided), taken with
+    # Arrow from the few rules' labels rather than built as Python objects line by line. A rule that
+    # brings lines back into scope (IN_SCOPE) leaves them without a category or a reason.
     table = rules.rules.reset_index(drop=True)
-    category = np.append(table["category"].to_numpy(dtype=object), None)[chosen]
-    rule_id = np.append(table["rule_id"].to_numpy(dtype=object), None)[chosen]
-    reason = np.append(table["reason"].to_numpy(dtype=object), None)[chosen]
-    exception = category == IN_SCOPE
-    category[exception] = None
-    reason[exception] = None
+    exception = (table["category"] == IN_SCOPE).to_numpy()
+    lines = pa.array(chosen)  # -1: no rule
+    lines = pc.if_else(pc.less(lines, 0), len(table), lines)
+
+    def labels(values: pd.Series, keep: np.ndarray) -> pd.api.extensions.ExtensionArray:
+        per_rule = [value if kept else None for value, kept in zip(values, keep, strict=True)]
+        return pd.array(pc.take(pa.array([*per_rule, None], pa.string()), lines), dtype="string")
+
+    everywhere = np.ones(len(table), dtype=bool)
     return pd.DataFrame(
-        {"out_of_scope": category, "out_of_scope_rule": rule_id, "out_of_scope_reason": reason},
+        {
+            "out_of_scope": labels(table["category"], ~exception),
+            "out_of_scope_rule": labels(table["rule_id"], everywhere),
+            "out_of_scope_reason": labels(table["reason"], ~exception),
+        },
         index=spend.index,
-    ).astype("string")
+    )
 
 
 def scope_summary(spend: pd.DataFrame, classified: pd.DataFrame) -> pd.DataFrame:
