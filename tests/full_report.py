@@ -3,19 +3,18 @@ measures, social value, targets, programmes, inclusive recruitment), built throu
 from the generated returns, for the tests that print and audit the whole report.
 
 It is built small (a few lines per file and staff per member: small numbers hidden in places), and once per
-test run (``full_report_html``: the pytest-xdist workers share it through a locked file), since it takes
+test run (``full_report_html``: the pytest-xdist workers share it, ``tests/built_once.py``), since it takes
 a minute or two; the page furniture under test is the same at the demo's size.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
 from pathlib import Path
 
 import pytest
 
 from reports.model import PeriodReport
+from tests.built_once import built_once
 
 
 def build_full_report(directory: Path) -> tuple[PeriodReport, str]:
@@ -37,15 +36,9 @@ def build_full_report(directory: Path) -> tuple[PeriodReport, str]:
 
 def full_report_html(factory: pytest.TempPathFactory) -> str:
     """The full report's HTML, built once per test run and shared by the modules and workers that ask."""
-    base = factory.getbasetemp()
-    # Under pytest-xdist each worker's folder is inside the run's own; without it, the run's folder.
-    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    target = root / "full-report.html"
-    with (root / "full-report.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not target.exists():
-            directory = root / "full-report"
-            directory.mkdir(exist_ok=True)
-            _, html = build_full_report(directory)
-            target.write_text(html, encoding="utf-8")
-    return target.read_text(encoding="utf-8")
+
+    def build(folder: Path) -> None:
+        _, html = build_full_report(folder)
+        (folder / "full-report.html").write_text(html, encoding="utf-8")
+
+    return (built_once(factory, "full-report", build) / "full-report.html").read_text(encoding="utf-8")

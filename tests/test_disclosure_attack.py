@@ -13,17 +13,18 @@ it. No hidden count may be.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from pipeline.network import Network
-from tests.demo_network import demo_network, stored_kpis
+from tests.built_once import built_once, private_copy
+from tests.demo_network import demo_network_folder, stored_kpis
 from transforms.periods import Period
 from warehouse import queries
-
-__all__ = ["demo_network"]
 
 FLOWS = {"lw_uplifts", "apprentice_starts"}
 # A share published with its basis gives two counts: share x basis people in it, the rest not in it.
@@ -42,23 +43,34 @@ SPLITS = {
 }
 
 
-@pytest.fixture(scope="module")
-def issued(demo_network: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Issue every sample period's report, oldest first; the ledger and every count of people stored."""
-    from pipeline.steps.report_issue import issue_report
+@pytest.fixture(scope="session")
+def issued_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
+    """A private copy of the demo network after every sample period's report was issued, oldest first
+    (built once per run, ``tests/built_once.py``)."""
+    demo = demo_network_folder(tmp_path_factory)
 
-    periods = sorted(
-        {p for p in stored_kpis(demo_network)["period"]}, key=lambda p: (Period.parse(p).end, "-Q" not in p)
-    )
-    with pytest.MonkeyPatch.context() as mp:
-        # The attack reads the ledger, not the PDF: printing each report would only cost time.
-        mp.setattr("pipeline.steps.report_issue.html_to_pdf", lambda html: b"%PDF-1.4\n")
-        for period in periods:
-            result = issue_report(demo_network, period)
-            assert result["status"] in ("issued", "unchanged"), result
-    ledger = queries.issued_people_cells(demo_network.engine)
-    kpis = stored_kpis(demo_network)
-    return ledger, kpis
+    def issue_every_period(folder: Path) -> None:
+        from pipeline.steps.report_issue import issue_report
+
+        with private_copy(demo, folder) as (network, mp):
+            # The attack reads the ledger, not the PDF: printing each report would only cost time.
+            mp.setattr("pipeline.steps.report_issue.html_to_pdf", lambda html: b"%PDF-1.4\n")
+            periods = sorted(
+                set(stored_kpis(network)["period"]), key=lambda p: (Period.parse(p).end, "-Q" not in p)
+            )
+            for period in periods:
+                result = issue_report(network, period)
+                assert result["status"] in ("issued", "unchanged"), result
+
+    folder = built_once(tmp_path_factory, "demo-network-issued", issue_every_period)
+    with private_copy(folder, tmp_path_factory.mktemp("demo-network-issued")) as (network, _):
+        yield network
+
+
+@pytest.fixture(scope="module")
+def issued(issued_network: Network) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ledger of every report issued, and every KPI stored."""
+    return queries.issued_people_cells(issued_network.engine), stored_kpis(issued_network)
 
 
 def counts_of_people(kpis: pd.DataFrame, bases: set[str]) -> dict[tuple[str, str, str, str], float]:
@@ -180,7 +192,7 @@ def given_away(equations: list[list], unknowns: set, hidden: set) -> list:
 
 
 def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
-    demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
+    issued_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     ledger, kpis = issued
     # Recruitment's counts obey other sums: tests/test_recruitment_attack.py attacks them.
@@ -192,13 +204,13 @@ def test_no_hidden_count_of_people_can_be_worked_out_from_everything_issued(
     assert not hidden & set(shown), "a cell shown in one report and hidden in another"
     for cell, value in shown.items():
         assert cells[cell] == pytest.approx(value)  # the ledger holds what the pages showed
-    sectors = {m.id: m.sector.value for m in demo_network.cfg.members}
+    sectors = {m.id: m.sector.value for m in issued_network.cfg.members}
     exposed = given_away(equations_of(cells, sectors), set(cells) - set(shown), hidden)
     assert not exposed, exposed[:10]
 
 
 def test_the_panel_since_the_network_began_adds_up_every_quarter_and_keeps_hidden_quarters_hidden(
-    demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
+    issued_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     from pipeline.steps.report import build_period_report
     from reports.model import SINCE_START_CODES
@@ -206,7 +218,7 @@ def test_the_panel_since_the_network_began_adds_up_every_quarter_and_keeps_hidde
     from tests.report_html import parse
 
     ledger, kpis = issued
-    report = build_period_report(demo_network, "2026-27-Q2")
+    report = build_period_report(issued_network, "2026-27-Q2")
     panel = report.since_start
     assert panel is not None and (panel.first_period, panel.last_period) == ("2025-26-Q3", "2026-27-Q2")
     network = kpis[(kpis["scope"] == "network") & kpis["period"].str.contains("-Q", regex=False)]

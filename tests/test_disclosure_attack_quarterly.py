@@ -24,6 +24,7 @@ figure did not move). No hidden count of people may be determined.
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ from sqlalchemy import select
 
 from pipeline.network import Network
 from samples.manifest import DEFAULT_PERIODS
+from tests.built_once import built_once, private_copy
 from tests.conftest import standalone_network
 from tests.demo_network import stored_kpis
 from tests.report_html import Element, parse
@@ -80,14 +82,16 @@ def _period_of(path: str) -> str:
     return Path(path).stem.split("_", 1)[1]
 
 
-@pytest.fixture(scope="module")
-def quarterly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Network, Issued]]:
+ISSUED = "issued.pickle"
+
+
+def _issue_as_the_returns_arrive(folder: Path) -> None:
+    """The network of the module's docstring in ``folder``, with what went out pickled beside it."""
     from pipeline.steps.ingest import ingest
     from pipeline.steps.kpis import compute_kpis
     from pipeline.steps.report_issue import issue_report
     from samples.network import generate_sample
 
-    folder = tmp_path_factory.mktemp("quarterly-network")
     with standalone_network(folder) as (network, mp):
         # The PDF is printed from the same page the test reads back; printing ten of them is time spent on
         # nothing the attack reads.
@@ -136,8 +140,18 @@ def quarterly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Networ
                 issued.pages[result["report_id"]] = Path(result["html_outbox"]).read_text(encoding="utf-8")
         issued.ledger = _ledger(network)
         assert set(issued.ledger) == set(issued.pages)
-        yield network, issued
+        (folder / ISSUED).write_bytes(pickle.dumps(issued))
         network.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def quarterly(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Network, Issued]]:
+    """A private copy of the network the reports went out from, and what went out (built once per run,
+    ``tests/built_once.py``)."""
+    folder = built_once(tmp_path_factory, "quarterly-network", _issue_as_the_returns_arrive)
+    issued = pickle.loads((folder / ISSUED).read_bytes())
+    with private_copy(folder, tmp_path_factory.mktemp("quarterly-network")) as (network, _):
+        yield network, issued
 
 
 def _state(network: Network) -> dict[Cell, float]:

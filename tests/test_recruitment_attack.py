@@ -36,12 +36,12 @@ import pytest
 from pipeline.network import Network
 from tests.conftest import standalone_network
 from tests.demo_network import stored_kpis
-from tests.test_disclosure_attack import demo_network, given_away, issued, shown_and_hidden
+from tests.test_disclosure_attack import given_away, issued, issued_network, shown_and_hidden
 from tests.test_disclosure_attack_quarterly import Issued, quarterly
 from transforms.periods import Period
 from warehouse import queries
 
-__all__ = ["demo_network", "issued", "quarterly"]
+__all__ = ["issued", "issued_network", "quarterly"]
 
 Cell = tuple[str, str, str, str]
 GROUPS = {
@@ -160,10 +160,10 @@ def attack(network: Network, ledger: pd.DataFrame, kpis: pd.DataFrame) -> list[C
 
 
 def test_no_hidden_recruitment_count_can_be_worked_out_from_everything_issued(
-    demo_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
+    issued_network: Network, issued: tuple[pd.DataFrame, pd.DataFrame]
 ) -> None:
     ledger, kpis = issued
-    exposed = attack(demo_network, ledger, kpis)
+    exposed = attack(issued_network, ledger, kpis)
     assert not exposed, (len(exposed), exposed[:10])
 
 
