@@ -42,10 +42,8 @@ def demo_network_folder(factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def demo_network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Network]:
     """A private copy of the demo network (see the module's docstring)."""
-    with private_copy(demo_network_folder(tmp_path_factory), tmp_path_factory.mktemp("demo-network")) as (
-        network,
-        _,
-    ):
+    folder = demo_network_folder(tmp_path_factory)
+    with private_copy(folder, tmp_path_factory.mktemp("demo-network")) as (network, _):
         yield network
 
 
