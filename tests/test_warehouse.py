@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 import warehouse.load as load
 from transforms.spend import SPEND_FACT_SCHEMA
 from warehouse.db import make_engine, migrate, table_names
-from warehouse.schema import fact_spend, metadata, submissions
+from warehouse.schema import created_on, fact_spend, metadata, spend_by_supplier, submissions
 
 
 def _engine(url: str):  # type: ignore[no-untyped-def]
@@ -99,7 +100,8 @@ def test_migration_creates_the_schema_the_code_uses(warehouse_url: str) -> None:
         table_names(engine)
     )
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_object": created_on(conn.dialect.name)})
+        diff = compare_metadata(context, metadata)
     assert diff == [], f"warehouse/schema.py and the Alembic migrations disagree: {diff}"
 
 
@@ -176,6 +178,58 @@ def test_a_crash_mid_load_changes_nothing(warehouse_url: str, monkeypatch: pytes
     with engine.connect() as conn:
         statuses = dict(conn.execute(select(submissions.c.submission_id, submissions.c.status)).all())
     assert statuses == {"a" * 16: "accepted"}
+
+
+@pytest.mark.parametrize("fault", ["repeated row number", "another submission's row"])
+def test_facts_that_would_repeat_a_row_are_refused_before_anything_is_written(
+    warehouse_url: str, fault: str
+) -> None:
+    """On PostgreSQL no key refuses a repeated row of spend (migration 0014): the load itself must."""
+    engine = _engine(warehouse_url)
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, [100, 200]))
+    facts = _facts("b" * 16, [1, 2, 3])
+    if fault == "repeated row number":
+        facts = facts.set_column(1, "row_number", pa.array([2, 3, 2], pa.int64()))
+    else:
+        facts = facts.set_column(0, "submission_id", pa.array(["b" * 16, "a" * 16, "b" * 16]))
+    with pytest.raises(ValueError, match="b" * 16):
+        load.record_submission(engine, _submission("b" * 16, T0 + timedelta(days=1)), facts)
+    assert _facts_total(engine) == (2, Decimal("300.00"))
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(select(submissions.c.submission_id, submissions.c.status)).all())
+    assert statuses == {"a" * 16: "accepted"}
+
+
+def test_reclassifying_moves_exactly_the_lines_whose_class_changed(
+    warehouse_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines are updated by class and in chunks (``_LINES_PER_UPDATE``, here 2): every moved line is
+    written, no other, and the summary follows the facts."""
+    monkeypatch.setattr(load, "_LINES_PER_UPDATE", 2)
+    engine = _engine(warehouse_url)
+    amounts = [10, 20, 30, 40, 50, 60, 70]
+    load.record_submission(engine, _submission("a" * 16, T0), _facts("a" * 16, amounts))
+    classes = {3: ("grant", "grants"), 4: ("grant", "grants"), 5: ("tax", "hmrc"), 6: ("grant", "grants")}
+    classes |= {7: ("grant", "grants"), 8: ("grant", "grants")}
+
+    def classify(lines: pd.DataFrame) -> pd.DataFrame:
+        found = [classes.get(int(n), (None, None)) for n in lines["row_number"]]
+        return pd.DataFrame(found, columns=["out_of_scope", "out_of_scope_rule"], index=lines.index)
+
+    assert load.reclassify_spend(engine, classify) == {"submissions": 1, "lines_changed": 6}
+    classes.pop(5)  # the rules change again: one line back in scope
+    assert load.reclassify_spend(engine, classify) == {"submissions": 1, "lines_changed": 1}
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(fact_spend.c.row_number, fact_spend.c.out_of_scope, fact_spend.c.out_of_scope_rule)
+        ).all()
+        summary = conn.execute(
+            select(spend_by_supplier.c.out_of_scope, func.sum(spend_by_supplier.c.amount_gbp)).group_by(
+                spend_by_supplier.c.out_of_scope
+            )
+        ).all()
+    assert sorted(stored) == [(n, *classes.get(n, (None, None))) for n in range(2, 9)]
+    assert {k: int(v) for k, v in summary} == {None: 10 + 40, "grant": 20 + 30 + 50 + 60 + 70}
 
 
 def _member(member_id: str, name: str) -> dict[str, str | None]:

@@ -122,6 +122,8 @@ def record_submission(
     is replaced: the file is being taken again. Returns the stored audit row.
     """
     record = fitted(submissions, submission)
+    if facts is not None:
+        _check_row_keys(facts, record["submission_id"])
     with engine.begin() as conn:
         _lock_return(conn, f"{record['member_id']}/{record['return_type']}/{record['period']}")
         conn.execute(
@@ -164,6 +166,20 @@ def record_submission(
                 summary = SUMMARISE[record["return_type"]](facts)
                 bulk_insert(conn, FACT_SUMMARIES[record["return_type"]], summary)
     return record
+
+
+def _check_row_keys(facts: pa.Table, submission_id: str) -> None:
+    """Every fact is this submission's, under a row number no other of its facts has.
+
+    The load is the only writer of facts, and on PostgreSQL the spend and workforce facts have no key
+    to refuse a repeated row (migration 0014), so the load refuses it, before anything is written."""
+    if facts.num_rows == 0:
+        return
+    owners = pc.unique(facts["submission_id"]).to_pylist()
+    if owners != [submission_id]:
+        raise ValueError(f"facts for submission {submission_id} carry the submission ids {owners[:5]}")
+    if pc.count_distinct(facts["row_number"], mode="all").as_py() != facts.num_rows:
+        raise ValueError(f"facts for submission {submission_id} repeat a row number")
 
 
 def mark_answer_paid(engine: Engine, submission_id: str) -> None:
@@ -362,22 +378,7 @@ def reclassify_spend(engine: Engine, classify: Callable[[pd.DataFrame], pd.DataF
             if not moved.any():
                 continue
             changed_lines += int(moved.sum())
-            category = scope["out_of_scope"].astype(object).where(scope["out_of_scope"].notna(), None)
-            rule = scope["out_of_scope_rule"].astype(object).where(scope["out_of_scope_rule"].notna(), None)
-            conn.execute(
-                update(fact_spend)
-                .where(
-                    (fact_spend.c.submission_id == submission_id)
-                    & (fact_spend.c.row_number == bindparam("line"))
-                )
-                .values(out_of_scope=bindparam("new_category"), out_of_scope_rule=bindparam("new_rule")),
-                [
-                    {"line": int(n), "new_category": c, "new_rule": r}
-                    for n, c, r in zip(
-                        lines.loc[moved, "row_number"], category[moved], rule[moved], strict=True
-                    )
-                ],
-            )
+            _set_scope(conn, submission_id, lines.loc[moved, "row_number"], scope.loc[moved])
             lines["out_of_scope"] = scope["out_of_scope"]
             lines["submission_id"] = submission_id
             conn.execute(
@@ -387,6 +388,33 @@ def reclassify_spend(engine: Engine, classify: Callable[[pd.DataFrame], pd.DataF
             )
             bulk_insert(conn, spend_by_supplier_table, spend_by_supplier(_facts_table(lines)))
     return {"submissions": len(ids), "lines_changed": changed_lines}
+
+
+def _set_scope(conn: Connection, submission_id: str, line_numbers: pd.Series, scope: pd.DataFrame) -> None:
+    """Write the new class of the lines that moved: one UPDATE per class and chunk of lines, not per line
+    (on PostgreSQL each statement reads the submission's rows through its BRIN index, migration 0014)."""
+    lines_by_class: dict[tuple[str | None, str | None], list[int]] = {}
+    for line, category, rule in zip(
+        line_numbers.tolist(),
+        scope["out_of_scope"].astype(object).where(scope["out_of_scope"].notna(), None),
+        scope["out_of_scope_rule"].astype(object).where(scope["out_of_scope_rule"].notna(), None),
+        strict=True,
+    ):
+        lines_by_class.setdefault((category, rule), []).append(int(line))
+    for (category, rule), lines in lines_by_class.items():
+        for start in range(0, len(lines), _LINES_PER_UPDATE):
+            conn.execute(
+                update(fact_spend)
+                .where(
+                    (fact_spend.c.submission_id == submission_id)
+                    & fact_spend.c.row_number.in_(lines[start : start + _LINES_PER_UPDATE])
+                )
+                .values(out_of_scope=category, out_of_scope_rule=rule)
+            )
+
+
+# Bound parameters per statement stay well under SQLite's (32,766) and PostgreSQL's (65,535) limits.
+_LINES_PER_UPDATE = 5_000
 
 
 def _facts_table(lines: pd.DataFrame) -> pa.Table:
