@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from transforms.re2_classes import WHITESPACE
 from transforms.return_types import ColumnSpec, ReturnType
 
 DATE_FORMATS = (
@@ -78,7 +79,7 @@ def parse_money(raw: pd.Series) -> pd.Series:
         # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
         # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
         decimal_comma = rest.str.contains(_DECIMAL_COMMA, regex=True, na=False)
-        rest = rest.str.replace(r"[£,\s]|GBP", "", regex=True).mask(decimal_comma)
+        rest = rest.str.replace(rf"[£,]|{WHITESPACE}|GBP", "", regex=True).mask(decimal_comma)
         negative[~simple] = rest.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
         cleaned[~simple] = rest.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
     values = _to_float(cleaned)
@@ -112,13 +113,13 @@ def parse_bools(raw: pd.Series) -> pd.Series:
 
 def normalise_postcodes(raw: pd.Series) -> pd.Series:
     """'se17pb' -> 'SE1 7PB'; format is checked by the suite, not here."""
-    compact = _text(raw).str.upper().str.replace(r"\s+", "", regex=True)
+    compact = _text(raw).str.upper().str.replace(f"{WHITESPACE}+", "", regex=True)
     spaced = compact.str.slice(0, -3) + " " + compact.str.slice(-3)
     return spaced.where(compact.str.len() >= 5, compact)
 
 
 def normalise_enum(raw: pd.Series, spec: ColumnSpec) -> pd.Series:
-    values = _text(raw).str.lower().str.replace(r"[\s_-]+", " ", regex=True)
+    values = _text(raw).str.lower().str.replace(f"(?:{WHITESPACE}|[_-])+", " ", regex=True)
     if spec.synonyms:
         values = values.replace(dict(spec.synonyms))
     if spec.default is not None:
@@ -152,7 +153,7 @@ def _unreadable(
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
-    cleaned = _text(raw).str.replace(r"[,\s]", "", regex=True)
+    cleaned = _text(raw).str.replace(f",|{WHITESPACE}", "", regex=True)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     return values.where(np.isfinite(values))
 

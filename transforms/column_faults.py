@@ -16,6 +16,7 @@ from typing import Literal
 
 import pandas as pd
 
+from transforms.re2_classes import WHITESPACE
 from transforms.return_types import ReturnType
 
 # "Nearly every row": the share of a column's rows that must show the same fault.
@@ -25,10 +26,7 @@ MIN_AFFECTED = 5
 
 FaultKind = Literal["time_only", "excel_serial", "spreadsheet_error", "all_blank"]
 
-# Python's \s spelled for RE2 (whose \s is ASCII only): with \s in it pandas would run Python's re once
-# per value instead of Arrow's RE2 over the column.
-_SPACE = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
-_TIME_ONLY = rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:{_SPACE}*[AaPp][Mm])?"
+_TIME_ONLY = rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:{WHITESPACE}*[AaPp][Mm])?"
 # Excel counts days from 30/12/1899: 10000 is 1927, 99999 is 2173; real payment dates sit in between.
 _EXCEL_SERIAL = r"\d{5}(?:\.\d+)?"
 _EXCEL_EPOCH = date(1899, 12, 30)

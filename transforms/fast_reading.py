@@ -34,6 +34,7 @@ from transforms.raw_table import (
     map_headers,
     take_record,
 )
+from transforms.re2_classes import WHITESPACE
 from transforms.return_types import ReturnType
 
 # Below this size the csv-module path is as fast (its cost and the fast path's fixed cost cross near
@@ -45,14 +46,12 @@ _HEAD_LINES = 4 * HEADER_SEARCH_ROWS
 _MAX_LINE = 131_072
 # More irregular lines than this and the record-by-record part would dominate: not worth it.
 _MAX_IRREGULAR_SHARE = 0.01
-# Python's str.strip()/\s whitespace, as a superset RE2 understands (RE2's \s is ASCII only).
-_WS = r"[\t-\r\x{1c}-\x{1f}\x{85}\pZ]"
 _QUOTED_VALUE = r'"(?:[^"]|"")*"'
 # A line with a value that could be a totals label ("Grand Total", "Totals:", "Sub-total", "Overall
 # total") is looked at record by record. This is the start of every label raw_table's _TOTALS_RE accepts,
 # in RE2 (ſ folds to s in Python's re), so "Total Gas & Power" is looked at and "Supplier Digital Ltd"
 # is not. A line without a visible character may be a blank record, and is looked at too.
-_TOTALS_LABEL = f"(?:grand{_WS}*|[sſ]ub-?{_WS}*|overall{_WS}*)?total"
+_TOTALS_LABEL = f"(?:grand{WHITESPACE}*|[sſ]ub-?{WHITESPACE}*|overall{WHITESPACE}*)?total"
 
 
 def _well_formed_line(d: str) -> str:
@@ -154,7 +153,7 @@ def read_clean_csv(
     visible = "".join(re.escape(c) for c in map(chr, range(33, 127)) if c not in ('"', delimiter))
     candidates = pc.or_(
         pc.invert(pc.match_substring_regex(lines, f"[{visible}]")),
-        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{_WS}*{_TOTALS_LABEL}'),
+        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{WHITESPACE}*{_TOTALS_LABEL}'),
     )
     candidate_lines = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
     del lines, candidates

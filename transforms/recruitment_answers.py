@@ -15,6 +15,8 @@ import re
 
 import pandas as pd
 
+from transforms.re2_classes import WHITESPACE
+
 PREFER_NOT_TO_SAY = "prefer not to say"
 AGE_BANDS: tuple[tuple[str, int, int], ...] = (
     ("16-17", 16, 17),
@@ -42,7 +44,7 @@ _NOT_KNOWN = re.compile(r"^(?:unknown|not known|n/?a|none given|not recorded|bla
 def _folded(raw: pd.Series) -> pd.Series:
     text = raw.astype("string").str.strip().str.lower()
     text = text.str.replace("\u2013", "-", regex=False).str.replace("\u2014", "-", regex=False)
-    text = text.str.replace(r"\s+", " ", regex=True)
+    text = text.str.replace(f"{WHITESPACE}+", " ", regex=True)
     return text.mask(text == "")
 
 
@@ -155,4 +157,4 @@ def read_still_in_post(raw: pd.Series) -> pd.Series:
 def read_programme_codes(raw: pd.Series) -> pd.Series:
     """Programme codes as the config writes them: lower case, words joined by hyphens ('Green Spaces' too)."""
     folded = _folded(raw)
-    return folded.str.replace(r"[\s_]+", "-", regex=True).astype("string")
+    return folded.str.replace(f"(?:{WHITESPACE}|_)+", "-", regex=True).astype("string")

@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
 from transforms.coercion import normalise_postcodes, postcode_parts, supplier_name_key
+from transforms.re2_classes import WHITESPACE
 
 COMPANIES_HOUSE = "companies_house"
 CHARITY_REGISTER = "charity_register"
@@ -165,7 +166,7 @@ def _text(values: pd.Series) -> pd.Series:
 
 def company_numbers(values: pd.Series) -> pd.Series:
     """'1234567' -> '01234567', 'sc 123456' -> 'SC123456'; anything that cannot be one -> NA."""
-    text = _text(values).str.upper().str.replace(r"[\s-]", "", regex=True)
+    text = _text(values).str.upper().str.replace(f"-|{WHITESPACE}", "", regex=True)
     digits = text.str.fullmatch(r"[0-9]{6,8}", na=False)
     prefixed = text.str.fullmatch(r"[A-Z]{2}[0-9]{6}", na=False)
     return text.str.zfill(8).where(digits, text.where(prefixed))
@@ -173,7 +174,7 @@ def company_numbers(values: pd.Series) -> pd.Series:
 
 def charity_numbers(values: pd.Series) -> pd.Series:
     """Registered charity numbers are six or seven digits (England and Wales)."""
-    text = _text(values).str.replace(r"\s", "", regex=True)
+    text = _text(values).str.replace(WHITESPACE, "", regex=True)
     number = text.str.fullmatch(r"[0-9]{6,7}", na=False)
     return text.str.lstrip("0").where(number)
 
