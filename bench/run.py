@@ -35,6 +35,40 @@ def _mb(n: float) -> str:
     return f"{n / 2**20:,.0f} MB"
 
 
+def _floor(paths: list[Path], when: str) -> dict[str, Any]:
+    fl = floor.measure(paths, PG_SERVER)
+    print(
+        f"  floor ({when}): read {fl['read']:.1f} s + parquet {fl['parquet']:.1f} s + COPY {fl['copy']:.1f} s = "
+        f"{fl['total']:.1f} s ({fl['rows'] / fl['total']:,.0f} rows/s; read+parquet "
+        f"{fl['rows'] / (fl['read'] + fl['parquet']):,.0f} rows/s, COPY {fl['rows'] / fl['copy']:,.0f} rows/s)"
+    )
+    return fl
+
+
+# Floors before and after one backend's run further apart than this: the machine's speed moved under it.
+DRIFT_WARNING = 1.2
+
+
+def bracketed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The floor a backend's run is compared with: the mean of the floors measured just before and just
+    after it. On a shared VM the speed drifts over minutes; one floor at the start made the same code
+    read x2.09 in one run and x4.55 in the next (bench/README.md, 1 December 2026). ``drift`` says how
+    far apart the two were, i.e. how much the ratio can be trusted."""
+    mean = {
+        k: (before[k] + after[k]) / 2
+        for k in ("total", "client_cpu", "server_cpu")
+        if k in before and k in after
+    }
+    slower, faster = max(before["total"], after["total"]), min(before["total"], after["total"])
+    return {
+        **mean,
+        "rows": before["rows"],
+        "drift": slower / faster,
+        "before": before["total"],
+        "after": after["total"],
+    }
+
+
 def summarise(
     label: str, network: Network, result: dict[str, Any], floor_run: dict[str, Any]
 ) -> dict[str, Any]:
@@ -84,6 +118,7 @@ def summarise(
         rows_per_s=total_rows / wall,
         ingest_rows_per_s=total_rows / ingest,
         floor_ratio=wall / floor_s,
+        floor_drift=floor_run.get("drift"),
         ingest_floor_ratio=ingest / floor_s,
         peak_rss=max([result["maxrss_main"], *result["maxrss_workers"]]),
         peak_by_stage=peaks,
@@ -98,7 +133,18 @@ def summarise(
         f"    total (ingest + KPIs) {wall:.1f} s for {total_rows:,} rows = {total_rows / wall:,.0f} rows/s "
         f"(ingest alone {total_rows / ingest:,.0f} rows/s); x{wall / floor_s:.2f} the floor "
         f"(ingest alone x{ingest / floor_s:.2f})"
+        + (
+            f", against the mean of the floors before and after it ({floor_run['before']:.1f} and "
+            f"{floor_run['after']:.1f} s)"
+            if "drift" in floor_run
+            else ""
+        )
     )
+    if floor_run.get("drift", 1.0) > DRIFT_WARNING:
+        print(
+            f"    the floor moved by {floor_run['drift'] - 1:.0%} during this run: the machine's speed changed "
+            "under it, so this ratio is uncertain; compare runs of the same code, or paired runs"
+        )
     workers_cpu = sum(times.get((rt, "cpu"), 0.0) for rt in rows)
     own_cpu = workers_cpu + result.get("main_cpu_s", 0.0)
     server_cpu = result.get("server_cpu_s", 0.0) or 0.0
@@ -178,22 +224,19 @@ def main(argv: list[str] | None = None) -> int:
                 f"{sum(f.size for f in network.files) / 2**20:,.0f} MB (generated in {time.perf_counter() - t:.0f} s)"
             )
             paths = [Path(network.pristine) / f.path for f in network.files]
-            fl = floor.measure(paths, PG_SERVER)
-            print(
-                f"  floor: read {fl['read']:.1f} s + parquet {fl['parquet']:.1f} s + COPY {fl['copy']:.1f} s = "
-                f"{fl['total']:.1f} s ({fl['rows'] / fl['total']:,.0f} rows/s; read+parquet "
-                f"{fl['rows'] / (fl['read'] + fl['parquet']):,.0f} rows/s, COPY {fl['rows'] / fl['copy']:,.0f} rows/s)"
-            )
+            floors = [_floor(paths, "first")]
             entry: dict[str, Any] = {
                 "scale": scale,
                 "members": members,
                 "lines": lines,
                 "staff": network.staff,
             }
-            entry["floor"] = fl
             for backend in args.backends:
                 result = run_pipeline(network, backend, args.workers, root)
-                entry[backend] = summarise(backend, network, result, fl)
+                floors.append(_floor(paths, f"after {backend}"))
+                entry[backend] = summarise(backend, network, result, bracketed(floors[-2], floors[-1]))
+            entry["floor"] = floors[0]
+            entry["floors"] = floors
             runs.append(entry)
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
