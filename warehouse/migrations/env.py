@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import Connection, create_engine
 
 from warehouse.schema import created_on, metadata
 
@@ -19,28 +19,26 @@ def run_offline() -> None:
         context.run_migrations()
 
 
+def _run_on(connection: Connection) -> None:
+    # An object built only on another backend (``ddl_if``) is not missing from this one.
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,
+        include_object=created_on(connection.dialect.name),
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
 def run_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            render_as_batch=True,
-            include_object=created_on(connection.dialect.name),
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run_on(connection)
         return
     engine = create_engine(url)
     with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=metadata,
-            render_as_batch=True,
-            include_object=created_on(connection.dialect.name),
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+        _run_on(connection)
     engine.dispose()
 
 

@@ -23,7 +23,7 @@ TABLES = ("fact_spend", "fact_workforce")
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_context().dialect.name != "postgresql":
         return
     for table in TABLES:
         op.drop_constraint(f"{table}_pkey", table, type_="primary")
@@ -37,7 +37,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
+    if op.get_context().dialect.name != "postgresql":
         return
     for table in TABLES:
         op.drop_index(f"ix_{table}_submission", table_name=table)
