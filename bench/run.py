@@ -235,7 +235,6 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_pipeline(network, backend, args.workers, root)
                 floors.append(_floor(paths, f"after {backend}"))
                 entry[backend] = summarise(backend, network, result, bracketed(floors[-2], floors[-1]))
-            entry["floor"] = floors[0]
             entry["floors"] = floors
             runs.append(entry)
             if not args.keep:
@@ -266,10 +265,10 @@ def _growth(runs: list[dict[str, Any]], backends: list[str]) -> None:
         print(f"  {backend:10s} " + ", ".join(cells))
     cells = []
     for run in runs:
-        per_row = (run["floor"]["total"] / run["floor"]["rows"]) / (
-            base["floor"]["total"] / base["floor"]["rows"]
+        per_row = (run["floors"][0]["total"] / run["floors"][0]["rows"]) / (
+            base["floors"][0]["total"] / base["floors"][0]["rows"]
         )
-        cells.append(f"{run['scale']:g}x {run['floor']['total']:.0f} s ({per_row:.2f})")
+        cells.append(f"{run['scale']:g}x {run['floors'][0]['total']:.0f} s ({per_row:.2f})")
     print(f"  {'floor':10s} " + ", ".join(cells))
 
 

@@ -390,18 +390,22 @@ def reclassify_spend(engine: Engine, classify: Callable[[pd.DataFrame], pd.DataF
     return {"submissions": len(ids), "lines_changed": changed_lines}
 
 
+# Bound parameters per statement stay well under SQLite's (32,766) and PostgreSQL's (65,535) limits.
+_LINES_PER_UPDATE = 5_000
+
+
 def _set_scope(conn: Connection, submission_id: str, line_numbers: pd.Series, scope: pd.DataFrame) -> None:
     """Write the new class of the lines that moved: one UPDATE per class and chunk of lines, not per line
     (on PostgreSQL each statement reads the submission's rows through its BRIN index, migration 0014)."""
-    lines_by_class: dict[tuple[str | None, str | None], list[int]] = {}
-    for line, category, rule in zip(
-        line_numbers.tolist(),
-        scope["out_of_scope"].astype(object).where(scope["out_of_scope"].notna(), None),
-        scope["out_of_scope_rule"].astype(object).where(scope["out_of_scope_rule"].notna(), None),
-        strict=True,
-    ):
-        lines_by_class.setdefault((category, rule), []).append(int(line))
-    for (category, rule), lines in lines_by_class.items():
+    moved = pd.DataFrame(
+        {
+            "line": line_numbers.to_numpy(dtype="int64"),
+            "category": scope["out_of_scope"].to_numpy(dtype=object),
+            "rule": scope["out_of_scope_rule"].to_numpy(dtype=object),
+        }
+    )
+    for (category, rule), group in moved.groupby(["category", "rule"], dropna=False, sort=False):
+        lines = group["line"].tolist()
         for start in range(0, len(lines), _LINES_PER_UPDATE):
             conn.execute(
                 update(fact_spend)
@@ -409,12 +413,11 @@ def _set_scope(conn: Connection, submission_id: str, line_numbers: pd.Series, sc
                     (fact_spend.c.submission_id == submission_id)
                     & fact_spend.c.row_number.in_(lines[start : start + _LINES_PER_UPDATE])
                 )
-                .values(out_of_scope=category, out_of_scope_rule=rule)
+                .values(
+                    out_of_scope=None if pd.isna(category) else category,
+                    out_of_scope_rule=None if pd.isna(rule) else rule,
+                )
             )
-
-
-# Bound parameters per statement stay well under SQLite's (32,766) and PostgreSQL's (65,535) limits.
-_LINES_PER_UPDATE = 5_000
 
 
 def _facts_table(lines: pd.DataFrame) -> pa.Table:

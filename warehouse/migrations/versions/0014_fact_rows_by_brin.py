@@ -1,7 +1,7 @@
 """PostgreSQL: spend and workforce facts found by a BRIN index on the submission, not a B-tree key
 
-The primary key ``(submission_id, row_number)`` of ``fact_spend`` and ``fact_workforce`` was most of the
-server's work per loaded row; nothing looks a row up by it. A submission's rows are written together, so a
+The primary key ``(submission_id, row_number)`` of ``fact_spend`` and ``fact_workforce`` was a third or
+more of the server's work per loaded row; nothing looks a row up by it. A submission's rows are written together, so a
 BRIN index on ``submission_id`` finds them for the supersede deletes and the reclassification at a
 fraction of the cost (``warehouse.schema._rows_of_a_submission``). The load checks that a file's row
 numbers are unique before writing them. SQLite keeps the key: it has no BRIN, and there an index on the
