@@ -21,7 +21,7 @@ from transforms.coercion import (
     postcode_parts,
     supplier_name_key,
 )
-from transforms.return_types import SPEND
+from transforms.return_types import RETURN_TYPES, SPEND
 
 
 def one(parse, value):  # type: ignore[no-untyped-def]
@@ -184,6 +184,21 @@ def test_spend_tier_defaults_to_direct_when_the_column_is_absent() -> None:
     assert typed.loc[2, "spend_tier"] == "direct"
     assert list(typed.columns) == list(SPEND.columns)  # every canonical column, absent ones null
     assert pd.isna(typed.loc[2, "payment_date"]) and pd.isna(typed.loc[2, "supplier_postcode"])
+
+
+@pytest.mark.parametrize("rows", [3, 5000])  # below and above by_value's threshold
+@pytest.mark.parametrize("return_type", sorted(RETURN_TYPES))
+def test_a_column_left_out_reads_exactly_as_a_column_of_blanks(return_type: str, rows: int) -> None:
+    """An absent column is typed from one missing value (its default, or missing) repeated; the result is
+    the same, dtype included, as sending the column with every cell blank, and nothing is unreadable."""
+    spec = RETURN_TYPES[return_type]
+    index = pd.RangeIndex(2, rows + 2, name="row")
+    absent, absent_problems = coerce_return(pd.DataFrame(index=index), spec)
+    blank, blank_problems = coerce_return(
+        pd.DataFrame({c: [""] * rows for c in spec.columns}, index=index, dtype="str"), spec
+    )
+    pd.testing.assert_frame_equal(absent, blank)
+    assert absent_problems.empty and blank_problems.empty
 
 
 # -- coerce_return problems ------------------------------------------------------------------------

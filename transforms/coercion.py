@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -184,27 +185,40 @@ def by_value(parse: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Seri
     return result
 
 
+def _absent(parse: Callable[[pd.Series], pd.Series], index: pd.Index) -> pd.Series:
+    """``parse`` of a column the file did not send: every row takes the parse of one missing value (a
+    default, or missing), so it is computed once and repeated, not once per row."""
+    one = parse(pd.Series([pd.NA], dtype=object))
+    result = one.iloc[np.zeros(len(index), dtype=np.intp)]
+    result.index = index
+    return result
+
+
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame (all canonical columns, absent ones null) and the cells that could not be read."""
     typed: dict[str, pd.Series] = {}
     problems: list[pd.DataFrame] = []
-    empty = pd.Series(pd.NA, index=raw.index, dtype=object)
     for column, spec in return_type.columns.items():
-        values = raw[column] if column in raw.columns else empty
-        if spec.reader is not None and spec.kind in ("text", "enum"):
-            typed[column] = by_value(spec.reader, values)
+        own_reader = spec.reader is not None and spec.kind in ("text", "enum")
+        if own_reader:
+            parse = spec.reader
         elif spec.kind in _READERS:
-            parse, reason = _READERS[spec.kind]
-            typed[column] = by_value(parse, values)
-            problems.append(_unreadable(values, typed[column], column, reason, personal=spec.personal))
-            if spec.kind == "bool" and spec.default is not None:
-                typed[column] = typed[column].fillna(spec.default in TRUE_WORDS)
+            parse = _READERS[spec.kind][0]
         elif spec.kind == "postcode":
-            typed[column] = by_value(normalise_postcodes, values)
+            parse = normalise_postcodes
         elif spec.kind == "enum":
-            typed[column] = by_value(lambda v, spec=spec: normalise_enum(v, spec), values)
+            parse = partial(normalise_enum, spec=spec)
         else:
-            typed[column] = by_value(_text, values)
+            parse = _text
+        if column not in raw.columns:  # nothing to read, so nothing unreadable
+            typed[column] = _absent(parse, raw.index)
+        else:
+            typed[column] = by_value(parse, raw[column])
+            if not own_reader and spec.kind in _READERS:
+                reason = _READERS[spec.kind][1]
+                problems.append(_unreadable(raw[column], typed[column], column, reason, spec.personal))
+        if not own_reader and spec.kind == "bool" and spec.default is not None:
+            typed[column] = typed[column].fillna(spec.default in TRUE_WORDS)
     frame = pd.DataFrame(typed, index=raw.index)
     found = [p for p in problems if not p.empty]
     problem_frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)
