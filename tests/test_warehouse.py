@@ -180,7 +180,9 @@ def test_a_crash_mid_load_changes_nothing(warehouse_url: str, monkeypatch: pytes
     assert statuses == {"a" * 16: "accepted"}
 
 
-@pytest.mark.parametrize("fault", ["repeated row number", "another submission's row"])
+@pytest.mark.parametrize(
+    "fault", ["repeated row number", "repeated row number in order", "another submission's row"]
+)
 def test_facts_that_would_repeat_a_row_are_refused_before_anything_is_written(
     warehouse_url: str, fault: str
 ) -> None:
@@ -190,6 +192,8 @@ def test_facts_that_would_repeat_a_row_are_refused_before_anything_is_written(
     facts = _facts("b" * 16, [1, 2, 3])
     if fault == "repeated row number":
         facts = facts.set_column(1, "row_number", pa.array([2, 3, 2], pa.int64()))
+    elif fault == "repeated row number in order":
+        facts = facts.set_column(1, "row_number", pa.array([2, 3, 3], pa.int64()))
     else:
         facts = facts.set_column(0, "submission_id", pa.array(["b" * 16, "a" * 16, "b" * 16]))
     with pytest.raises(ValueError, match="b" * 16):
@@ -198,6 +202,13 @@ def test_facts_that_would_repeat_a_row_are_refused_before_anything_is_written(
     with engine.connect() as conn:
         statuses = dict(conn.execute(select(submissions.c.submission_id, submissions.c.status)).all())
     assert statuses == {"a" * 16: "accepted"}
+
+
+def test_facts_out_of_file_order_load_when_their_row_numbers_are_distinct(warehouse_url: str) -> None:
+    engine = _engine(warehouse_url)
+    facts = _facts("b" * 16, [1, 2, 3]).set_column(1, "row_number", pa.array([4, 2, 3], pa.int64()))
+    assert load.record_submission(engine, _submission("b" * 16, T0), facts)["status"] == "accepted"
+    assert _facts_total(engine) == (3, Decimal("6.00"))
 
 
 def test_reclassifying_moves_exactly_the_lines_whose_class_changed(
