@@ -66,8 +66,10 @@ def unlabelled_totals(
     candidates = np.flatnonzero(label_blank & valid)
     if not len(candidates):
         return []
-    others = raw.drop(columns=[amount_column]).astype("string").apply(lambda c: c.str.strip().fillna(""))
-    only_amount = others.eq("").all(axis=1).to_numpy()
+    # Whether a row holds nothing but its amount is asked of candidates only: look at theirs alone.
+    others = raw.drop(columns=[amount_column]).iloc[candidates].astype("string")
+    only_amount = np.zeros(len(raw), dtype=bool)
+    only_amount[candidates] = others.apply(lambda c: c.str.strip().fillna("")).eq("").all(axis=1).to_numpy()
     labelled = np.array(sorted(set(labelled_totals)), dtype=np.int64)
 
     totals: dict[int, tuple[int, bool]] = {}
