@@ -291,3 +291,39 @@ def test_validate_refuses_a_file_past_the_size_limit_without_reading_it(tmp_path
         f"The file is {path.stat().st_size / 1024:,.0f} KB, more than the 2 KB"
         in report["problems"][0]["reason"]
     )
+
+
+_CELLS = st.lists(
+    st.one_of(
+        st.none(),
+        st.sampled_from(["", "Plain", "A\x00 Ltd", "A\x00", "é" * 6, "é" * 7, "ABCDEFG", "ABCDEF"]),
+        st.text(max_size=9),
+    ),
+    min_size=1,
+    max_size=12,
+)
+
+
+@given(_CELLS, st.integers(0, 3))
+def test_text_held_by_arrow_is_judged_as_value_by_value(values: list[str | None], offset: int) -> None:
+    """The Arrow shortcut of the capacity checks (``surely_fits``) clears a column only when looking value
+    by value finds nothing: lengths in characters, not bytes; a NUL anywhere; a slice of a longer array
+    whose neighbours hold NULs and long values."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from transforms.capacity import ColumnCapacity, capacity_problems, over_long_fields
+
+    index = pd.RangeIndex(2, 2 + len(values))
+    around = ["\x00" * 9] * offset
+    sliced = pa.array([*around, *values, *around], pa.large_string()).slice(offset, len(values))
+    in_arrow = pd.Series(pd.arrays.ArrowStringArray(sliced), index=index)
+    in_python = pd.Series(values, index=index, dtype="string[python]")
+    fits = {"supplier_name": ColumnCapacity(max_chars=6)}
+
+    def problems(column: pd.Series) -> list[pd.DataFrame]:
+        frame = pd.DataFrame({"supplier_name": column})
+        return [capacity_problems(frame, SPEND, fits), over_long_fields(frame, SPEND, 6, "too long")]
+
+    for found, expected in zip(problems(in_arrow), problems(in_python), strict=True):
+        pd.testing.assert_frame_equal(found, expected, check_dtype=False, check_index_type=False)
