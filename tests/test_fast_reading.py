@@ -51,12 +51,17 @@ def assert_same(fast: RawTable, slow: RawTable) -> None:
 
 def check(text: str, delimiter: str = ",", *, must_be_fast: bool = False) -> RawTable | None:
     fast = read_clean_csv(text, delimiter, SPEND, None, encoding="utf-8")
+    # Given the text's UTF-8 bytes (as read_return does for a UTF-8 file), it reads the same.
+    from_bytes = read_clean_csv(text, delimiter, SPEND, None, encoding="utf-8", encoded=text.encode())
+    assert (fast is None) == (from_bytes is None)
     if must_be_fast:
         assert fast is not None
     if fast is not None:
         slow = csv_module_table(text, delimiter)
         assert slow is not None
         assert_same(fast, slow)
+        assert from_bytes is not None
+        assert_same(from_bytes, slow)
     return fast
 
 
@@ -185,3 +190,30 @@ def _export(draw: st.DrawFn) -> tuple[str, str]:
 def test_generated_exports_read_the_same_either_way(export: tuple[str, str]) -> None:
     text, delimiter = export
     check(text, delimiter)
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"], ids=["old-mac", "windows", "unix"])
+@pytest.mark.parametrize("mark", [b"", b"\xef\xbb\xbf"], ids=["no-mark", "byte-order-mark"])
+def test_big_utf8_exports_read_from_their_own_bytes_as_from_their_text(
+    newline: str, mark: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """read_return hands a UTF-8 file's bytes (newlines normalised in bytes) to the fast path instead of
+    encoding its text again: with any line ending and a byte-order mark or none, the table is the same
+    as the csv module's, row numbers included."""
+    given: list[bytes | None] = []
+    real = fast_reading.read_clean_csv
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(kwargs.get("encoded"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "read_clean_csv", spy)
+    lines = ["Spend report", "", HEADER.rstrip("\n")]
+    lines += [f"01/08/2025,Café {i} Ltd,{i}.50,T{i},SE1 7PB" for i in range(2000)]
+    text = "\n".join(lines) + "\n"
+    table = read_return(mark + text.replace("\n", newline).encode(), "spend_2025-26-Q2.csv", SPEND)
+    assert given == [text.encode()]
+    assert table.encoding == ("utf-8-sig" if mark else "utf-8")
+    slow = csv_module_table(text, ",")
+    assert slow is not None
+    assert_same(table, slow)

@@ -74,9 +74,14 @@ def read_clean_csv(
     *,
     encoding: str,
     max_columns: int | None = None,
+    encoded: bytes | None = None,
 ) -> RawTable | None:
     """The raw table of a CSV export (newlines already normalised to ``\\n``), or None to use the csv module
-    (which also refuses a line wider than ``max_columns``)."""
+    (which also refuses a line wider than ``max_columns``).
+
+    ``encoded`` is ``text`` in UTF-8 when the caller has those bytes already (a UTF-8 file without
+    carriage returns is its own encoding): the body is then not encoded a second time.
+    """
     if len(text) < MIN_CHARS or len(delimiter) != 1 or not delimiter.isascii():
         return None
     # -- the header, found exactly as the csv-module path finds it -----------------------------------
@@ -111,10 +116,16 @@ def read_clean_csv(
     required_positions = [p for p, c in positions.items() if c in return_type.required]
 
     # -- the body: one record per physical line? ----------------------------------------------------
-    offset = 0
-    for _ in range(header_line):
-        offset = text.index("\n", offset) + 1
-    data = text[offset:].encode("utf-8")
+    if encoded is None:
+        offset = 0
+        for _ in range(header_line):
+            offset = text.index("\n", offset) + 1
+        data = text[offset:].encode("utf-8")
+    else:  # the same lines, counted in bytes ('\n' is one byte in UTF-8)
+        offset = 0
+        for _ in range(header_line):
+            offset = encoded.index(b"\n", offset) + 1
+        data = encoded[offset:]
     if b"\x00" in data or not data.strip():
         return None
     buffer = np.frombuffer(data, dtype=np.uint8)
@@ -151,12 +162,19 @@ def read_clean_csv(
         return None
     # Lines that may hold a blank record or a totals label: decided record by record below.
     visible = "".join(re.escape(c) for c in map(chr, range(33, 127)) if c not in ('"', delimiter))
-    candidates = pc.or_(
-        pc.invert(pc.match_substring_regex(lines, f"[{visible}]")),
-        pc.match_substring_regex(lines, f'(?i)(?:^|{d})"?{WHITESPACE}*{_TOTALS_LABEL}'),
+    blank_lines = np.flatnonzero(
+        pc.invert(pc.match_substring_regex(lines, f"[{visible}]")).to_numpy(zero_copy_only=False)
     )
-    candidate_lines = np.flatnonzero(candidates.to_numpy(zero_copy_only=False))
-    del lines, candidates
+    # Every totals label ends in 'total' (in ASCII letters, whatever the case: RE2 folds no other letter
+    # onto t, o, a or l), so only the lines holding it need the label's pattern: a plain search first.
+    with_total = np.flatnonzero(
+        pc.match_substring(lines, "total", ignore_case=True).to_numpy(zero_copy_only=False)
+    )
+    labelled = pc.match_substring_regex(
+        lines.take(pa.array(with_total)), f'(?i)(?:^|{d})"?{WHITESPACE}*{_TOTALS_LABEL}'
+    )
+    candidate_lines = np.union1d(blank_lines, with_total[labelled.to_numpy(zero_copy_only=False)])
+    del lines
 
     skipped: list[str] = []
 

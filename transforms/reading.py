@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import AnyStr
 
 from charset_normalizer import from_bytes
 
@@ -82,8 +83,18 @@ def decode_text(data: bytes) -> tuple[str, str]:
         ) from None
 
 
-def _normalise_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+def _utf8_bytes(data: bytes, encoding: str) -> bytes | None:
+    """The normalised text's own UTF-8 bytes when the file is UTF-8, without encoding the text again
+    ('\\r' and '\\n' are single bytes in UTF-8, never part of another character)."""
+    if encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    return _normalise_newlines(data[3:] if encoding == "utf-8-sig" else data)
+
+
+def _normalise_newlines(text: AnyStr) -> AnyStr:
+    if isinstance(text, bytes):
+        return text.replace(b"\r\n", b"\n").replace(b"\r", b"\n") if b"\r" in text else text
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text
 
 
 def sniff_delimiter(text: str) -> str:
@@ -157,7 +168,13 @@ def read_return(
     delimiter = sniff_delimiter(text)
 
     fast = read_clean_csv(
-        text, delimiter, return_type, member_column_map, encoding=encoding, max_columns=limits.max_columns
+        text,
+        delimiter,
+        return_type,
+        member_column_map,
+        encoding=encoding,
+        max_columns=limits.max_columns,
+        encoded=_utf8_bytes(data, encoding),
     )
     if fast is not None:
         return _with_rows(fast, return_type, limits)
