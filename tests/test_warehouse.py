@@ -325,3 +325,67 @@ def test_upgrading_an_older_warehouse_keeps_its_facts_and_sums_them_by_supplier(
         assert conn.execute(select(spend_by_supplier.c.submission_id).distinct()).scalars().all() == [
             "b" * 16
         ]
+
+
+def test_sqlite_loads_stage_their_rows_before_taking_the_write_lock(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """SQLite has one write lock for the whole warehouse: while one load stages its rows (most of its
+    cost), another worker must still be able to write. Checked from a second connection during each
+    staging; the facts and their summary still load in the one transaction."""
+    import sqlite3
+
+    import warehouse.bulk as bulk
+
+    path = tmp_path / "warehouse.db"
+    engine = _engine(f"sqlite:///{path}")
+    writable_while_staging: list[bool] = []
+    real_stage_rows = bulk.stage_rows
+
+    def stage_and_probe(rows: pa.Table) -> bulk.StagedRows:
+        staged = real_stage_rows(rows)
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails at once if it is held
+            other.execute("ROLLBACK")
+            writable_while_staging.append(True)
+        except sqlite3.OperationalError:
+            writable_while_staging.append(False)
+        finally:
+            other.close()
+        return staged
+
+    monkeypatch.setattr(load, "stage_rows", stage_and_probe)
+    facts = _facts("a" * 16, [10, 20, 30])
+    load.record_submission(engine, _submission("a" * 16, T0), facts)
+    assert writable_while_staging == [True, True]  # the facts, then their summary by supplier
+    assert _facts_total(engine) == (3, Decimal("60.00"))
+    with engine.connect() as conn:
+        groups = conn.execute(select(func.count()).select_from(spend_by_supplier)).scalar()
+    assert groups == load.SUMMARISE["spend"](facts).num_rows
+
+
+def test_registering_a_known_period_needs_no_write_lock(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Every accepted file registers its period; on SQLite a period already known must not queue for
+    the warehouse's one write lock behind another worker's load."""
+    import sqlite3
+
+    from warehouse.schema import periods
+
+    path = tmp_path / "warehouse.db"
+    engine = _engine(f"sqlite:///{path}")
+    load.register_periods(engine, ["2025-26-Q2"])
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another worker's load holds the write lock
+    try:
+        load.register_periods(engine, ["2025-26-Q2"])  # would wait for the lock (30 s) if it wrote
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    load.register_periods(engine, ["2025-26-Q3"])
+    with engine.connect() as conn:
+        assert set(conn.execute(select(periods.c.period)).scalars()) == {
+            "2025-26-Q2",
+            "2025-26-Q3",
+            "2025-26",
+        }

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from transforms.periods import Period
 from transforms.spend import SPEND_FACT_SCHEMA, SUPPLIER_PROFILE, spend_by_supplier
-from warehouse.bulk import can_stage, copy_binary, insert_staged
+from warehouse.bulk import StagedRows, can_stage, copy_binary, insert_staged, stage_rows
 from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
@@ -38,17 +38,25 @@ from warehouse.schema import spend_by_supplier as spend_by_supplier_table
 SUMMARISE = {"spend": spend_by_supplier}
 
 
-def bulk_insert(conn: Connection, table: Table, rows: pa.Table) -> None:
-    """Insert an Arrow table in the caller's transaction, from Arrow buffers (``warehouse.bulk``)."""
-    if rows.num_rows == 0:
+def bulk_insert(conn: Connection, table: Table, rows: pa.Table | StagedRows) -> None:
+    """Insert an Arrow table (or rows staged for SQLite) in the caller's transaction (``warehouse.bulk``)."""
+    arrow = rows.rows if isinstance(rows, StagedRows) else rows
+    if arrow.num_rows == 0:
         return
     if conn.dialect.name == "postgresql":
-        copy_binary(conn, table, rows)
+        copy_binary(conn, table, arrow)
         return
     if can_stage(conn):
         insert_staged(conn, table, rows)
         return
-    _insert_rows(conn, table, rows)
+    _insert_rows(conn, table, arrow)
+
+
+def _staged_early(engine: Engine, rows: pa.Table) -> pa.Table | StagedRows:
+    """On SQLite, the rows staged now, before the load's transaction takes the single write lock."""
+    if engine.dialect.name != "sqlite" or rows.num_rows == 0:
+        return rows
+    return stage_rows(rows)
 
 
 def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
@@ -123,8 +131,14 @@ def record_submission(
     is replaced: the file is being taken again. Returns the stored audit row.
     """
     record = fitted(submissions, submission)
+    loads: list[tuple[Table, pa.Table | StagedRows]] = []
     if facts is not None:
         _check_row_keys(facts, record["submission_id"])
+        if record["status"] == "accepted":
+            loads.append((FACT_TABLES[record["return_type"]], _staged_early(engine, facts)))
+            if record["return_type"] in FACT_SUMMARIES:
+                summary = SUMMARISE[record["return_type"]](facts)
+                loads.append((FACT_SUMMARIES[record["return_type"]], _staged_early(engine, summary)))
     with engine.begin() as conn:
         _lock_return(conn, f"{record['member_id']}/{record['return_type']}/{record['period']}")
         conn.execute(
@@ -161,11 +175,9 @@ def record_submission(
                         .values(status="superseded", superseded_by=record["submission_id"])
                     )
         conn.execute(insert(submissions).values(**record))
-        if record["status"] == "accepted" and facts is not None:
-            bulk_insert(conn, FACT_TABLES[record["return_type"]], facts)
-            if record["return_type"] in FACT_SUMMARIES:
-                summary = SUMMARISE[record["return_type"]](facts)
-                bulk_insert(conn, FACT_SUMMARIES[record["return_type"]], summary)
+        if record["status"] == "accepted":  # not superseded by a newer file meanwhile
+            for table, rows in loads:
+                bulk_insert(conn, table, rows)
     return record
 
 
@@ -236,6 +248,10 @@ def register_periods(engine: Engine, keys: Iterable[str]) -> None:
                 "financial_year": p.financial_year.key,
             }
     if not rows:
+        return
+    with engine.connect() as conn:  # most files are for a known period: a read, without SQLite's write lock
+        known = set(conn.execute(select(periods.c.period).where(periods.c.period.in_(rows))).scalars())
+    if known >= rows.keys():
         return
     with engine.begin() as conn:
         statement = _insert_on_conflict(conn, periods)
