@@ -194,6 +194,10 @@ def main(spec_path: str) -> None:
     with _stage("setup"):
         network.upgrade_warehouse()  # `anchor db upgrade`, before the clock for files starts
         network.engine  # noqa: B018 - the engine (revision checked) before the clock for files starts
+        # A task runs with Airflow imported; here the first workforce file of each worker would pay the
+        # import (over a second) when it asks Airflow for the pseudonym key's Variable.
+        import airflow.sdk  # noqa: F401
+
         from pipeline.steps.validation import warm_up
 
         warm_up()  # GX import and context: paid once per process, reported apart from the per-file work
