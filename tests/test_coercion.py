@@ -123,6 +123,50 @@ def test_dates_keep_the_index_and_blank_is_missing() -> None:
     assert parsed[30] == pd.Timestamp("2025-10-01")
 
 
+_DATE_TEXTS = st.sampled_from(
+    [
+        "14/08/2025",
+        "1/10/2025",
+        "31/02/2025",
+        "29/02/2024",
+        "14-08-2025",
+        "14.08.2025",
+        "14/08/25",
+        "2025-08-14",
+        "2025-08-14 16:45:00",
+        "14/08/2025 09:30",
+        "14 Aug 2025",
+        "14-Aug-25",
+        "14 August 2025",
+        "2025/08/14",
+        "0001-01-01",
+        "soon",
+        "",
+        " ",
+        "08/14/2025",
+    ]
+)
+
+
+@given(st.lists(st.one_of(st.none(), _DATE_TEXTS), max_size=30))
+def test_a_column_of_dates_reads_as_each_date_alone_by_the_first_layout_that_fits(texts: list) -> None:
+    """The rule, value by value: the first of the layouts that reads the text, time of day dropped."""
+    from transforms.coercion import DATE_FORMATS
+
+    def alone(text: str | None) -> pd.Timestamp | None:
+        if text is None or not text.strip():
+            return None
+        for fmt in DATE_FORMATS:
+            found = pd.to_datetime(pd.Series([text.strip()]), format=fmt, errors="coerce").iloc[0]
+            if not pd.isna(found):
+                return pd.Timestamp(found).normalize()
+        return None
+
+    parsed = parse_dates(pd.Series(texts, index=range(3, 3 + len(texts)), dtype=object))
+    assert list(parsed.index) == list(range(3, 3 + len(texts)))
+    assert [None if pd.isna(v) else v for v in parsed] == [alone(t) for t in texts]
+
+
 # -- bools, postcodes, enums -----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "value"),
@@ -354,3 +398,17 @@ def test_postcode_parts(postcode: str | None, area: str | None, district: str | 
     areas, districts = postcode_parts(pd.Series([postcode], dtype=object))
     assert (None if pd.isna(areas.iloc[0]) else areas.iloc[0]) == area
     assert (None if pd.isna(districts.iloc[0]) else districts.iloc[0]) == district
+
+
+@pytest.mark.parametrize("rows", [10, 6000])  # parsed directly, and once per distinct value
+def test_parsing_once_per_distinct_value_changes_nothing_for_one_column_or_several(rows: int) -> None:
+    from transforms.coercion import by_value
+
+    def parts(postcodes: pd.Series) -> pd.DataFrame:
+        area, district = postcode_parts(postcodes)
+        return pd.DataFrame({"area": area, "district": district}, index=postcodes.index)
+
+    pool = ["SE1 7PB", "M1 1AE", None, "EC1A 1BB", "not a postcode", ""]
+    raw = pd.Series([pool[i % len(pool)] for i in range(rows)], index=range(5, 5 + rows), dtype="str")
+    pd.testing.assert_frame_equal(by_value(parts, raw), parts(raw))
+    pd.testing.assert_series_equal(by_value(normalise_postcodes, raw), normalise_postcodes(raw))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import partial
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,7 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
 PROBLEM_COLUMNS = ["row", "column", "value", "reason", "rule"]
 PERSONAL_VALUE = "(not shown: personal data)"
+Parsed = TypeVar("Parsed", pd.Series, pd.DataFrame)
 
 
 def _text(raw: pd.Series) -> pd.Series:
@@ -71,37 +73,45 @@ def parse_money(raw: pd.Series) -> pd.Series:
     """Pounds from finance-system text: '£1,234.56', '-£250', '(250.00)', '250.00-', '1 234,56' is not."""
     text = _text(raw)
     # Most amounts look like '1234.56' or '-£1,234.56': for those the rules below come down to dropping
-    # '£' and ','. Only the others go through them (the same result, a fraction of the regex work).
-    simple = text.str.fullmatch(_SIMPLE_AMOUNT, na=False)
+    # '£' and ','. Only the others (and the blanks) go through them, by position, in NumPy arrays: the
+    # same result, a fraction of the regex work and no masked assignment into the text column.
+    simple = text.str.fullmatch(_SIMPLE_AMOUNT, na=False).to_numpy(dtype=bool)
     cleaned = text.str.replace("£", "", regex=False).str.replace(",", "", regex=False)
-    negative = pd.Series(False, index=text.index)
-    if not simple.all():
-        rest = text[~simple]
+    values = _to_float(cleaned).to_numpy(copy=True)
+    others = np.flatnonzero(~simple)
+    if len(others):
+        rest = text.iloc[others]
         # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
         # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
         decimal_comma = rest.str.contains(_DECIMAL_COMMA, regex=True, na=False)
         rest = rest.str.replace(rf"[£,]|{WHITESPACE}|GBP", "", regex=True).mask(decimal_comma)
-        negative[~simple] = rest.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False)
-        cleaned[~simple] = rest.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
-    values = _to_float(cleaned)
-    values = values.where(~negative, -values.abs())
-    values = values.where(np.isfinite(values))
-    return values.round(2)
+        negative = rest.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False).to_numpy(dtype=bool)
+        rest = rest.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
+        found = _to_float(rest).to_numpy()
+        values[others] = np.where(negative, -np.abs(found), found)
+    values[~np.isfinite(values)] = np.nan
+    return pd.Series(np.round(values, 2), index=text.index)
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:
-    """Dates the way UK systems write them: day first, in any of the usual layouts."""
+    """Dates the way UK systems write them: day first, in any of the usual layouts.
+
+    Each layout is tried on the values no earlier layout read; the bookkeeping is in NumPy arrays (a
+    value no layout reads, such as '31/02/2025', is tried thirteen times, each try a few pandas calls
+    less than with masked assignments).
+    """
     text = _text(raw)
-    result = pd.Series(pd.NaT, index=raw.index, dtype="datetime64[us]")
-    pending = text.notna()
+    values = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
+    pending = np.flatnonzero(text.notna().to_numpy(dtype=bool))
     for fmt in DATE_FORMATS:
-        if not pending.any():
+        if not len(pending):
             break
-        parsed = pd.to_datetime(text[pending], format=fmt, errors="coerce")
-        found = parsed.notna()
-        result.loc[found.index[found]] = parsed[found].astype("datetime64[us]")
-        pending.loc[found.index[found]] = False
-    return result.dt.normalize()
+        parsed = pd.to_datetime(text.iloc[pending], format=fmt, errors="coerce")
+        found = parsed.notna().to_numpy(dtype=bool)
+        if found.any():
+            values[pending[found]] = parsed.to_numpy()[found].astype("datetime64[us]")
+            pending = pending[~found]
+    return pd.Series(values, index=raw.index).dt.normalize()
 
 
 def parse_bools(raw: pd.Series) -> pd.Series:
@@ -167,10 +177,11 @@ _READERS = {
 }
 
 
-def by_value(parse: Callable[[pd.Series], pd.Series], raw: pd.Series) -> pd.Series:
+def by_value(parse: Callable[[pd.Series], Parsed], raw: pd.Series) -> Parsed:
     """``parse(raw)``, computed once per distinct value: exports repeat dates, names, postcodes and sizes.
 
-    Every parser here works value by value, so this changes the cost, never the result.
+    Every parser here works value by value, so this changes the cost, never the result. A parser may
+    return several columns (a frame, one row per value) as well as one.
     """
     if len(raw) < 4096 or raw.iloc[:: len(raw) // 2000].nunique(dropna=False) > 1000:
         return parse(raw)  # small, or mostly distinct values (amounts, references): nothing to gain
