@@ -72,6 +72,11 @@ def to_arrow(frame: pd.DataFrame, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def _area_and_district(postcodes: pd.Series) -> pd.DataFrame:
+    area, district = postcode_parts(postcodes)
+    return pd.DataFrame({"area": area, "district": district}, index=postcodes.index)
+
+
 def spend_facts(
     accepted: pd.DataFrame,
     submission_id: str,
@@ -98,9 +103,8 @@ def spend_facts(
         frame["out_of_scope_rule"] = frame["out_of_scope"]
     # Names and postcodes repeat from line to line: fold each distinct one once.
     frame["supplier_name_key"] = by_value(supplier_name_key, frame["supplier_name"])
-    postcodes = frame["supplier_postcode"]
-    frame["postcode_area"] = by_value(lambda p: postcode_parts(p)[0], postcodes)
-    frame["postcode_district"] = by_value(lambda p: postcode_parts(p)[1], postcodes)
+    parts = by_value(_area_and_district, frame["supplier_postcode"])
+    frame["postcode_area"], frame["postcode_district"] = parts["area"], parts["district"]
     return to_arrow(frame.reset_index(drop=True), SPEND_FACT_SCHEMA)
 
 
