@@ -66,7 +66,7 @@ class StagedRows:
 
     rows: pa.Table  # the rows themselves, for a connection without the staging schema
     image: bytes
-    constants: dict[str, str]  # columns left out of the image: one value, bound once
+    constants: dict[str, str | None]  # columns left out of the image: one value (or null), bound once
 
 
 def stage_rows(rows: pa.Table) -> StagedRows:
@@ -97,15 +97,18 @@ def insert_staged(conn: Connection, table: Table, rows: pa.Table | StagedRows) -
         raw.deserialize(_empty_image(), name=STAGING_SCHEMA)  # give the staged copy's memory back
 
 
-def _constant_text(rows: pa.Table) -> dict[str, str]:
-    """Text columns holding one value on every row (the submission, member and period of a file's facts),
-    with that value: bound once in the ``INSERT ... SELECT`` instead of staged on every row. At least one
-    column is always left to stage."""
+def _constant_text(rows: pa.Table) -> dict[str, str | None]:
+    """Columns holding one value on every row, with that value: text (the submission, member and period
+    of a file's facts) and columns of nothing but nulls (flags and sizes a file did not send), bound once
+    in the ``INSERT ... SELECT`` instead of staged on every row. At least one column is always staged."""
     if rows.num_rows < 2:
         return {}
-    found = {}
+    found: dict[str, str | None] = {}
     for name in rows.column_names[:-1] if rows.num_columns else []:
         column = rows.column(name)
+        if column.null_count == rows.num_rows:
+            found[name] = None
+            continue
         if column.null_count or not (
             pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
         ):
