@@ -42,7 +42,8 @@ PERSONAL_VALUE = "(not shown: personal data)"
 Parsed = TypeVar("Parsed", pd.Series, pd.DataFrame)
 
 
-def _text(raw: pd.Series) -> pd.Series:
+def trimmed_text(raw: pd.Series) -> pd.Series:
+    """Cells as text without their edges' whitespace; a blank cell is missing, not an empty string."""
     cleaned = raw.astype("string").str.strip()
     return cleaned.mask(cleaned == "")
 
@@ -71,7 +72,7 @@ def _to_float(cleaned: pd.Series) -> pd.Series:
 
 def parse_money(raw: pd.Series) -> pd.Series:
     """Pounds from finance-system text: '£1,234.56', '-£250', '(250.00)', '250.00-', '1 234,56' is not."""
-    text = _text(raw)
+    text = trimmed_text(raw)
     # Most amounts look like '1234.56' or '-£1,234.56': for those the rules below come down to dropping
     # '£' and ','. Only the others (and the blanks) go through them, by position, in NumPy arrays: the
     # same result, a fraction of the regex work and no masked assignment into the text column.
@@ -100,7 +101,7 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     value no layout reads, such as '31/02/2025', is tried thirteen times, each try a few pandas calls
     less than with masked assignments).
     """
-    text = _text(raw)
+    text = trimmed_text(raw)
     values = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     pending = np.flatnonzero(text.notna().to_numpy(dtype=bool))
     for fmt in DATE_FORMATS:
@@ -115,7 +116,7 @@ def parse_dates(raw: pd.Series) -> pd.Series:
 
 
 def parse_bools(raw: pd.Series) -> pd.Series:
-    words = _text(raw).str.lower()
+    words = trimmed_text(raw).str.lower()
     result = pd.Series(pd.NA, index=raw.index, dtype="boolean")
     result[words.isin(TRUE_WORDS)] = True
     result[words.isin(FALSE_WORDS)] = False
@@ -124,13 +125,13 @@ def parse_bools(raw: pd.Series) -> pd.Series:
 
 def normalise_postcodes(raw: pd.Series) -> pd.Series:
     """'se17pb' -> 'SE1 7PB'; format is checked by the suite, not here."""
-    compact = _text(raw).str.upper().str.replace(f"{WHITESPACE}+", "", regex=True)
+    compact = trimmed_text(raw).str.upper().str.replace(f"{WHITESPACE}+", "", regex=True)
     spaced = compact.str.slice(0, -3) + " " + compact.str.slice(-3)
     return spaced.where(compact.str.len() >= 5, compact)
 
 
 def normalise_enum(raw: pd.Series, spec: ColumnSpec) -> pd.Series:
-    values = _text(raw).str.lower().str.replace(f"(?:{WHITESPACE}|[_-])+", " ", regex=True)
+    values = trimmed_text(raw).str.lower().str.replace(f"(?:{WHITESPACE}|[_-])+", " ", regex=True)
     if spec.synonyms:
         values = values.replace(dict(spec.synonyms))
     if spec.default is not None:
@@ -144,7 +145,7 @@ def _unreadable(
     """Cells with text that did not parse; personal values are never echoed back (feedback is a file too)."""
     bad = parsed.isna()
     if bad.any():  # only a missing or unreadable value can be unreadable: look at the text of those alone
-        bad[bad] = _text(raw[bad]).notna()
+        bad[bad] = trimmed_text(raw[bad]).notna()
     if not bad.any():
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
     values = raw[bad].astype(str)
@@ -164,7 +165,7 @@ def _unreadable(
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
-    cleaned = _text(raw).str.replace(f",|{WHITESPACE}", "", regex=True)
+    cleaned = trimmed_text(raw).str.replace(f",|{WHITESPACE}", "", regex=True)
     values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
     return values.where(np.isfinite(values))
 
@@ -220,7 +221,7 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
         elif spec.kind == "enum":
             parse = partial(normalise_enum, spec=spec)
         else:
-            parse = _text
+            parse = trimmed_text
         if column not in raw.columns:  # nothing to read, so nothing unreadable
             typed[column] = _absent(parse, raw.index)
         else:

@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz import fuzz, process
 
-from transforms.coercion import normalise_postcodes, postcode_parts, supplier_name_key
+from transforms.coercion import normalise_postcodes, postcode_parts, supplier_name_key, trimmed_text
 from transforms.re2_classes import WHITESPACE
 
 COMPANIES_HOUSE = "companies_house"
@@ -159,14 +159,9 @@ REGISTER_COLUMNS = [
 APPROVE_WORDS = frozenset({"approve", "approved", "yes", "y", "accept", "accepted"})
 
 
-def _text(values: pd.Series) -> pd.Series:
-    cleaned = values.astype("string").str.strip()
-    return cleaned.mask(cleaned == "")
-
-
 def company_numbers(values: pd.Series) -> pd.Series:
     """'1234567' -> '01234567', 'sc 123456' -> 'SC123456'; anything that cannot be one -> NA."""
-    text = _text(values).str.upper().str.replace(f"-|{WHITESPACE}", "", regex=True)
+    text = trimmed_text(values).str.upper().str.replace(f"-|{WHITESPACE}", "", regex=True)
     digits = text.str.fullmatch(r"[0-9]{6,8}", na=False)
     prefixed = text.str.fullmatch(r"[A-Z]{2}[0-9]{6}", na=False)
     return text.str.zfill(8).where(digits, text.where(prefixed))
@@ -174,7 +169,7 @@ def company_numbers(values: pd.Series) -> pd.Series:
 
 def charity_numbers(values: pd.Series) -> pd.Series:
     """Registered charity numbers are six or seven digits (England and Wales)."""
-    text = _text(values).str.replace(WHITESPACE, "", regex=True)
+    text = trimmed_text(values).str.replace(WHITESPACE, "", regex=True)
     number = text.str.fullmatch(r"[0-9]{6,7}", na=False)
     return text.str.lstrip("0").where(number)
 
@@ -226,7 +221,9 @@ def complete_candidates(rows: pd.DataFrame) -> pd.DataFrame:
         "company_number",
     ):
         frame[column] = (
-            _text(frame[column]) if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+            trimmed_text(frame[column])
+            if column in frame
+            else pd.Series(pd.NA, index=frame.index, dtype="string")
         )
     charity = (frame["source"] == CHARITY_REGISTER).to_numpy()
     frame["ref"] = (
