@@ -183,3 +183,14 @@ def test_mistakes_name_the_key_and_the_reason(
     message = _broken(tmp_path, old, new)
     assert f"  - {key}: " in message, message
     assert reason in message, message
+
+
+def test_deprivation_districts_are_read_whatever_their_spacing_and_case(make_network) -> None:  # type: ignore[no-untyped-def]
+    """A district written ' se 1 ', 'SE\\u00a01' (a non-breaking space from a spreadsheet) or 'e14' is the
+    district the offers' postcodes are reduced to."""
+    from pipeline.steps.programmes import deprivation_lookup
+
+    network = make_network()
+    table = "district,decile,source\n se 1 ,2,IMD 2019\nSW\u00a01A,9,IMD 2019\ne14,1,IMD 2019\n"
+    network.bucket.write(network.cfg.reference.deprivation_by_district, table.encode("utf-8"))
+    assert deprivation_lookup(network) == {"SE1": 2, "SW1A": 9, "E14": 1}

@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.network import Network
 from pipeline.programmes import measure_assumptions
 from transforms.programme_targets import programme_target_progress
+from transforms.re2_classes import WHITESPACE
 from transforms.recruitment_kpis import (
     population_problems,
     recruitment_kpis,
@@ -77,7 +78,8 @@ def deprivation_lookup(network: Network) -> dict[str, int]:
             f"deprivation reference {path}: line {int(bad[0]) + 2} has decile '{table.at[bad[0], 'decile']}', "
             "not a whole number from 1 to 10"
         )
-    districts = table["district"].str.strip().str.upper().str.replace(r"\s+", "", regex=True)
+    districts = table["district"].astype("string").str.strip().str.upper()
+    districts = districts.str.replace(f"{WHITESPACE}+", "", regex=True)
     return dict(zip(districts, deciles.astype(int), strict=True))
 
 
