@@ -79,8 +79,8 @@ def read_clean_csv(
     """The raw table of a CSV export (newlines already normalised to ``\\n``), or None to use the csv module
     (which also refuses a line wider than ``max_columns``).
 
-    ``encoded`` is ``text`` in UTF-8 when the caller has those bytes already (a UTF-8 file without
-    carriage returns is its own encoding): the body is then not encoded a second time.
+    ``encoded`` is ``text`` in UTF-8 when the caller has those bytes already (a UTF-8 file, its newlines
+    normalised in bytes, is its own encoding): the body is then not encoded a second time.
     """
     if len(text) < MIN_CHARS or len(delimiter) != 1 or not delimiter.isascii():
         return None

@@ -70,7 +70,7 @@ class StagedRows:
 
 
 def stage_rows(rows: pa.Table) -> StagedRows:
-    constants = _constant_text(rows)
+    constants = _constant_columns(rows)
     staged = rows.drop_columns(list(constants))
     with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
         path = Path(scratch) / "staged.sqlite"
@@ -97,7 +97,7 @@ def insert_staged(conn: Connection, table: Table, rows: pa.Table | StagedRows) -
         raw.deserialize(_empty_image(), name=STAGING_SCHEMA)  # give the staged copy's memory back
 
 
-def _constant_text(rows: pa.Table) -> dict[str, str | None]:
+def _constant_columns(rows: pa.Table) -> dict[str, str | None]:
     """Columns holding one value on every row, with that value: text (the submission, member and period
     of a file's facts) and columns of nothing but nulls (flags and sizes a file did not send), bound once
     in the ``INSERT ... SELECT`` instead of staged on every row. At least one column is always staged."""
