@@ -67,11 +67,13 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     yield folder
 
 
-def _copy(sample_dir: Path, tmp_path: Path) -> Network:
-    """A private copy of the sample network (warehouse file and bucket), so tests do not share state."""
+def _copy(sample_dir: Path, tmp_path: Path, *, email: bool = True, **email_settings: object) -> Network:
+    """A private copy of the sample network (warehouse file and bucket), so tests do not share state;
+    e-mail on (with ``email_settings``) unless ``email`` is False."""
     shutil.copytree(sample_dir / "data", tmp_path / "data")
     shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
-    return open_network(enable_email(write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG)))
+    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG)
+    return open_network(enable_email(config, **email_settings) if email else config)
 
 
 @pytest.fixture
@@ -480,10 +482,7 @@ def test_a_failing_pdf_printer_still_issues_html_and_excel_and_tells_the_enginee
     printer.chmod(0o755)
     monkeypatch.setenv("ANCHOR_CHROMIUM", str(printer))
     engineers = "data-team@network.example.org"
-    shutil.copytree(sample_dir / "data", tmp_path / "data")
-    shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
-    config = write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG)
-    network = open_network(enable_email(config, engineers=[engineers]))
+    network = _copy(sample_dir, tmp_path, engineers=[engineers])
 
     outcome = issue_report(network, PERIOD)
 
@@ -516,9 +515,7 @@ def test_a_failing_pdf_printer_still_issues_html_and_excel_and_tells_the_enginee
 
 
 def test_email_off_still_issues_without_sending(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]
-    shutil.copytree(sample_dir / "data", tmp_path / "data")
-    shutil.copy(sample_dir / "w.db", tmp_path / "w.db")
-    network = open_network(write_config(tmp_path, f"sqlite:///{tmp_path}/w.db", EXAMPLE_CONFIG))
+    network = _copy(sample_dir, tmp_path, email=False)
     outcome = issue_report(network, PERIOD)
     assert (outcome["status"], outcome["email"]) == ("issued", "disabled")
     assert mailbox.received == []
