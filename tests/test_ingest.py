@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -245,3 +246,41 @@ def test_totals_rows_are_set_aside_not_rejected(make_network, warehouse_url: str
     quality = returns_context(report, report.headline)["quality"]
     assert quality["rows_rejected"] == 0  # type: ignore[index]
     assert quality["rows_set_aside"] == 2  # type: ignore[index]
+
+
+def test_lake_files_hold_the_facts_exactly_with_dictionaries_only_where_values_repeat(tmp_path: Path) -> None:
+    """The lake's Parquet writer leaves columns of distinct values (row numbers, references) out of
+    dictionary encoding; what is read back is what was written, column types included."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pipeline.adapters.bucket import Store
+
+    rows = 5000
+    facts = pa.table(
+        {
+            "row_number": pa.array(range(2, rows + 2), pa.int64()),
+            "transaction_id": [f"T{i:06d}" for i in range(rows)],
+            "member_id": ["kingsbridge-council"] * rows,
+            "supplier_size": pa.array(
+                [None, "small", "medium"] * (rows // 3) + [None] * (rows % 3), pa.string()
+            ),
+        }
+    )
+    lake = Store(str(tmp_path / "lake"))
+    lake.write_parquet("spend/x.parquet", facts)
+    data = lake.read("spend/x.parquet")
+    assert pq.read_table(io.BytesIO(data)).equals(facts)
+    chunks = pq.ParquetFile(io.BytesIO(data)).metadata.row_group(0)
+    dictionary = {
+        chunks.column(i).path_in_schema: "RLE_DICTIONARY" in chunks.column(i).encodings
+        for i in range(chunks.num_columns)
+    }
+    assert dictionary == {
+        "row_number": False,
+        "transaction_id": False,
+        "member_id": True,
+        "supplier_size": True,
+    }
