@@ -264,11 +264,11 @@ def _growth(runs: list[dict[str, Any]], backends: list[str]) -> None:
             cells.append(f"{run['scale']:g}x {r['wall_s']:.0f} s ({per_row:.2f})")
         print(f"  {backend:10s} " + ", ".join(cells))
     cells = []
+    first = base["floors"][0]
     for run in runs:
-        per_row = (run["floors"][0]["total"] / run["floors"][0]["rows"]) / (
-            base["floors"][0]["total"] / base["floors"][0]["rows"]
-        )
-        cells.append(f"{run['scale']:g}x {run['floors'][0]['total']:.0f} s ({per_row:.2f})")
+        floor = run["floors"][0]
+        per_row = (floor["total"] / floor["rows"]) / (first["total"] / first["rows"])
+        cells.append(f"{run['scale']:g}x {floor['total']:.0f} s ({per_row:.2f})")
     print(f"  {'floor':10s} " + ", ".join(cells))
 
 

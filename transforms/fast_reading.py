@@ -116,16 +116,11 @@ def read_clean_csv(
     required_positions = [p for p, c in positions.items() if c in return_type.required]
 
     # -- the body: one record per physical line? ----------------------------------------------------
-    if encoded is None:
-        offset = 0
-        for _ in range(header_line):
-            offset = text.index("\n", offset) + 1
-        data = text[offset:].encode("utf-8")
-    else:  # the same lines, counted in bytes ('\n' is one byte in UTF-8)
-        offset = 0
-        for _ in range(header_line):
-            offset = encoded.index(b"\n", offset) + 1
-        data = encoded[offset:]
+    whole = encoded if encoded is not None else text.encode("utf-8")
+    offset = 0
+    for _ in range(header_line):  # the same lines, counted in bytes ('\n' is one byte in UTF-8)
+        offset = whole.index(b"\n", offset) + 1
+    data = whole[offset:]
     if b"\x00" in data or not data.strip():
         return None
     buffer = np.frombuffer(data, dtype=np.uint8)

@@ -164,7 +164,11 @@ def read_return(
             "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",
         )
     text, encoding = decode_text(data)
-    text = _normalise_newlines(text)
+    encoded = _utf8_bytes(data, encoding)
+    if encoded is None:
+        text = _normalise_newlines(text)
+    elif "\r" in text:  # newlines normalised once, in the bytes; their text is the normalised text
+        text = encoded.decode("utf-8")
     delimiter = sniff_delimiter(text)
 
     fast = read_clean_csv(
@@ -174,7 +178,7 @@ def read_return(
         member_column_map,
         encoding=encoding,
         max_columns=limits.max_columns,
-        encoded=_utf8_bytes(data, encoding),
+        encoded=encoded,
     )
     if fast is not None:
         return _with_rows(fast, return_type, limits)
