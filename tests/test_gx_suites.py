@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
 from pipeline.steps.validation import gx_context, run_suite
 from transforms.periods import Period
@@ -120,3 +124,61 @@ def test_suite_runs_in_threads_each_check_their_own_period() -> None:
         together = list(pool.map(out_of_period, periods * 8))
     assert together == [alone[period.key] for period in periods * 8]
     assert [out_of_period(period) for period in periods] == list(alone.values())
+
+
+_JSON_LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.sampled_from([np.int64(3), np.float64(0.1), np.bool_(True), np.float32(1.5), np.nan]),
+    st.datetimes().map(pd.Timestamp),
+    st.dates(),
+)
+
+
+@given(
+    st.recursive(
+        _JSON_LEAVES,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=4),
+            st.lists(inner, max_size=4).map(tuple),
+            st.dictionaries(st.one_of(st.text(max_size=4), st.integers()), inner, max_size=4),
+        ),
+        max_leaves=12,
+    )
+)
+def test_plain_values_reach_json_form_as_gx_would_put_them(value: object) -> None:
+    """The short way for plain values gives what GX's own conversion gives, value for value, nested or not."""
+    import great_expectations.util as gx_util
+
+    from pipeline.steps.validation import plain_json_values
+
+    gx_context()  # the short way is in place once the context is built
+    ours = gx_util.convert_to_json_serializable
+    assert getattr(ours, "gx_convert", None) is not None
+    assert ours(value) == ours.gx_convert(value) == plain_json_values(ours.gx_convert)(value)
+    assert json.dumps(ours(value), sort_keys=True) == json.dumps(ours.gx_convert(value), sort_keys=True)
+
+
+def test_the_short_way_to_json_changes_no_verdict(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Every failing row of every rule is the same with GX's own conversion put back everywhere."""
+    import sys
+
+    import great_expectations.util as gx_util
+
+    gx_context()
+    ours = gx_util.convert_to_json_serializable
+    frame, _ = _spend_frame(2_000, seed=13)
+    lean = run_suite("spend", frame, PARAMETERS)
+    with monkeypatch.context() as patch:
+        for name, module in list(sys.modules.items()):
+            if (
+                name.startswith("great_expectations")
+                and getattr(module, "convert_to_json_serializable", None) is ours
+            ):
+                patch.setattr(module, "convert_to_json_serializable", ours.gx_convert)
+        assert gx_util.convert_to_json_serializable is ours.gx_convert
+        assert run_suite("spend", frame, PARAMETERS) == lean
+    assert len(lean) == 7

@@ -10,7 +10,8 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -147,14 +148,21 @@ def _lean_gx() -> None:
     - The batch is not fingerprinted. GX hashes every cell of a batch below 1 GB (``HASH_THRESHOLD``)
       into a marker of its results; nothing here reads it, and GX itself leaves it out above that size
       (the batch id does not depend on it). About 50 ms of a 100,000-line spend file's run.
+    - Plain values reach JSON form without GX's search through every type it knows
+      (:func:`plain_json_values`). Every metric of the graph is named by a hash of its keyword
+      arguments' JSON form, and most of those arguments are ``None``, which GX only recognises after
+      four NumPy dtype tests.
 
     Measured: a 10-row workforce file's run 0.085 -> 0.045 s CPU, a 100,000-line spend file's 0.18 ->
-    0.12 s.
+    0.12 s (the first two). The third, on a slower machine (medians of 30 runs, CPU): a 4,000-row
+    workforce file's run 53 -> 45 ms, a 100,000-line spend file's 195 -> 175 ms.
     """
+    import great_expectations.util as gx_util
     from great_expectations.execution_engine import pandas_execution_engine
     from great_expectations.expectations.expectation import Expectation
 
     pandas_execution_engine.HASH_THRESHOLD = 0
+    _plain_values_first(gx_util)
     built = Expectation.__dict__["configuration"]
     if built.fget.__name__ == "_configuration_built_once":
         return
@@ -169,6 +177,45 @@ def _lean_gx() -> None:
         return found[1]
 
     Expectation.configuration = property(_configuration_built_once, doc=built.__doc__)  # type: ignore[method-assign,assignment]
+
+
+def plain_json_values(gx_convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """GX's ``convert_to_json_serializable`` with a short way for the values of plain types.
+
+    ``None``, text, integers, flags and floats come back as they are (a NaN as ``None``), dicts and
+    lists item by item; anything else (NumPy scalars, timestamps, GX's own objects, subclasses of the
+    plain types) goes to GX's function, whose own recursion comes back here. The same results as GX's
+    function alone (``tests/test_gx_suites.py`` compares them).
+    """
+
+    def convert(data: Any) -> Any:
+        kind = type(data)
+        if data is None or kind is str or kind is int or kind is bool:
+            return data
+        if kind is float:
+            return None if data != data else data
+        if kind is dict:
+            return {str(key): convert(value) for key, value in data.items()}
+        if kind is list or kind is tuple:
+            return [convert(value) for value in data]
+        return gx_convert(data)
+
+    convert.gx_convert = gx_convert  # type: ignore[attr-defined]
+    return convert
+
+
+def _plain_values_first(gx_util: Any) -> None:
+    """Put :func:`plain_json_values` in place of GX's function wherever GX has imported it by name."""
+    original = gx_util.convert_to_json_serializable
+    if hasattr(original, "gx_convert"):
+        return
+    faster = plain_json_values(original)
+    for name, module in list(sys.modules.items()):
+        if (
+            name.startswith("great_expectations")
+            and getattr(module, "convert_to_json_serializable", None) is original
+        ):
+            module.convert_to_json_serializable = faster
 
 
 @contextmanager
