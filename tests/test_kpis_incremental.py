@@ -193,3 +193,58 @@ def test_members_read_one_at_a_time_give_what_reading_them_all_at_once_gives(
         assert len(members) > 3 and all(len(batch) == 1 for batch in batches), batches
         assert len(batches) == len(members)
     _same(_stored(network), together)
+
+
+def test_the_kpi_steps_big_reads_run_with_the_cycle_collector_paused(
+    make_network: Callable[..., Network], warehouse_url: str
+) -> None:
+    """The staff rows and the spend sums are read with CPython's cycle collector paused (a full collection
+    walks every object of the process, and each hundred thousand new rows set one off), and it is on again
+    afterwards, as it was found."""
+    import gc
+
+    from sqlalchemy import event
+
+    network = make_network(warehouse_url)
+    generate_sample(network.cfg, periods=PERIODS[1:2], lines_per_file=25, staff_per_member=12)
+    ingest(network)
+    reads: list[tuple[str, bool]] = []
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        for table in ("fact_workforce", "spend_by_supplier"):
+            if statement.lstrip().upper().startswith("SELECT") and f"FROM {table}" in statement:
+                reads.append((table, gc.isenabled()))
+
+    event.listen(network.engine, "before_cursor_execute", seen)
+    try:
+        assert gc.isenabled()
+        compute_kpis(network, full=True)
+    finally:
+        event.remove(network.engine, "before_cursor_execute", seen)
+    assert gc.isenabled()
+    # The rows themselves, not the counts that size the batches, are read with the collector paused.
+    paused = {table for table, enabled in reads if not enabled}
+    assert paused == {"fact_workforce", "spend_by_supplier"}, reads
+
+
+def test_a_paused_collector_is_restored_as_found_after_an_error_and_inside_another_pause() -> None:
+    import gc
+
+    from warehouse.queries import many_rows
+
+    assert gc.isenabled()
+    with many_rows():
+        with many_rows():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer read is still going on
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), many_rows():
+        raise RuntimeError("the read failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with many_rows():
+            pass
+        assert not gc.isenabled()  # found off, left off
+    finally:
+        gc.enable()
