@@ -162,6 +162,16 @@ def summarise(
         f"{_mb(period)}); by stage: "
         + ", ".join(f"{k} {_mb(v)}" for k, v in sorted(peaks.items(), key=lambda kv: -kv[1]))
     )
+    collections = result.get("collections", {})
+    summary["collections"] = collections
+    if collections:
+        print(
+            "    cycle collector (all processes): "
+            + ", ".join(
+                f"generation {generation} {int(count):,} x, {seconds:.2f} s"
+                for generation, (count, seconds) in sorted(collections.items())
+            )
+        )
     print(
         f"    load average before/after: {result['loadavg_before'][0]:.1f} / {result['loadavg_after'][0]:.1f}"
     )
