@@ -251,7 +251,9 @@ def test_header_but_no_rows() -> None:
     assert error.rows_read == 0
 
 
-@pytest.mark.parametrize(("data", "name"), [(b"", "x.csv"), (b"  \r\n\n", "x.csv"), (b"", "x.xlsx")])
+@pytest.mark.parametrize(
+    ("data", "name"), [(b"", "x.csv"), (b"  \r\n\n", "x.csv"), (b"\t \x0b\x0c\r", "x.csv"), (b"", "x.xlsx")]
+)
 def test_empty_file(data: bytes, name: str) -> None:
     assert "empty" in rejected(data, name).reason
 

@@ -121,7 +121,7 @@ def read_clean_csv(
     for _ in range(header_line):  # the same lines, counted in bytes ('\n' is one byte in UTF-8)
         offset = whole.index(b"\n", offset) + 1
     data = whole[offset:]
-    if b"\x00" in data or not data.strip():
+    if b"\x00" in data or not data or data.isspace():
         return None
     buffer = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == 10)
@@ -236,9 +236,12 @@ def read_clean_csv(
     blank = sum(1 for _, kept, problem in decided if kept is None and problem is None)
     rows_read = table.num_rows + len(irregular) - blank
     problems = [problem for _, _, problem in decided if problem is not None]
-    mask = pa.array(keep)
+    mask = None if keep.all() else pa.array(keep)  # (filtering copies every value)
     frame = pd.DataFrame(
-        {canonical: _as_str(columns[position].filter(mask)) for position, canonical in positions.items()},
+        {
+            canonical: _as_str(columns[position] if mask is None else columns[position].filter(mask))
+            for position, canonical in positions.items()
+        },
         index=pd.Index(first_line + regular[keep], name="row"),
     )
     extra = [(line, kept) for line, kept, _ in decided if kept is not None]

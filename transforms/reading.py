@@ -143,7 +143,7 @@ def read_return(
     suffix = file_name.lower().rsplit(".", 1)[-1] if "." in file_name else ""
     if len(data) > limits.max_file_bytes:
         raise FileRejected(*file_too_big(len(data), limits))
-    if not data.strip():
+    if not data or data.isspace():  # (not data.strip(), without copying the file)
         raise FileRejected(
             "The file is empty.", "Export the return again and check it has rows before sending it."
         )
