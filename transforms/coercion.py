@@ -143,12 +143,13 @@ def _unreadable(
     raw: pd.Series, parsed: pd.Series, column: str, reason: str, personal: bool = False
 ) -> pd.DataFrame:
     """Cells with text that did not parse; personal values are never echoed back (feedback is a file too)."""
-    bad = parsed.isna()
-    if bad.any():  # only a missing or unreadable value can be unreadable: look at the text of those alone
-        bad[bad] = trimmed_text(raw[bad]).notna()
-    if not bad.any():
+    # Only a missing or unreadable value can be unreadable: look at the text of those alone, by position.
+    bad = np.flatnonzero(parsed.isna().to_numpy(dtype=bool))
+    if len(bad):
+        bad = bad[trimmed_text(raw.iloc[bad]).notna().to_numpy(dtype=bool)]
+    if not len(bad):
         return pd.DataFrame(columns=PROBLEM_COLUMNS)
-    values = raw[bad].astype(str)
+    values = raw.iloc[bad].astype(str)
     shown = [PERSONAL_VALUE] * len(values) if personal else values.to_list()
     return pd.DataFrame(
         {
