@@ -79,8 +79,8 @@ def test_a_clean_file_has_no_failures_and_runs_leave_nothing_behind() -> None:
 
 
 def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """The suite's outcome is the same when each read builds the configuration anew; outside a run the
-    property builds it anew as GX's own does, inside one it builds it once."""
+    """The suite's outcome is the same when each read builds the configuration (and each configuration its
+    expectation) anew; outside a run both are built anew as GX's own do, inside one once."""
     from contextlib import nullcontext
 
     from great_expectations.execution_engine import pandas_execution_engine
@@ -95,10 +95,15 @@ def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  
             assert run_suite("spend", frame, PARAMETERS) == lean
     assert pandas_execution_engine.HASH_THRESHOLD == 0  # no fingerprint of every cell
     [expectation, *_] = gx_context().suites.get(next(iter(gx_context().suites.all())).name).expectations
+    configuration = expectation.configuration
     assert expectation.configuration is not expectation.configuration
+    assert configuration.to_domain_obj() is not configuration.to_domain_obj()
     with validation.lean_suite_run():
         assert expectation.configuration is expectation.configuration
+        assert configuration.to_domain_obj() is configuration.to_domain_obj()
+        assert configuration.to_domain_obj().configuration == configuration
     assert expectation.configuration is not expectation.configuration
+    assert configuration.to_domain_obj() is not configuration.to_domain_obj()
 
 
 def test_suite_runs_in_threads_each_check_their_own_period() -> None:
