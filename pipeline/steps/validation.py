@@ -165,7 +165,7 @@ def _lean_gx() -> None:
     - Likewise each configuration builds its expectation once per run: GX turns a configuration back
       into a new pydantic expectation (``to_domain_obj``) for every keyword of every metric, and each
       new expectation then builds its own configuration again. Nothing GX does with them writes to
-      either (4,000-row workforce suite run 42 -> 34 ms CPU, 100,000-line spend 110 -> 103 ms).
+      either (min of 25, CPU: 4,000-row workforce suite run 38 -> 31 ms, 100,000-line spend 110 -> 103 ms).
     - The batch is not fingerprinted. GX hashes every cell of a batch below 1 GB (``HASH_THRESHOLD``)
       into a marker of its results; nothing here reads it, and GX itself leaves it out above that size
       (the batch id does not depend on it). About 50 ms of a 100,000-line spend file's run.
