@@ -216,8 +216,7 @@ def _missing(spec: ColumnSpec) -> pd.Series:
     """The parse of one missing value (a default, or missing): what every row of a column the file did
     not send holds. Computed once per column spec and process, not once per file: a parse costs
     milliseconds whatever its length, and a workforce return leaves out half of its columns."""
-    missing = _parser(spec)(pd.Series([pd.NA], dtype=object))
-    return missing
+    return _parser(spec)(pd.Series([pd.NA], dtype=object))
 
 
 def _absent(spec: ColumnSpec, index: pd.Index) -> pd.Series:
