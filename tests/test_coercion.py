@@ -20,6 +20,7 @@ from transforms.coercion import (
     parse_money,
     postcode_parts,
     supplier_name_key,
+    trimmed_text,
 )
 from transforms.return_types import RETURN_TYPES, SPEND
 
@@ -412,3 +413,6 @@ def test_parsing_once_per_distinct_value_changes_nothing_for_one_column_or_sever
     raw = pd.Series([pool[i % len(pool)] for i in range(rows)], index=range(5, 5 + rows), dtype="str")
     pd.testing.assert_frame_equal(by_value(parts, raw), parts(raw))
     pd.testing.assert_series_equal(by_value(normalise_postcodes, raw), normalise_postcodes(raw))
+    # Plain text is read whole (cheaper than once per distinct value), with the same result either way.
+    texts = raw.str.replace("SE1", " Acme\tLtd ", regex=False)
+    pd.testing.assert_series_equal(by_value(trimmed_text, texts), trimmed_text(texts))
