@@ -199,14 +199,25 @@ def test_sqlite_staging_is_emptied_and_rolled_back_with_the_load(tmp_path) -> No
     assert len(_stored(engine, fact_spend)) == 50
 
 
-def test_sqlite_without_the_staging_schema_still_loads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("variant", ["mixed", "constant", "null"])
+def test_sqlite_without_the_staging_schema_still_loads(tmp_path, variant: str) -> None:  # type: ignore[no-untyped-def]
+    """Every value round-trips by executemany too, the columns holding one value (quotes included) or
+    none written once into the statement."""
     url = f"sqlite:///{tmp_path}/warehouse.db"
     _engine(url).dispose()
     plain = create_engine(url)  # not made by warehouse.db: no staging schema attached
-    rows = _awkward_rows(fact_spend, SPEND_FACT_SCHEMA, 20, "mixed")
+    rows = _awkward_rows(fact_spend, SPEND_FACT_SCHEMA, 40, variant)
+    if variant == "constant":  # a constant that needs its quote doubled, and one SQL would stop at
+        for name, value in (("department", "O'Brien's; DROP TABLE x; --"), ("category", "before\x00after")):
+            rows = rows.set_column(rows.schema.get_field_index(name), name, pa.array([value] * 40))
     with plain.begin() as conn:
         load.bulk_insert(conn, fact_spend, rows)
-    assert len(_stored(plain, fact_spend)) == 20
+    expected = sorted(rows.to_pylist(), key=lambda r: (r["submission_id"], r["row_number"]))
+    stored = _stored(plain, fact_spend)
+    assert len(stored) == len(expected) == 40
+    for got, want in zip(stored, expected, strict=True):
+        for name, value in want.items():
+            assert _same(got[name], value, fact_spend.c[name], "sqlite"), (name, got[name], value)
 
 
 def test_a_column_without_a_binary_form_is_refused_before_any_byte_is_sent() -> None:

@@ -70,7 +70,7 @@ class StagedRows:
 
 
 def stage_rows(rows: pa.Table) -> StagedRows:
-    constants = _constant_columns(rows)
+    constants = constant_columns(rows)
     staged = rows.drop_columns(list(constants))
     with tempfile.TemporaryDirectory(prefix="anchor-staging-") as scratch:
         path = Path(scratch) / "staged.sqlite"
@@ -97,10 +97,12 @@ def insert_staged(conn: Connection, table: Table, rows: pa.Table | StagedRows) -
         raw.deserialize(_empty_image(), name=STAGING_SCHEMA)  # give the staged copy's memory back
 
 
-def _constant_columns(rows: pa.Table) -> dict[str, str | None]:
+def constant_columns(rows: pa.Table) -> dict[str, str | None]:
     """Columns holding one value on every row, with that value: text (the submission, member and period
     of a file's facts) and columns of nothing but nulls (flags and sizes a file did not send), bound once
-    in the ``INSERT ... SELECT`` instead of staged on every row. At least one column is always staged."""
+    in the ``INSERT ... SELECT`` instead of staged on every row (and written once into the statement of
+    the load without staging, ``warehouse.load``). The last column is never one: at least one column is
+    always staged, or bound."""
     if rows.num_rows < 2:
         return {}
     found: dict[str, str | None] = {}

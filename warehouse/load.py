@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from transforms.periods import Period
 from transforms.spend import SPEND_FACT_SCHEMA, SUPPLIER_PROFILE, spend_by_supplier
-from warehouse.bulk import StagedRows, can_stage, copy_binary, insert_staged, stage_rows
+from warehouse.bulk import StagedRows, can_stage, constant_columns, copy_binary, insert_staged, stage_rows
 from warehouse.schema import (
     FACT_SUMMARIES,
     FACT_TABLES,
@@ -62,15 +61,17 @@ def _staged_early(engine: Engine, rows: pa.Table) -> pa.Table | StagedRows:
 def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
     """SQLite without the staging schema (a connection not made by ``warehouse.db``): executemany."""
     columns = rows.column_names
+    constants = constant_columns(rows)
     prepared = []
     values = []
     for name in columns:
         column = rows.column(name)
-        constant = _constant_text(column)
-        if constant is not None:
-            # The same id on every row (submission, member, period): written once in the statement,
-            # not bound 250,000 times; binding values is most of executemany's cost.
-            values.append(constant)
+        if name in constants and "\x00" not in (constants[name] or ""):
+            # The same value (or nothing) on every row: the submission, member and period, the columns a
+            # file did not send. Written once in the statement, not bound 250,000 times (binding values
+            # is most of executemany's cost); SQLite's only escape in a text literal is the doubled quote.
+            constant = constants[name]
+            values.append("NULL" if constant is None else "'" + constant.replace("'", "''") + "'")
             continue
         if pa.types.is_decimal(column.type):
             column = pc.cast(column, pa.float64())
@@ -80,16 +81,6 @@ def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
         values.append("?")
     statement = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join(values)})'
     conn.exec_driver_sql(statement, list(zip(*prepared, strict=True)))
-
-
-def _constant_text(column: pa.ChunkedArray) -> str | None:
-    """A SQL literal for a text column holding one plain value on every row, else None."""
-    if len(column) < 2 or column.null_count or not pa.types.is_string(column.type):
-        return None
-    first = column[0].as_py()
-    if not re.fullmatch(r"[\w\-.:/ ]{1,100}", first) or not pc.all(pc.equal(column, first)).as_py():
-        return None
-    return "'" + first.replace("'", "''") + "'"
 
 
 def _lock_return(conn: Connection, key: str) -> None:
