@@ -207,8 +207,13 @@ def test_sqlite_without_the_staging_schema_still_loads(tmp_path, variant: str) -
     _engine(url).dispose()
     plain = create_engine(url)  # not made by warehouse.db: no staging schema attached
     rows = _awkward_rows(fact_spend, SPEND_FACT_SCHEMA, 40, variant)
-    if variant == "constant":  # a constant that needs its quote doubled, and one SQL would stop at
-        for name, value in (("department", "O'Brien's; DROP TABLE x; --"), ("category", "before\x00after")):
+    if variant == "constant":  # constants that need their quotes doubled, and one a statement cannot hold
+        for name, value in (
+            ("department", "O'Brien's; DROP TABLE x; --"),
+            ("category", "before\x00after"),
+            ("transaction_id", "'" * 90),
+            ("supplier_name", "x" * 1_500),  # long enough to be bound rather than written in
+        ):
             rows = rows.set_column(rows.schema.get_field_index(name), name, pa.array([value] * 40))
     with plain.begin() as conn:
         load.bulk_insert(conn, fact_spend, rows)

@@ -66,12 +66,12 @@ def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
     values = []
     for name in columns:
         column = rows.column(name)
-        if name in constants and "\x00" not in (constants[name] or ""):
+        literal = _sql_literal(constants[name]) if name in constants else None
+        if literal is not None:
             # The same value (or nothing) on every row: the submission, member and period, the columns a
             # file did not send. Written once in the statement, not bound 250,000 times (binding values
-            # is most of executemany's cost); SQLite's only escape in a text literal is the doubled quote.
-            constant = constants[name]
-            values.append("NULL" if constant is None else "'" + constant.replace("'", "''") + "'")
+            # is most of executemany's cost).
+            values.append(literal)
             continue
         if pa.types.is_decimal(column.type):
             column = pc.cast(column, pa.float64())
@@ -81,6 +81,17 @@ def _insert_rows(conn: Connection, table: Table, rows: pa.Table) -> None:
         values.append("?")
     statement = f'INSERT INTO "{table.name}" ({", ".join(columns)}) VALUES ({", ".join(values)})'
     conn.exec_driver_sql(statement, list(zip(*prepared, strict=True)))
+
+
+def _sql_literal(value: str | None) -> str | None:
+    """A SQLite literal of a value written into a statement, or None to bind it instead: a statement
+    cannot hold a NUL, and long text could take it past SQLite's length limit. The doubled quote is the
+    only escape a SQLite text literal has."""
+    if value is None:
+        return "NULL"
+    if "\x00" in value or len(value) > 1_000:
+        return None
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _lock_return(conn: Connection, key: str) -> None:
