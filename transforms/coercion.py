@@ -198,12 +198,6 @@ def by_value(parse: Callable[[pd.Series], Parsed], raw: pd.Series) -> Parsed:
     return result
 
 
-# Readers that are a few Arrow kernels over the whole column: reading each distinct value once
-# (:func:`by_value`) costs more than it saves, factorising and re-expanding 100,000 texts (a column of seven
-# categories 10 ms that way, 4 ms read whole).
-_WHOLE_COLUMN_PARSERS: tuple[Callable[[pd.Series], pd.Series], ...] = (trimmed_text,)
-
-
 def _parser(spec: ColumnSpec) -> Callable[[pd.Series], pd.Series]:
     """The reader of a column of this kind: its own, or the one for its kind."""
     if spec.reader is not None and spec.kind in ("text", "enum"):
@@ -242,8 +236,10 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
             typed[column] = _absent(spec, raw.index)
         else:
             parse = _parser(spec)
-            whole = parse in _WHOLE_COLUMN_PARSERS
-            typed[column] = parse(raw[column]) if whole else by_value(parse, raw[column])
+            # Plain text is a few Arrow kernels over the whole column: reading each distinct value once
+            # costs more than it saves, factorising and re-expanding 100,000 texts (a column of seven
+            # categories 10 ms that way, 4 ms read whole).
+            typed[column] = parse(raw[column]) if parse is trimmed_text else by_value(parse, raw[column])
             if not own_reader and spec.kind in _READERS:
                 reason = _READERS[spec.kind][1]
                 problems.append(_unreadable(raw[column], typed[column], column, reason, spec.personal))
