@@ -6,6 +6,8 @@ import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from transforms.supplier_coverage import (
     COVERAGE_KPI,
@@ -62,6 +64,56 @@ def test_sources_are_recognised_from_the_register_source_text() -> None:
         "network_register",
         "unknown",
     ]
+
+
+def size_source_of_one_row(size: object, source: object) -> str:
+    """The rule, one row at a time: no size is unknown; else the first source the text names."""
+    if pd.isna(size):
+        return UNKNOWN
+    if pd.isna(source):
+        return "network_register"
+    first = str(source).strip().lower().split(";")[0].strip()
+    if first == "member_return":
+        return "member_return"
+    for register in ("companies_house", "charity_register"):
+        if first.startswith(f"{register}:"):
+            return register
+    return "network_register"
+
+
+SOURCE_TEXTS = st.one_of(
+    st.none(),
+    st.sampled_from(
+        [
+            "member_return",
+            " Member_Return ",
+            "member_return;companies_house:1",
+            "COMPANIES_HOUSE:0123",
+            "charity_register:99; member_return",
+            "companies_house",  # no colon: the network's own words
+            "core team 2025",
+            "",
+            " ; charity_register:1",
+        ]
+    ),
+    st.text(alphabet="cm_:; ehrsouAB", max_size=20),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([None, "small", "large"]), SOURCE_TEXTS), max_size=40),
+    st.sampled_from(["object", "string"]),
+)
+def test_each_distinct_source_classified_once_gives_the_rule_row_by_row(
+    rows: list[tuple[object, object]], dtype: str
+) -> None:
+    index = pd.Index(range(100, 100 + len(rows)))
+    size = pd.Series([r[0] for r in rows], index=index, dtype=object)
+    source = pd.Series([r[1] for r in rows], index=index, dtype=dtype)
+    classes = size_source_class(size, source)
+    assert list(classes.index) == list(index)
+    assert classes.tolist() == [size_source_of_one_row(*r) for r in rows]
 
 
 def test_coverage_of_in_scope_spend_by_source_worked_by_hand() -> None:

@@ -28,20 +28,30 @@ SOURCE_LABELS = SIZE_SOURCE_LABELS
 
 def size_source_class(size: pd.Series, source: pd.Series) -> pd.Series:
     """Where each row's size came from: ``source`` is ``member_return`` for a size on the spend line,
-    else the register entry's ``source`` text (blank or the core team's words for a hand-kept entry)."""
-    text = source.astype("string").str.strip().str.lower()
-    first = text.str.split(";").str[0].str.strip()
-    classes = np.select(
+    else the register entry's ``source`` text (blank or the core team's words for a hand-kept entry).
+
+    Each distinct source text is classified once: a network's spend summary has hundreds of thousands of
+    rows but a few hundred source texts, and splitting every row's text in Python was a tenth of the KPI
+    step (0.2 s at 50 members)."""
+    codes, texts = pd.factorize(source, use_na_sentinel=True)
+    by_text = np.append(_classes_of_sources(pd.Series(texts, dtype=object)), NETWORK_REGISTER)
+    classes = by_text[codes]  # a missing source's code is -1: the last entry, the network's own register
+    classes[size.isna().to_numpy()] = UNKNOWN
+    return pd.Series(classes, index=size.index, dtype=object)
+
+
+def _classes_of_sources(texts: pd.Series) -> np.ndarray:
+    """The size source each register ``source`` text names: its first source, read case-blind."""
+    first = texts.astype("string").str.strip().str.lower().str.split(";").str[0].str.strip()
+    return np.select(
         [
-            size.isna().to_numpy(),
             (first == MEMBER_RETURN).fillna(False).to_numpy(dtype=bool),
             first.str.startswith(f"{COMPANIES_HOUSE}:").fillna(False).to_numpy(dtype=bool),
             first.str.startswith(f"{CHARITY_REGISTER}:").fillna(False).to_numpy(dtype=bool),
         ],
-        [UNKNOWN, MEMBER_RETURN, COMPANIES_HOUSE, CHARITY_REGISTER],
+        [MEMBER_RETURN, COMPANIES_HOUSE, CHARITY_REGISTER],
         NETWORK_REGISTER,
-    )
-    return pd.Series(classes, index=size.index, dtype=object)
+    ).astype(object)
 
 
 def size_coverage(profile: pd.DataFrame, by: Sequence[str] = ("period",)) -> pd.DataFrame:
