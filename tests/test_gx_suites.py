@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -187,3 +189,30 @@ def test_the_short_way_to_json_changes_no_verdict(monkeypatch) -> None:  # type:
         assert gx_util.convert_to_json_serializable is ours.gx_convert
         assert run_suite("spend", frame, PARAMETERS) == lean
     assert len(lean) == 7
+
+
+# In a fresh process: what a full pass of the cycle collector walks once GX's context is built, and
+# whether garbage made afterwards (a file's) is still collected.
+_AFTER_THE_CONTEXT = """
+import gc, json
+import pandas, pyarrow, sqlalchemy
+walked_before = len(gc.get_objects())
+from pipeline.steps.validation import gx_context
+gx_context()
+walked_after = len(gc.get_objects())
+class Node: pass
+first, second = Node(), Node()
+first.other, second.other = second, first
+del first, second
+print(json.dumps([walked_before, walked_after, gc.get_freeze_count(), gc.collect()]))
+"""
+
+
+def test_after_the_gx_context_a_full_collection_walks_only_new_objects_and_still_frees_their_cycles() -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _AFTER_THE_CONTEXT], capture_output=True, text=True, check=True
+    ).stdout
+    walked_before, walked_after, frozen, collected = json.loads(out.strip().splitlines()[-1])
+    assert frozen > walked_before > 10_000  # the imports, GX's and the others before it, set aside
+    assert walked_after < walked_before / 100
+    assert collected >= 2  # a reference cycle made afterwards is still found and freed
