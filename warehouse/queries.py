@@ -12,8 +12,26 @@ from contextlib import contextmanager
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, case, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    Numeric,
+    String,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    type_coerce,
+)
 
+from warehouse.bulk_read import copy_out
 from warehouse.schema import (
     fact_measure,
     fact_recruitment,
@@ -188,18 +206,40 @@ def member_batches(sizes: Mapping[str, int], bound: int) -> list[list[str]]:
 
 def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None = None) -> pd.DataFrame:
     """Current workforce facts (pseudonymised), typed for the KPI maths: every snapshot, or only the
-    ``(member_id, snapshot_date)`` pairs given (found through the index of the same name)."""
+    ``(member_id, snapshot_date)`` pairs given (found through the index of the same name). On
+    PostgreSQL they come out in bulk (``warehouse.bulk_read``), elsewhere as rows."""
     w = fact_workforce
     query = select(*(w.c[c] for c in STAFF_COLUMNS))
     if snapshots is not None:
         pairs = sorted({(member, pd.Timestamp(day).date()) for member, day in snapshots})
         if not pairs:
-            return staff_snapshots_frame([])
+            return staff_snapshots_frame({})
         query = query.where(tuple_(w.c.member_id, w.c.snapshot_date).in_(pairs))
-    with many_rows():
-        with engine.connect() as conn:
-            rows = conn.execute(query).all()
-        return staff_snapshots_frame(rows)
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            staff = copy_out(conn, query)
+            return staff_snapshots_frame(
+                {name: staff.column(name).to_pandas(date_as_object=False) for name in STAFF_COLUMNS}
+            )
+        with many_rows():
+            rows = conn.execute(query.with_only_columns(*map(_as_stored, query.selected_columns))).all()
+            # built column by column: pandas inspects every row of a list of rows (1.5 s for 200k)
+            columns = zip(STAFF_COLUMNS, zip(*rows, strict=True), strict=True) if rows else ()
+            return staff_snapshots_frame(dict(columns))
+
+
+def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """A column read as SQLite stores it, for a frame that types whole columns afterwards: dates as ISO
+    text, exact numbers as doubles, flags as 0 and 1. SQLAlchemy would make each value a ``date``, a
+    ``Decimal`` or a ``bool`` first, one at a time (200,000 staff rows: 1.08 -> 0.76 s)."""
+    kind = column.type
+    if isinstance(kind, Date):
+        return type_coerce(column, String).label(column.name)
+    if isinstance(kind, Numeric):
+        return type_coerce(column, Float).label(column.name)
+    if isinstance(kind, Boolean):
+        return type_coerce(column, Integer).label(column.name)
+    return column
 
 
 # Staff rows the KPI step holds at once (about 150 MB as a typed frame): whole members, so a member with
@@ -235,17 +275,14 @@ def staff_snapshot_batches(
         yield staff_snapshots(engine, [pair for member in batch for pair in by_member[member]])
 
 
-def staff_snapshots_frame(rows: list[Any]) -> pd.DataFrame:
-    """Rows of :data:`STAFF_COLUMNS` as the typed frame the workforce KPIs take."""
-    # built column by column: pandas inspects every row of a list of rows (1.5 s for 200k)
-    frame = pd.DataFrame(
-        dict(zip(STAFF_COLUMNS, zip(*rows, strict=True), strict=True)) if rows else {},
-        columns=list(STAFF_COLUMNS),
-    )
+def staff_snapshots_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """Columns of :data:`STAFF_COLUMNS` (none: no rows) as the typed frame the workforce KPIs take, the
+    same whether the values came as Python objects or as Arrow columns."""
+    frame = pd.DataFrame(dict(columns), columns=list(STAFF_COLUMNS))
     for column in ("hourly_rate_gbp", "weekly_hours"):
         frame[column] = frame[column].astype("float64")
     for column in ("snapshot_date", "apprenticeship_start_date"):
-        frame[column] = pd.to_datetime(frame[column])
+        frame[column] = pd.to_datetime(frame[column]).astype("datetime64[s]")
     frame["is_apprentice"] = frame["is_apprentice"].astype("boolean")
     return frame
 
