@@ -95,6 +95,26 @@ def test_irregular_lines_blank_lines_and_totals_rows_are_decided_record_by_recor
     assert table.frame.loc[33, "supplier_name"] == 'Acme, Widgets & "Co"'
 
 
+def test_irregular_lines_are_found_where_they_are_when_their_text_repeats() -> None:
+    """pyarrow hands over an irregular line's text, not where it is: two lines of the same text, and a
+    last line without its newline, are each put back at their own line."""
+    lines = [f"01/08/2025,Supplier {i},{i}.00,T{i},SE1 7PB" for i in range(200)]
+    lines[40] = lines[160] = "01/08/2025,Acme Ltd 12.00"  # ran together, twice
+    lines[-1] = "01/08/2025,Acme Ltd 12.00"  # and once more, last, with no newline after it
+    table = check(HEADER + "\n".join(lines), must_be_fast=True)
+    assert table is not None
+    assert [p.row for p in table.structural_problems] == [42, 162, 201]
+
+
+def test_a_head_unlike_the_rest_of_the_file_reads_as_the_csv_module_reads_it() -> None:
+    """The number of values a line should have is taken from the lines after the header; when those
+    differ from the rest of the file, what is read is still what the csv module reads."""
+    short = [f"01/08/2025,Supplier {i},{i}.00,T{i}" for i in range(150)]  # no postcode sent
+    full = [f"01/08/2025,Supplier {i},{i}.00,T{i},SE1 7PB" for i in range(150, 20_000)]
+    check(HEADER + "\n".join(short + full) + "\n")
+    check(HEADER + "\n".join(full[:300] + short + full) + "\n", must_be_fast=True)
+
+
 @pytest.mark.parametrize(
     "body",
     [

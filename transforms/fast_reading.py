@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -134,27 +135,19 @@ def read_clean_csv(
     bounds = np.append(starts, len(data))
     lines = _line_array(data, starts, bounds[1:])
     d = re.escape(delimiter)
-    delimiters = np.flatnonzero(buffer == ord(delimiter))
     if b'"' in data:
         has_quotes = pc.match_substring(lines, '"')
         if not pc.all(
             pc.or_(pc.invert(has_quotes), pc.match_substring_regex(lines, _well_formed_line(d)))
         ).as_py():
             return None
-        # In well-formed lines a delimiter is inside a quoted value when an odd number of quotes precede it.
-        quotes = np.flatnonzero(buffer == 34)
-        delimiters = delimiters[np.searchsorted(quotes, delimiters) % 2 == 0]
-    fields = np.diff(np.searchsorted(delimiters, bounds)) + 1
-    if max_columns is not None and fields.max() > max_columns:
+    # Every line is one record, so pyarrow counts each line's values as the csv module would. It reads
+    # each line with the number of values the head's records usually have, and hands over every line
+    # with another number (``InvalidRow``): no pass over the file's delimiters and quotes here.
+    n_fields = _usual_width(head[header_index + 1 :])
+    if n_fields < max(width, 2) or (max_columns is not None and n_fields > max_columns):
         return None
-    counts = np.bincount(fields[lengths > 0])
-    n_fields = int(counts.argmax()) if len(counts) else 0
-    if n_fields < max(width, 2):
-        return None
-    # pyarrow reads an empty line as a record of empty values; every other line of another width is irregular.
-    irregular = np.flatnonzero((fields != n_fields) & (lengths > 0))
-    if len(irregular) > max(20, _MAX_IRREGULAR_SHARE * n_lines):
-        return None
+    most_irregular = max(20, _MAX_IRREGULAR_SHARE * n_lines)
     # Lines that may hold a blank record or a totals label: decided record by record below.
     visible = "".join(re.escape(c) for c in map(chr, range(33, 127)) if c not in ('"', delimiter))
     blank_lines = np.flatnonzero(
@@ -169,13 +162,14 @@ def read_clean_csv(
         lines.take(pa.array(with_total)), f'(?i)(?:^|{d})"?{WHITESPACE}*{_TOTALS_LABEL}'
     )
     candidate_lines = np.union1d(blank_lines, with_total[labelled.to_numpy(zero_copy_only=False)])
-    del lines
-
     skipped: list[str] = []
+    skipped_widths: list[int] = []
 
     def _skip(row: Any) -> str:
         skipped.append(row.text)
-        return "skip"
+        skipped_widths.append(row.actual_columns)
+        # Past _MAX_IRREGULAR_SHARE pyarrow stops (an error), and the csv module reads the file.
+        return "skip" if len(skipped) <= most_irregular else "error"
 
     names = [f"f{i}" for i in range(n_fields)]
     try:
@@ -199,6 +193,14 @@ def read_clean_csv(
         )
     except (pa.ArrowInvalid, UnicodeDecodeError):
         return None
+    if max_columns is not None and max(skipped_widths, default=0) > max_columns:
+        return None  # the csv module refuses the file
+    # The width taken must be the most common of the non-blank lines (the smaller of two as common).
+    widths = Counter(skipped_widths)
+    widths[n_fields] += table.num_rows - int(np.count_nonzero(lengths == 0))
+    if min(widths, key=lambda w: (-widths[w], w)) != n_fields:
+        return None
+    irregular = _lines_holding(lines, skipped)
     irregular_text = [data[starts[i] : ends[i]].decode("utf-8") for i in irregular]
     if table.num_rows != n_lines - len(irregular) or sorted(skipped) != sorted(irregular_text):
         return None  # pyarrow and the line scan disagree: trust neither
@@ -264,6 +266,22 @@ def read_clean_csv(
         problems,
         mapping.matches,
     )
+
+
+def _usual_width(records: list[tuple[int, list[str]]]) -> int:
+    """The most common number of values among records that are not empty lines (the smaller of two as
+    common), or 0."""
+    widths = Counter(len(cells) for _, cells in records if cells)
+    return min(widths, key=lambda w: (-widths[w], w)) if widths else 0
+
+
+def _lines_holding(lines: pa.Array, texts: list[str]) -> np.ndarray:
+    """Positions of the lines (each with its newline, the last perhaps without) whose text is one of
+    ``texts``: a line with the same text as an irregular line has as many values, so it is one too."""
+    if not texts:
+        return np.array([], dtype=np.int64)
+    wanted = pa.array([*texts, *(text + "\n" for text in texts)], pa.large_string())
+    return np.flatnonzero(pc.is_in(lines, value_set=wanted).to_numpy(zero_copy_only=False))
 
 
 def _decide(
