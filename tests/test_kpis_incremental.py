@@ -331,3 +331,52 @@ def test_staff_rows_read_back_as_stored_on_each_backend(warehouse_url: str) -> N
     # NULL and the empty text stay apart (k2 sent no postcode, k3 an empty one).
     assert in_order(every)["home_postcode_area"].isna().tolist() == [False, True, False, False]
     assert in_order(every)["home_postcode_area"][2] == ""
+
+
+def test_spend_sums_read_back_to_the_penny_with_their_flags_on_each_backend(warehouse_url: str) -> None:
+    """The spend summary rows of one supplier profile add up to the penny (SQLite adds doubles: 0.10 +
+    0.20 is read back as 0.30, as PostgreSQL's exact sum is), and a flag nobody sent stays unknown."""
+    from decimal import Decimal
+
+    from sqlalchemy import insert
+
+    from warehouse import queries
+    from warehouse.db import make_engine, migrate
+    from warehouse.schema import spend_by_supplier
+
+    engine = make_engine(warehouse_url)
+    migrate(engine)
+    profile = {"member_id": "m1", "period": "2025-26-Q2", "spend_tier": "direct", "supplier_size": "small"}
+    rows = [
+        {
+            **profile,
+            "line_group": 1,
+            "amount_gbp": Decimal("0.10"),
+            "is_vcse": True,
+            "is_diverse_owned": None,
+        },
+        {
+            **profile,
+            "line_group": 2,
+            "amount_gbp": Decimal("0.20"),
+            "is_vcse": True,
+            "is_diverse_owned": None,
+        },
+        {
+            **profile,
+            "line_group": 3,
+            "amount_gbp": Decimal("5.05"),
+            "is_vcse": False,
+            "is_diverse_owned": False,
+        },
+    ]
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(spend_by_supplier), [{**r, "submission_id": "s1", "lines": 1} for r in rows])
+        read = queries.spend_by_supplier_profile(engine).sort_values("amount", ignore_index=True)
+    finally:
+        engine.dispose()
+    assert read["amount"].tolist() == [0.3, 5.05]
+    assert read["is_vcse"].tolist() == [True, False]
+    assert read["is_diverse"].isna().tolist() == [True, False]
+    assert str(read["is_vcse"].dtype) == str(read["is_diverse"].dtype) == "boolean"

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import (
     Boolean,
+    Column,
     ColumnElement,
     Date,
     Engine,
@@ -141,7 +142,12 @@ def spend_by_supplier_profile(
     if members is not None:
         query = query.where(f.c.member_id.in_(sorted(set(members))))
     with many_rows(), engine.connect() as conn:
-        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=list(SPEND_PROFILE_COLUMNS))
+        if conn.dialect.name != "postgresql":
+            query = query.with_only_columns(*map(_as_stored, query.selected_columns))
+        rows = conn.execute(query).all()
+        # built column by column: pandas inspects every row of a list of rows
+        columns = zip(SPEND_PROFILE_COLUMNS, zip(*rows, strict=True), strict=True) if rows else ()
+        frame = pd.DataFrame(dict(columns), columns=list(SPEND_PROFILE_COLUMNS))
     frame["amount"] = frame["amount"].astype("float64")
     for flag in ("is_vcse", "is_diverse"):
         frame[flag] = frame[flag].astype("boolean")
@@ -230,15 +236,17 @@ def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None 
 
 def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
     """A column read as SQLite stores it, for a frame that types whole columns afterwards: dates as ISO
-    text, exact numbers as doubles, flags as 0 and 1. SQLAlchemy would make each value a ``date``, a
-    ``Decimal`` or a ``bool`` first, one at a time (200,000 staff rows: 1.08 -> 0.76 s)."""
+    text, flags as 0 and 1, and a stored exact number as the double it is stored as. SQLAlchemy would
+    make each value a ``date``, a ``bool`` or a ``Decimal`` first, one at a time (200,000 staff rows:
+    1.08 -> 0.76 s). A number computed in the query (a sum of doubles) keeps its type: SQLAlchemy rounds
+    it to the column's scale (0.1 + 0.2 is 0.30, not 0.30000000000000004), and the KPIs rely on that."""
     kind = column.type
     if isinstance(kind, Date):
         return type_coerce(column, String).label(column.name)
-    if isinstance(kind, Numeric):
-        return type_coerce(column, Float).label(column.name)
     if isinstance(kind, Boolean):
         return type_coerce(column, Integer).label(column.name)
+    if isinstance(kind, Numeric) and isinstance(column, Column):
+        return type_coerce(column, Float).label(column.name)
     return column
 
 
