@@ -144,10 +144,9 @@ def spend_by_supplier_profile(
     with many_rows(), engine.connect() as conn:
         if conn.dialect.name != "postgresql":
             query = query.with_only_columns(*map(_as_stored, query.selected_columns))
-        rows = conn.execute(query).all()
-        # built column by column: pandas inspects every row of a list of rows
-        columns = zip(SPEND_PROFILE_COLUMNS, zip(*rows, strict=True), strict=True) if rows else ()
-        frame = pd.DataFrame(dict(columns), columns=list(SPEND_PROFILE_COLUMNS))
+        frame = pd.DataFrame(
+            _by_column(conn.execute(query).all(), SPEND_PROFILE_COLUMNS), columns=list(SPEND_PROFILE_COLUMNS)
+        )
     frame["amount"] = frame["amount"].astype("float64")
     for flag in ("is_vcse", "is_diverse"):
         frame[flag] = frame[flag].astype("boolean")
@@ -229,9 +228,13 @@ def staff_snapshots(engine: Engine, snapshots: Iterable[tuple[str, Any]] | None 
             )
         with many_rows():
             rows = conn.execute(query.with_only_columns(*map(_as_stored, query.selected_columns))).all()
-            # built column by column: pandas inspects every row of a list of rows (1.5 s for 200k)
-            columns = zip(STAFF_COLUMNS, zip(*rows, strict=True), strict=True) if rows else ()
-            return staff_snapshots_frame(dict(columns))
+            return staff_snapshots_frame(_by_column(rows, STAFF_COLUMNS))
+
+
+def _by_column(rows: list[Any], names: Iterable[str]) -> dict[str, tuple[Any, ...]]:
+    """Fetched rows as columns (none if there are no rows), for a DataFrame: given a list of rows, pandas
+    inspects every row (1.5 s for 200,000 staff rows)."""
+    return dict(zip(names, zip(*rows, strict=True), strict=True)) if rows else {}
 
 
 def _as_stored(column: ColumnElement[Any]) -> ColumnElement[Any]:
