@@ -280,7 +280,10 @@ def test_staff_rows_read_back_as_stored_on_each_backend(warehouse_url: str) -> N
     engine = make_engine(warehouse_url)
     migrate(engine)
     names = queries.STAFF_COLUMNS
-    day = lambda text: None if text is None else date.fromisoformat(text)  # noqa: E731
+
+    def day(text: str | None) -> date | None:
+        return None if text is None else date.fromisoformat(text)
+
     stored = [
         dict(zip(names, (m, day(d), k, Decimal(r), Decimal(h), b, a, day(s), dist, area), strict=True))
         for m, d, k, r, h, b, a, s, dist, area in _AWKWARD_STAFF
@@ -320,7 +323,7 @@ def test_staff_rows_read_back_as_stored_on_each_backend(warehouse_url: str) -> N
             },
             columns=list(names),
         )
-        return frame.astype({"hourly_rate_gbp": "float64", "weekly_hours": "float64"})
+        return frame
 
     def in_order(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.sort_values("person_key", ignore_index=True)
@@ -347,28 +350,16 @@ def test_spend_sums_read_back_to_the_penny_with_their_flags_on_each_backend(ware
     engine = make_engine(warehouse_url)
     migrate(engine)
     profile = {"member_id": "m1", "period": "2025-26-Q2", "spend_tier": "direct", "supplier_size": "small"}
+    sent = [(1, "0.10", True, None), (2, "0.20", True, None), (3, "5.05", False, False)]
     rows = [
         {
             **profile,
-            "line_group": 1,
-            "amount_gbp": Decimal("0.10"),
-            "is_vcse": True,
-            "is_diverse_owned": None,
-        },
-        {
-            **profile,
-            "line_group": 2,
-            "amount_gbp": Decimal("0.20"),
-            "is_vcse": True,
-            "is_diverse_owned": None,
-        },
-        {
-            **profile,
-            "line_group": 3,
-            "amount_gbp": Decimal("5.05"),
-            "is_vcse": False,
-            "is_diverse_owned": False,
-        },
+            "line_group": group,
+            "amount_gbp": Decimal(amount),
+            "is_vcse": vcse,
+            "is_diverse_owned": diverse,
+        }
+        for group, amount, vcse, diverse in sent
     ]
     try:
         with engine.begin() as conn:
