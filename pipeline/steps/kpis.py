@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import import_module
@@ -233,10 +234,14 @@ def compute_kpis(network: Network, full: bool = False) -> dict[str, Any]:
     started = datetime.now(UTC)
     plan = plan_kpis(network, full)
     periods = plan.periods
-    classified, coverage = _member_spend(network, periods)
-    workforce = workforce_kpis_from_counts(
-        _member_staff_counts(network, plan), {m.id: m.sector.value for m in cfg.members}, cfg.id
-    )
+    # The spend sums and the staff counts read and reduce different tables: the spend query runs (mostly
+    # in the database, the GIL released) while this thread reads and counts the staff.
+    with ThreadPoolExecutor(1, thread_name_prefix="kpi-spend") as spend_reader:
+        spend = spend_reader.submit(_member_spend, network, periods)
+        workforce = workforce_kpis_from_counts(
+            _member_staff_counts(network, plan), {m.id: m.sector.value for m in cfg.members}, cfg.id
+        )
+        classified, coverage = spend.result()
     measures = measure_kpis(
         _with_sectors(queries.measure_values(engine, periods), network), catalogue_frame(network), cfg.id
     )
