@@ -144,7 +144,7 @@ def read_clean_csv(
     # Every line is one record, so pyarrow counts each line's values as the csv module would. It reads
     # each line with the number of values the head's records usually have, and hands over every line
     # with another number (``InvalidRow``): no pass over the file's delimiters and quotes here.
-    n_fields = _usual_width(head[header_index + 1 :])
+    n_fields = _most_common(Counter(len(cells) for _, cells in head[header_index + 1 :] if cells))
     if n_fields < max(width, 2) or (max_columns is not None and n_fields > max_columns):
         return None
     most_irregular = max(20, _MAX_IRREGULAR_SHARE * n_lines)
@@ -195,10 +195,10 @@ def read_clean_csv(
         return None
     if max_columns is not None and max(skipped_widths, default=0) > max_columns:
         return None  # the csv module refuses the file
-    # The width taken must be the most common of the non-blank lines (the smaller of two as common).
+    # The width taken must be the most common of the non-blank lines, or the csv module reads the file.
     widths = Counter(skipped_widths)
     widths[n_fields] += table.num_rows - int(np.count_nonzero(lengths == 0))
-    if min(widths, key=lambda w: (-widths[w], w)) != n_fields:
+    if _most_common(widths) != n_fields:
         return None
     irregular = _lines_holding(lines, skipped)
     irregular_text = [data[starts[i] : ends[i]].decode("utf-8") for i in irregular]
@@ -268,10 +268,9 @@ def read_clean_csv(
     )
 
 
-def _usual_width(records: list[tuple[int, list[str]]]) -> int:
-    """The most common number of values among records that are not empty lines (the smaller of two as
-    common), or 0."""
-    widths = Counter(len(cells) for _, cells in records if cells)
+def _most_common(widths: Counter[int]) -> int:
+    """The most common number of values among lines that are not empty (the smaller of two as common),
+    or 0 when there are none."""
     return min(widths, key=lambda w: (-widths[w], w)) if widths else 0
 
 
