@@ -96,7 +96,7 @@ def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  
             patch.setattr(validation, "lean_suite_run", nullcontext)
             assert run_suite("spend", frame, PARAMETERS) == lean
     assert pandas_execution_engine.HASH_THRESHOLD == 0  # no fingerprint of every cell
-    [expectation, *_] = gx_context().suites.get(next(iter(gx_context().suites.all())).name).expectations
+    [expectation, *_] = validation._suite("spend", frame.columns).expectations
     configuration = expectation.configuration
     assert expectation.configuration is not expectation.configuration
     assert configuration.to_domain_obj() is not configuration.to_domain_obj()
@@ -106,6 +106,26 @@ def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  
         assert configuration.to_domain_obj().configuration == configuration
     assert expectation.configuration is not expectation.configuration
     assert configuration.to_domain_obj() is not configuration.to_domain_obj()
+
+
+def test_files_with_other_columns_add_nothing_to_the_context() -> None:
+    """Members choose and order their columns differently: checking their files registers no data
+    source or suite in GX's context (each would stay for the life of a worker taking a network's files),
+    and a file's columns in another order are checked by the same suite, with the same outcome."""
+    import pipeline.steps.validation as validation
+
+    frame, _ = _spend_frame(300, seed=7)
+    sent = run_suite("spend", frame, PARAMETERS)
+    context = gx_context()
+    registered = (len(context.data_sources.all()), len(context.suites.all()))
+    reordered = frame[list(reversed(frame.columns))]
+    assert run_suite("spend", reordered, PARAMETERS) == sent
+    assert validation._suite("spend", reordered.columns) is validation._suite("spend", frame.columns)
+    # A column a rule needs only if it was sent: without it, that rule is left out, the others still run.
+    without_dates = run_suite("spend", frame.drop(columns="payment_date"), PARAMETERS)
+    assert {f.column for f in without_dates} == {f.column for f in sent} - {"payment_date"}
+    assert any(f.column == "payment_date" for f in sent)
+    assert (len(context.data_sources.all()), len(context.suites.all())) == registered
 
 
 def test_suite_runs_in_threads_each_check_their_own_period() -> None:

@@ -12,7 +12,7 @@ import gc
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -49,8 +49,15 @@ def columns_of(expectation: dict[str, Any]) -> set[str]:
     )
 
 
+@cache
+def _suite_text(return_type: str) -> str:
+    return (files("expectations") / f"{return_type}.json").read_text(encoding="utf-8")
+
+
 def suite_definition(return_type: str) -> dict[str, Any]:
-    return json.loads((files("expectations") / f"{return_type}.json").read_text(encoding="utf-8"))
+    """The suite of ``expectations/<return type>.json``, read once per process, parsed afresh per call
+    (callers may change what they are given)."""
+    return json.loads(_suite_text(return_type))
 
 
 @cache
@@ -96,24 +103,39 @@ def _keep_imports_out_of_full_collections() -> None:
 
 
 @cache
-def _validation(return_type: str, columns: tuple[str, ...]) -> Any:
-    """A validation definition holding only the expectations whose columns the file sent."""
+def _batch_definition(return_type: str) -> Any:
+    """The one batch definition (a whole dataframe) every file of a return type is checked through.
+
+    Registering a data source, asset and batch definition in GX's context costs about 8 ms and each
+    stays in the context for the life of the process, so there is one per return type, never one per
+    set of columns a file sent: members order and choose their columns differently, and a worker taking
+    a network's files would otherwise register one for nearly every member."""
+    source = gx_context().data_sources.add_pandas(f"source:{return_type}")
+    return source.add_dataframe_asset(f"asset:{return_type}").add_batch_definition_whole_dataframe("whole")
+
+
+def _suite(return_type: str, columns: Iterable[str]) -> Any:
+    """The return type's suite holding only the expectations whose columns the file sent."""
+    sent = set(columns)
+    expectations = suite_definition(return_type)["expectations"]
+    kept = tuple(
+        n
+        for n, e in enumerate(expectations)
+        if columns_of(e) <= sent or not e.get("meta", {}).get("only_if_column_sent")
+    )
+    return _suite_of(return_type, kept)
+
+
+@cache
+def _suite_of(return_type: str, kept: tuple[int, ...]) -> Any:
+    """A suite of some of the return type's expectations (by position), built once per process. Kept out
+    of GX's context: the validator runs it as it is, and the context would keep every one added."""
     import great_expectations as gx
 
-    context = gx_context()
     definition = suite_definition(return_type)
-    expectations = [
-        e
-        for e in definition["expectations"]
-        if columns_of(e) <= set(columns) or not e.get("meta", {}).get("only_if_column_sent")
-    ]
-    name = f"{return_type}:{','.join(columns)}"
-    suite = context.suites.add(
-        gx.ExpectationSuite(name=name, expectations=expectations, meta=definition.get("meta"))
-    )
-    source = context.data_sources.add_pandas(f"source:{name}")
-    batch = source.add_dataframe_asset(f"asset:{name}").add_batch_definition_whole_dataframe("whole")
-    return context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    expectations = [definition["expectations"][n] for n in kept]
+    name = f"{return_type}:{','.join(map(str, kept))}"
+    return gx.ExpectationSuite(name=name, expectations=expectations, meta=definition.get("meta"))
 
 
 # Timestamps GX compares column-wise (its "between" metric loops in Python over any other unit).
@@ -276,15 +298,15 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
     import great_expectations as gx
     from great_expectations.validator.v1_validator import Validator
 
-    validation = _validation(return_type, tuple(frame.columns))
-    expectations = [e.configuration.to_json_dict() for e in validation.suite.expectations]
+    suite = _suite(return_type, frame.columns)
+    expectations = [e.configuration.to_json_dict() for e in suite.expectations]
     validator = Validator(
-        batch_definition=validation.batch_definition,
+        batch_definition=_batch_definition(return_type),
         batch_parameters={"dataframe": _suite_frame(frame, expectations)},
         result_format="BOOLEAN_ONLY",
     )
     with lean_suite_run():
-        verdicts = validator.validate_expectation_suite(validation.suite, parameters)
+        verdicts = validator.validate_expectation_suite(suite, parameters)
         failing = [
             outcome.expectation_config.to_json_dict() for outcome in verdicts.results if not outcome.success
         ]
@@ -292,7 +314,7 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
             return []
         validator.result_format = {"result_format": "COMPLETE", "return_unexpected_index_query": False}
         result = validator.validate_expectation_suite(
-            gx.ExpectationSuite(name=f"{validation.suite.name}:failing", expectations=failing), parameters
+            gx.ExpectationSuite(name=f"{suite.name}:failing", expectations=failing), parameters
         )
     failures: list[FailedExpectation] = []
     for outcome in result.results:
@@ -330,4 +352,5 @@ def warm_up() -> None:
     from transforms.return_types import RETURN_TYPES
 
     for name, return_type in RETURN_TYPES.items():
-        _validation(name, tuple(return_type.columns))
+        _batch_definition(name)
+        _suite(name, return_type.columns)
