@@ -106,6 +106,19 @@ def test_irregular_lines_are_found_where_they_are_when_their_text_repeats() -> N
     assert [p.row for p in table.structural_problems] == [42, 162, 201]
 
 
+@pytest.mark.parametrize("first", ["\ufeff01/08/2025,Acme Ltd,12.00,T0,SE1 7PB", "\ufeff,,,,"])
+def test_a_byte_order_mark_opening_the_first_record_is_a_character_of_it(first: str) -> None:
+    """The mark of a second export pasted under the header of a first: pyarrow would drop it as the mark
+    of its input (and read a row holding nothing else as blank); it is the first cell's, as the csv
+    module reads it, so the date is not readable and the row is accounted for."""
+    body = [first, *(f"01/08/2025,Supplier {i},{i}.00,T{i},SE1 7PB" for i in range(1, 200))]
+    text = HEADER + "\n".join(body) + "\n"
+    check(text)
+    table = read_return(text.encode(), "spend.csv", SPEND)
+    assert table.rows_read == 200
+    assert table.frame.loc[2, "payment_date"].startswith("\ufeff")
+
+
 def test_a_head_unlike_the_rest_of_the_file_reads_as_the_csv_module_reads_it() -> None:
     """The number of values a line should have is taken from the lines after the header; when those
     differ from the rest of the file, what is read is still what the csv module reads."""
@@ -175,6 +188,13 @@ _PIECES = st.sampled_from(
         "x",
         "01/08/2025",
         "Capital",
+        # Characters some readers take for line breaks or marks, and the csv module does not.
+        "\ufeff",
+        "\x0b",
+        "\x0c",
+        "\x1c",
+        "\x85",
+        "\u2028",
     ]
 )
 _CELL = st.lists(_PIECES, max_size=3).map("".join)

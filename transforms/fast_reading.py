@@ -45,6 +45,7 @@ MIN_CHARS = 64 * 1024
 _HEAD_LINES = 4 * HEADER_SEARCH_ROWS
 # The csv module refuses longer fields (csv.field_size_limit()); leave such lines to it.
 _MAX_LINE = 131_072
+_UTF8_MARK = b"\xef\xbb\xbf"
 # More irregular lines than this and the record-by-record part would dominate: not worth it.
 _MAX_IRREGULAR_SHARE = 0.01
 _QUOTED_VALUE = r'"(?:[^"]|"")*"'
@@ -122,7 +123,9 @@ def read_clean_csv(
     for _ in range(header_line):  # the same lines, counted in bytes ('\n' is one byte in UTF-8)
         offset = whole.index(b"\n", offset) + 1
     data = whole[offset:]
-    if b"\x00" in data or not data or data.isspace():
+    if b"\x00" in data or not data or data.isspace() or data.startswith(_UTF8_MARK):
+        # A byte-order mark opening the body (the header's line was read): pyarrow would take it for the
+        # mark of its input and drop it, while it is a character of the first record's first cell.
         return None
     buffer = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(buffer == 10)
