@@ -43,6 +43,11 @@ class FileRejected(Exception):
         self.rows_read = rows_read
 
 
+# The rules of rows set aside: listed with the problems so the member can find them, but not loaded and
+# not problems (rows read = accepted + rejected + set aside): totals rows, and rows repeating the headings.
+SET_ASIDE_RULES = frozenset({"row:totals", "row:heading"})
+
+
 @dataclass(frozen=True)
 class RowProblem:
     row: int
@@ -50,10 +55,11 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
+    kind: str = "totals"  # what a row set aside is (``SET_ASIDE_RULES``): "totals" or "heading"
 
     @property
     def rule(self) -> str:
-        return "row:totals" if not self.counts_towards_tolerance else "row:shape"
+        return f"row:{self.kind}" if not self.counts_towards_tolerance else "row:shape"
 
 
 @dataclass

@@ -111,7 +111,7 @@ def sample(
 
 def _outcome_table(outcomes: list[dict[str, Any]]) -> Table:
     table = Table(title="Files processed", show_lines=False)
-    counts = ("read", "loaded", "rejected", "totals rows")
+    counts = ("read", "loaded", "rejected", "set aside")
     for column in ("member", "file", "status", *counts):
         table.add_column(column, justify="right" if column in counts else "left")
     colours = {
@@ -368,11 +368,11 @@ def _validate(
             rules=network_rules(cfg, return_type),
             member_id=member_id if cfg.member(member_id or "") else None,
         )
-    from pipeline.steps.checking import TOTALS_RULE
+    from transforms.raw_table import SET_ASIDE_RULES
 
     listed = [
         (
-            p.rule == TOTALS_RULE,
+            p.rule in SET_ASIDE_RULES,
             {
                 "row": int(p.row),
                 "column": p.column if isinstance(p.column, str) else None,
@@ -382,7 +382,7 @@ def _validate(
         )
         for p in check.problems.itertuples(index=False)
     ]
-    # Totals rows are not loaded but are no problem: listed apart, as the feedback does.
+    # Totals rows and repeated headings are not loaded but are no problem: listed apart, as the feedback does.
     problems = [p for totals, p in listed if not totals]
     set_aside = [p for totals, p in listed if totals]
     status = check.status
@@ -404,7 +404,7 @@ def _validate(
         "rows_read": check.rows_read,
         "rows_accepted": accepted_rows,
         "rows_rejected": check.rows_read - accepted_rows - set_aside_rows,
-        # Totals rows: not loaded, not problems (rows_read = accepted + rejected + set aside).
+        # Totals and heading rows: not loaded, not problems (rows_read = accepted + rejected + set aside).
         "rows_set_aside": set_aside_rows,
         "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
         "problems": problems,
@@ -453,7 +453,8 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
             f"[bold green]Would be accepted:[/] {escape(file.name)}: {result['rows_accepted']} of {result['rows_read']} "
             f"rows would load (total £{result['accepted_total_gbp']:,.2f})."
             + (
-                f" {result['rows_set_aside']} totals row(s) would be set aside: not loaded, not a problem."
+                f" {result['rows_set_aside']} row(s) of totals or repeated headings would be set aside: not"
+                " loaded, not a problem."
                 if result["rows_set_aside"]
                 else ""
             )

@@ -14,22 +14,23 @@ from typing import Any
 import pandas as pd
 
 from pipeline.presentation.templating import render
+from transforms.raw_table import SET_ASIDE_RULES
 from transforms.return_types import RETURN_TYPES
 from transforms.spreadsheet_safety import inert
 
 EXAMPLES_PER_GROUP = 5
-# Totals rows are listed with the problems (``pipeline.steps.checking.TOTALS_RULE``) so the member can see
-# which lines were left out, but they are no fault: they are shown apart and labelled as not loaded.
-TOTALS_RULE = "row:totals"
-SET_ASIDE_LABEL = "Not loaded: totals row"
+# Totals rows and repeated headings are listed with the problems (``transforms.raw_table.SET_ASIDE_RULES``)
+# so the member can see which lines were left out, but they are no fault: they are shown apart and
+# labelled as not loaded.
+SET_ASIDE_LABELS = {"row:totals": "Not loaded: totals row", "row:heading": "Not loaded: column headings"}
 
 
 def _split(problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(problems, totals rows set aside)."""
+    """(problems, rows set aside: totals and repeated headings)."""
     if problems.empty or "rule" not in problems.columns:
         return problems, problems.iloc[:0]
-    totals = problems["rule"] == TOTALS_RULE
-    return problems.loc[~totals], problems.loc[totals]
+    set_aside = problems["rule"].isin(SET_ASIDE_RULES)
+    return problems.loc[~set_aside], problems.loc[set_aside]
 
 
 def problem_groups(problems: pd.DataFrame) -> list[dict[str, Any]]:
@@ -65,8 +66,9 @@ def problems_csv(problems: pd.DataFrame) -> bytes:
     for row in problems.itertuples(index=False):
         column = row.column if isinstance(row.column, str) else ""
         reason = str(row.reason)
-        if getattr(row, "rule", None) == TOTALS_RULE:  # listed, so the line can be found, but not a problem
-            reason = f"{SET_ASIDE_LABEL} (not a problem). {reason}"
+        label = SET_ASIDE_LABELS.get(getattr(row, "rule", None) or "")
+        if label:  # listed, so the line can be found, but not a problem
+            reason = f"{label} (not a problem). {reason}"
         writer.writerow([row.row, inert(column), inert(row.value), inert(reason)])
     # A BOM so that Excel opens the file as UTF-8 (supplier names with accents stay readable).
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -3,9 +3,10 @@
 Reading, coercion and the GX content rules each find problems; here they are merged (one problem
 per cell, the most specific reason wins), the rejection tolerance is applied, and the row
 accounting rows read = rows accepted + rows rejected + rows set aside is guaranteed by construction.
-Rows set aside are totals rows ("Grand Total", or an unlabelled sum of the rows above): never loaded,
-since they would count the spend twice, but no fault of the member, so neither rejected nor counted
-against the tolerance.
+Rows set aside are totals rows ("Grand Total", or an unlabelled sum of the rows above) and rows that
+repeat the column headings (exports joined into one file, headings printed on every page): never loaded,
+since a total would count the spend twice and headings are not data, but no fault of the member, so
+neither rejected nor counted against the tolerance.
 """
 
 from __future__ import annotations
@@ -39,17 +40,16 @@ from transforms.pre_period import (
     early_payments_warning,
     window_note,
 )
-from transforms.raw_table import MEMBER_ID_PLACEHOLDER, FileRejected, RawTable
+from transforms.raw_table import MEMBER_ID_PLACEHOLDER, SET_ASIDE_RULES, FileRejected, RawTable
 from transforms.reading import count_rows, read_return
 from transforms.recruitment import offer_outside_programme_problems, start_before_offer_problems
+from transforms.repeated_headings import set_aside_repeated_headings
 from transforms.return_types import ReturnType
 from transforms.totals import set_aside_unlabelled_totals
 from warehouse.capacity import fact_capacities, table_capacities
 from warehouse.schema import submissions
 
 Status = Literal["accepted", "quarantined"]
-# The rule of a totals row listed with the problems (``transforms.raw_table.RowProblem.rule``).
-TOTALS_RULE = "row:totals"
 
 
 @dataclass
@@ -70,10 +70,11 @@ class ReturnCheck:
 
     @property
     def rows_set_aside(self) -> int:
-        """Totals rows: listed with the problems (so the member sees where they were) but not problems."""
+        """Totals and heading rows: listed with the problems (so the member sees where they were) but not
+        problems."""
         if self.problems.empty:
             return 0
-        return int(self.problems.loc[self.problems["rule"] == TOTALS_RULE, "row"].nunique())
+        return int(self.problems.loc[self.problems["rule"].isin(SET_ASIDE_RULES), "row"].nunique())
 
     @property
     def rows_rejected(self) -> int:
@@ -269,6 +270,7 @@ def check_table(
     rules: NetworkRules | None = None,
 ) -> ReturnCheck:
     rules = rules or NetworkRules()
+    raw = set_aside_repeated_headings(raw, return_type)
     fault = whole_column_fault(raw.frame, return_type)
     if fault is not None:  # one reason for the file, not one per row
         empty = raw.frame.iloc[:0]
@@ -316,8 +318,8 @@ def check_table(
     bad_rows = set(cell_problems["row"].astype(int))
     accepted = typed.loc[~typed.index.isin(bad_rows)]
     counted = len(bad_rows) + sum(p.counts_towards_tolerance for p in raw.structural_problems)
-    # Totals rows are neither counted nor in the rows the share is taken of: a file's tolerance is
-    # the same with or without its "Grand Total".
+    # Rows set aside are neither counted nor in the rows the share is taken of: a file's tolerance is
+    # the same with or without its "Grand Total" or its repeated headings.
     set_aside = len({p.row for p in raw.structural_problems if not p.counts_towards_tolerance})
     data_rows = max(raw.rows_read - set_aside, 1)
     share = counted / data_rows

@@ -92,7 +92,7 @@ class FileOutcome:
     message: str = ""
     email: str = ""  # the feedback e-mail: sent | failed | already sent | disabled | no recipient | owed
     error: str = ""  # for engineers: why the file could not be processed (it was quarantined)
-    # Totals rows not loaded and not problems: rows_read = rows_loaded + rows_rejected + rows_set_aside.
+    # Totals and heading rows, not loaded and not problems: rows_read = loaded + rejected + set aside.
     rows_set_aside: int = 0
 
 
@@ -383,7 +383,7 @@ def _store(
             network.lake.remove(submission["lake_path"])
         raise
     log.info(
-        "%s %s: %s (%s read, %s loaded, %s rejected, %s totals rows set aside)",
+        "%s %s: %s (%s read, %s loaded, %s rejected, %s set aside: totals or repeated headings)",
         incoming.member_id,
         incoming.file_name,
         stored["status"],
