@@ -65,7 +65,7 @@ def returns_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
     )
     rows_read = sum(s.rows_read for s in submissions)
     rows_rejected = sum(s.rows_rejected for s in submissions)
-    # Totals rows are stated apart: not loaded, but no fault of the member, so never "rejected".
+    # Totals and heading rows are stated apart: not loaded, but no fault of the member, so never "rejected".
     rows_set_aside = sum(s.rows_set_aside for s in submissions)
     files_quarantined = sum(s.files for s in submissions if s.status == "quarantined")
     unknown_share = shown_value(by_code(headline), UNKNOWN_SIZE_KPI)
@@ -81,7 +81,7 @@ def returns_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
             "rows_rejected_text": plural(rows_rejected, "row", "rows"),
             "rows_read_text": format_count(rows_read),
             "rows_set_aside": rows_set_aside,
-            "rows_set_aside_text": plural(rows_set_aside, "totals row", "totals rows"),
+            "rows_set_aside_text": plural(rows_set_aside, "row", "rows"),
             "files_quarantined": files_quarantined,
             "files_quarantined_text": plural(files_quarantined, "file", "files"),
             "unknown_share": data_value(unknown_share),
