@@ -106,13 +106,34 @@ def test_a_column_of_amounts_reads_as_each_amount_alone(texts: list[str]) -> Non
         ("14/08/25", "2025-08-14"),
         ("2025-08-14 16:45:00", "2025-08-14"),  # time of day dropped
         ("29/02/2024", "2024-02-29"),
+        ("2025-08-14T09:30:00Z", "2025-08-14"),  # ISO 8601, as APIs write it
+        ("2025-08-14 00:00:00.000", "2025-08-14"),  # SQL Server's datetime
+        ("2025-08-14T23:30:00+01:00", "2025-08-14"),  # the date written, not moved to another zone
+        ("2025-08-14T23:30", "2025-08-14"),
+        ("14.08.25", "2025-08-14"),
+        ("14-08-25", "2025-08-14"),
+        ("14 Aug 25", "2025-08-14"),
+        ("Aug 14, 2025", "2025-08-14"),
+        ("August 14, 2025", "2025-08-14"),
     ],
 )
 def test_dates_day_first(text: str, iso: str) -> None:
     assert one(parse_dates, text) == pd.Timestamp(iso)
 
 
-@pytest.mark.parametrize("text", ["31/02/2025", "29/02/2025", "08/14/2025", "32/01/2025", "soon", "2025"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31/02/2025",
+        "29/02/2025",
+        "08/14/2025",
+        "32/01/2025",
+        "soon",
+        "2025",
+        "2025-02-30T10:00:00Z",
+        "2025-08-14T",
+    ],
+)
 def test_impossible_dates(text: str) -> None:
     assert one(parse_dates, text) is None
 
@@ -145,18 +166,28 @@ _DATE_TEXTS = st.sampled_from(
         "",
         " ",
         "08/14/2025",
+        "2025-08-14T09:30:00Z",
+        "2025-08-14 09:30:00.000",
+        "2025-02-30T00:00:00",
+        "Aug 14, 2025",
+        "14.08.25",
     ]
 )
 
 
 @given(st.lists(st.one_of(st.none(), _DATE_TEXTS), max_size=30))
 def test_a_column_of_dates_reads_as_each_date_alone_by_the_first_layout_that_fits(texts: list) -> None:
-    """The rule, value by value: the first of the layouts that reads the text, time of day dropped."""
-    from transforms.coercion import DATE_FORMATS
+    """The rule, value by value: an ISO 8601 date-time by its date, else the first of the layouts that
+    reads the text, time of day dropped."""
+    import re
+
+    from transforms.coercion import _ISO_DATE_TIME, DATE_FORMATS
 
     def alone(text: str | None) -> pd.Timestamp | None:
         if text is None or not text.strip():
             return None
+        if re.fullmatch(_ISO_DATE_TIME, text.strip()):
+            text = text.strip()[:10]
         for fmt in DATE_FORMATS:
             found = pd.to_datetime(pd.Series([text.strip()]), format=fmt, errors="coerce").iloc[0]
             if not pd.isna(found):

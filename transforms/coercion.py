@@ -34,6 +34,19 @@ DATE_FORMATS = (
     "%d-%b-%y",
     "%d %B %Y",
     "%Y/%m/%d",
+    # Rarer, each unambiguous: a two-digit year, or a month by name written first.
+    "%d-%m-%y",
+    "%d.%m.%y",
+    "%d %b %y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+)
+# An ISO 8601 date and time, as databases and APIs write them ('2025-08-14T09:30:00Z', SQL Server's
+# '2025-08-14 09:30:00.000', with or without a UTC offset): read as the date written. The time, and the
+# zone it was written in, do not change the day the payment was recorded on.
+_ISO_DATE_TIME = (
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
+    r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"})
@@ -95,13 +108,17 @@ def parse_money(raw: pd.Series) -> pd.Series:
 
 
 def parse_dates(raw: pd.Series) -> pd.Series:
-    """Dates the way UK systems write them: day first, in any of the usual layouts.
+    """Dates the way UK systems write them: day first, in any of the usual layouts (and ISO 8601 date-times
+    by the date written).
 
     Each layout is tried on the values no earlier layout read; the bookkeeping is in NumPy arrays (a
-    value no layout reads, such as '31/02/2025', is tried thirteen times, each try a few pandas calls
+    value no layout reads, such as '31/02/2025', is tried once per layout, each try a few pandas calls
     less than with masked assignments).
     """
     text = trimmed_text(raw)
+    iso = text.str.fullmatch(_ISO_DATE_TIME, na=False)
+    if iso.any():
+        text = text.where(~iso, text.str.slice(0, 10))
     values = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
     pending = np.flatnonzero(text.notna().to_numpy(dtype=bool))
     for fmt in DATE_FORMATS:
