@@ -6,6 +6,8 @@ the file is held back), and a column with only a few bad values keeps its row-by
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 import pytest
 
@@ -147,3 +149,25 @@ def test_the_threshold_holds_wherever_the_sound_rows_are(n: int, where: str) -> 
         assert (fault is not None) == named, (n, where, affected)
         if named:
             assert (fault.column, fault.kind, fault.affected) == ("payment_date", "time_only", affected)
+
+
+def test_dates_written_month_first_hold_the_file_back_with_one_reason() -> None:
+    """An export in the American order, sorted by date: the column's first tenth shows no day above 12,
+    the rest of it does."""
+    days = [PERIOD.start + timedelta(days=i * 91 // 200) for i in range(200)]
+    result = check([(f"{day:%m/%d/%Y}", f"Supplier {i} Ltd", "10.00") for i, day in enumerate(days)])
+    assert result.status == "quarantined" and result.problems.empty
+    assert (result.rows_read, result.rows_rejected) == (200, 200)
+    assert "dates month first on every one of the 200 rows" in result.file_reason
+    assert "'07/31/2025', which can only be 31 July" in result.file_reason
+    assert "day first (dd/mm/yyyy)" in result.how_to_fix
+
+
+def test_day_first_dates_never_look_month_first() -> None:
+    """Days of 12 or less give no evidence either way (read day first, as always); a day above 12 written
+    first settles a column as day first, and its month-first typos stay row problems."""
+    early = check([(f"{d:02d}/08/2025", f"Supplier {d}", "1.00") for d in range(1, 13)] * 10)
+    assert early.status == "accepted" and early.rows_accepted == 120
+    typos = check([*rows(97), ("08/14/2025", "A Ltd", "1.00"), ("08/15/2025", "B Ltd", "1.00")])
+    assert typos.status == "accepted"
+    assert typos.problems["row"].tolist() == [99, 100]

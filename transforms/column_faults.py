@@ -9,7 +9,9 @@ row problems, so a member is never told their export is broken because of one ty
 
 from __future__ import annotations
 
+import calendar
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -24,12 +26,14 @@ NEARLY_ALL = 0.9
 # Below this many faulty values, row-by-row reasons say it well enough.
 MIN_AFFECTED = 5
 
-FaultKind = Literal["time_only", "excel_serial", "spreadsheet_error", "all_blank"]
+FaultKind = Literal["time_only", "excel_serial", "spreadsheet_error", "all_blank", "month_first"]
 
 _TIME_ONLY = rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:{WHITESPACE}*[AaPp][Mm])?"
 # Excel counts days from 30/12/1899: 10000 is 1927, 99999 is 2173; real payment dates sit in between.
 _EXCEL_SERIAL = r"\d{5}(?:\.\d+)?"
 _EXCEL_EPOCH = date(1899, 12, 30)
+# A date written with numbers alone, perhaps with a time after it: which of the first two is the day?
+_NUMERIC_DATE = r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-](?:[0-9]{2}|[0-9]{4})(?:[ T].*)?"
 _SPREADSHEET_ERROR = (
     r"#(?:VALUE!|REF!|N/?A|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|UNKNOWN!)"
 )
@@ -64,11 +68,11 @@ def whole_column_fault(frame: pd.DataFrame, return_type: ReturnType) -> ColumnFa
             continue
         checks = [_spreadsheet_errors]
         if spec.kind == "date":
-            checks += [_time_only, _excel_serials]
+            checks += [_time_only, _excel_serials, _month_first]
         if spec.required:
             checks.append(_blank)
         head = _text(frame[column].iloc[: most_sound + 1])
-        checks = [check for check in checks if check(head) is not None]
+        checks = [check for check in checks if _ON_THE_HEAD.get(check, check)(head) is not None]
         if not checks:
             continue
         text = head if len(head) == rows else _text(frame[column])
@@ -105,6 +109,38 @@ def _excel_serials(text: pd.Series) -> tuple[FaultKind, int, str] | None:
 def _spreadsheet_errors(text: pd.Series) -> tuple[FaultKind, int, str] | None:
     found = _first(text, text.str.upper().str.fullmatch(_SPREADSHEET_ERROR))
     return ("spreadsheet_error", *found) if found else None
+
+
+def _month_first_possible(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    """What the first tenth can show of month-first dates: numeric dates, none with a day first."""
+    firsts = _numeric_date_parts(text)[0]
+    return ("month_first", len(firsts), "") if len(firsts) and firsts.max() <= 12 else None
+
+
+def _numeric_date_parts(text: pd.Series) -> pd.DataFrame:
+    """The first two numbers of each distinct numeric date, by the distinct value: a quarter's dates
+    repeat, and cut to their first ten characters (the date, not a time after it) they are few."""
+    distinct = pd.Series(text.str.slice(0, 10).unique(), dtype=text.dtype)
+    parts = distinct.str.extract(f"^{_NUMERIC_DATE}$").dropna().astype(int)
+    parts.index = distinct[parts.index]
+    return parts
+
+
+def _month_first(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    """Numeric dates, the first number never above 12 and the second above 12 somewhere: written month
+    first (the American way) throughout, so read day first each would be another date or none. A column
+    of day-first dates has its day first whenever it is above 12, so it never shows this; one whose
+    days are all 12 or less gives no evidence either way and is left alone."""
+    parts = _numeric_date_parts(text)
+    if parts.empty or not (parts[0].min() >= 1 and parts[0].max() <= 12 < parts[1].max() <= 31):
+        return None
+    shaped = text.str.fullmatch(_NUMERIC_DATE)
+    return "month_first", int(shaped.sum()), str(parts[1].idxmax()).strip()
+
+
+# What a check looks for in a column's first tenth (``whole_column_fault``), when that is not the fault
+# itself: month-first dates are shown by a day above 12, which the first tenth may not hold.
+_ON_THE_HEAD = {_month_first: _month_first_possible}
 
 
 def _blank(text: pd.Series) -> tuple[FaultKind, int, str] | None:
@@ -153,9 +189,21 @@ def _blank_message(label: str, affected: int, rows: int, example: str) -> tuple[
     )
 
 
+def _month_first_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    month, day = (int(part) for part in re.match(_NUMERIC_DATE, example).groups())  # type: ignore[union-attr]
+    return (
+        f"The {label} column has its dates month first on {_share(affected, rows)} (e.g. '{example}', "
+        f"which can only be {day} {calendar.month_name[month]}): the system that wrote the file uses the "
+        "American order, so read day first every date would be another date or none at all.",
+        f"Set the export, or Excel's Format Cells > Date for the {label} column, to day first "
+        "(dd/mm/yyyy) and send the whole file again.",
+    )
+
+
 _MESSAGES = {
     "time_only": _time_only_message,
     "excel_serial": _excel_serial_message,
     "spreadsheet_error": _spreadsheet_error_message,
     "all_blank": _blank_message,
+    "month_first": _month_first_message,
 }
