@@ -70,8 +70,14 @@ def rows(n: int, date: str | None = None, amount: str | None = None) -> list[tup
             "includes the Amount of every row",
         ),
         ("#N/A", None, ["Payment Date column holds the spreadsheet error '#N/A'"], "fix the formulas"),
+        (
+            None,
+            '"1.234,56"',
+            ["Amount column writes its amounts with a decimal comma", "'1.234,56', which would be 1,234.56"],
+            "with a decimal point",
+        ),
     ],
-    ids=["times-only", "excel-serials", "ref-errors", "blank-amounts", "na-dates"],
+    ids=["times-only", "excel-serials", "ref-errors", "blank-amounts", "na-dates", "decimal-commas"],
 )
 def test_a_whole_column_fault_holds_the_file_back_with_one_reason(
     date: str | None, amount: str | None, phrases: list[str], fix: str
@@ -171,3 +177,10 @@ def test_day_first_dates_never_look_month_first() -> None:
     typos = check([*rows(97), ("08/14/2025", "A Ltd", "1.00"), ("08/15/2025", "B Ltd", "1.00")])
     assert typos.status == "accepted"
     assert typos.problems["row"].tolist() == [99, 100]
+
+
+def test_a_few_decimal_commas_stay_row_problems() -> None:
+    result = check([*rows(97), ("14/08/2025", "A Ltd", '"12,50"'), ("14/08/2025", "B Ltd", '"1.250,00"')])
+    assert result.status == "accepted"
+    assert result.problems["row"].tolist() == [99, 100]
+    assert set(result.problems["column"]) == {"amount_gbp"}

@@ -26,7 +26,9 @@ NEARLY_ALL = 0.9
 # Below this many faulty values, row-by-row reasons say it well enough.
 MIN_AFFECTED = 5
 
-FaultKind = Literal["time_only", "excel_serial", "spreadsheet_error", "all_blank", "month_first"]
+FaultKind = Literal[
+    "time_only", "excel_serial", "spreadsheet_error", "all_blank", "month_first", "decimal_comma"
+]
 
 _TIME_ONLY = rf"\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?(?:{WHITESPACE}*[AaPp][Mm])?"
 # Excel counts days from 30/12/1899: 10000 is 1927, 99999 is 2173; real payment dates sit in between.
@@ -34,6 +36,9 @@ _EXCEL_SERIAL = r"\d{5}(?:\.\d+)?"
 _EXCEL_EPOCH = date(1899, 12, 30)
 # A date written with numbers alone, perhaps with a time after it: which of the first two is the day?
 _NUMERIC_DATE = r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-](?:[0-9]{2}|[0-9]{4})(?:[ T].*)?"
+# An amount with a decimal comma ('1.234,56', '12,50', '1 234,5'): a comma before one or two last digits
+# is never a thousands separator, which always has three after it.
+_DECIMAL_COMMA = r"[-(]?[£€]?(?:[0-9]{1,3}(?:[. '][0-9]{3})+|[0-9]+),[0-9]{1,2}\)?-?"
 _SPREADSHEET_ERROR = (
     r"#(?:VALUE!|REF!|N/?A|DIV/0!|NAME\?|NUM!|NULL!|SPILL!|CALC!|GETTING_DATA|FIELD!|BLOCKED!|UNKNOWN!)"
 )
@@ -69,6 +74,8 @@ def whole_column_fault(frame: pd.DataFrame, return_type: ReturnType) -> ColumnFa
         checks = [_spreadsheet_errors]
         if spec.kind == "date":
             checks += [_time_only, _excel_serials, _month_first]
+        if spec.kind == "money":
+            checks.append(_decimal_commas)
         if spec.required:
             checks.append(_blank)
         head = _text(frame[column].iloc[: most_sound + 1])
@@ -104,6 +111,11 @@ def _time_only(text: pd.Series) -> tuple[FaultKind, int, str] | None:
 def _excel_serials(text: pd.Series) -> tuple[FaultKind, int, str] | None:
     found = _first(text, text.str.fullmatch(_EXCEL_SERIAL))
     return ("excel_serial", *found) if found else None
+
+
+def _decimal_commas(text: pd.Series) -> tuple[FaultKind, int, str] | None:
+    found = _first(text, text.str.fullmatch(_DECIMAL_COMMA))
+    return ("decimal_comma", *found) if found else None
 
 
 def _spreadsheet_errors(text: pd.Series) -> tuple[FaultKind, int, str] | None:
@@ -200,10 +212,22 @@ def _month_first_message(label: str, affected: int, rows: int, example: str) -> 
     )
 
 
+def _decimal_comma_message(label: str, affected: int, rows: int, example: str) -> tuple[str, str]:
+    pounds = float(re.sub(r"[^0-9,]", "", example).replace(",", "."))
+    return (
+        f"The {label} column writes its amounts with a decimal comma on {_share(affected, rows)} (e.g. "
+        f"'{example}', which would be {pounds:,.2f}): the file was saved with European number settings, "
+        "so its amounts cannot be read as pounds.",
+        f"Save the file again with a decimal point in the {label} column (your system's export settings, "
+        "or the region's number format in Windows or Excel: 1,234.56) and send it.",
+    )
+
+
 _MESSAGES = {
     "time_only": _time_only_message,
     "excel_serial": _excel_serial_message,
     "spreadsheet_error": _spreadsheet_error_message,
     "all_blank": _blank_message,
     "month_first": _month_first_message,
+    "decimal_comma": _decimal_comma_message,
 }
