@@ -172,3 +172,26 @@ def _paid(line: str) -> date:
     """The day-first date of an Oxford row (its only cell shaped like one)."""
     cell = next(c for c in next(csv.reader([line])) if re.fullmatch(r"\d\d/\d\d/\d{4}", c.strip()))
     return datetime.strptime(cell.strip(), "%d/%m/%Y").date()
+
+
+def test_a_quarter_joined_from_its_three_months_loads_as_the_quarter_does() -> None:
+    """A member who joins three monthly exports, each with its own header line, into the quarter's
+    return: the second and third headers are set aside (not read as payments, not counted against the
+    tolerance) and the quarter loads exactly as the council's own quarterly file does."""
+    name = "expenditure-over-500-oct-dec-2015.csv"
+    period = period_of(OXFORD / name)
+    header, *rows = _lines(name)
+    by_month = [[line for line in rows if _paid(line).month == month] for month in (10, 11, 12)]
+    assert sum(map(len, by_month)) == len(rows)
+    joined = [line for month in by_month for line in (header, *month)][1:]
+    data = "\r\n".join([header, *joined]).encode()
+    result = check(data, "spend.csv", period)
+    quarter = check(
+        "\r\n".join([header, *(line for month in by_month for line in month)]).encode(), name, period
+    )
+    assert result.status == quarter.status == "accepted"
+    assert (result.rows_read, result.rows_set_aside) == (quarter.rows_read + 2, 2)
+    assert (result.rows_accepted, result.rows_rejected) == (quarter.rows_accepted, quarter.rows_rejected)
+    assert result.accepted_total_gbp == quarter.accepted_total_gbp
+    headings = result.problems.loc[result.problems["rule"] == "row:heading", "row"].tolist()
+    assert headings == [len(by_month[0]) + 2, len(by_month[0]) + len(by_month[1]) + 3]
