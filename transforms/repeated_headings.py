@@ -8,9 +8,10 @@ such line is a row of unreadable values (four reasons for one line, and a transa
 no fault of the data: it is listed so the member can find it, not loaded, not counted.
 
 A row repeats the headings when each of the return's required columns holds its heading and every other
-non-blank cell is the heading of its own column too: compared without the spaces at their edges, runs of spaces, invisible characters at
-the edges of words (byte-order marks, zero-width spaces) and the case of ASCII letters. A payment whose supplier happens to be called
-"Supplier Name" still has an amount that is not a heading.
+non-blank cell is the heading of its own column too, compared without the spaces at their edges, runs of
+spaces, invisible characters at the edges of words (byte-order marks, zero-width spaces) and the case of
+ASCII letters. A payment whose supplier happens to be called "Supplier Name" still has an amount that is
+not a heading.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
 
 def plain(text: str) -> str:
     """A heading or a value as compared here: spaces collapsed, invisible characters at the edges of its
-    words dropped, ASCII letters in lower case (Arrow's ``ascii_lower``: what the one pass over each
-    column below looks for is then found in every value that compares equal)."""
+    words dropped, ASCII letters in lower case (as Arrow's ``ascii_lower``, so that the word the pass
+    below looks for is found in every value that compares equal)."""
     words = (word.strip(_INVISIBLE) for word in text.split())
     return " ".join(word for word in words if word).translate(_ASCII_LOWER)
 
