@@ -181,12 +181,12 @@ def test_a_column_of_dates_reads_as_each_date_alone_by_the_first_layout_that_fit
     reads the text, time of day dropped."""
     import re
 
-    from transforms.coercion import _ISO_DATE_TIME, DATE_FORMATS
+    from transforms.coercion import DATE_FORMATS, ISO_DATE_TIME
 
     def alone(text: str | None) -> pd.Timestamp | None:
         if text is None or not text.strip():
             return None
-        if re.fullmatch(_ISO_DATE_TIME, text.strip()):
+        if re.fullmatch(ISO_DATE_TIME, text.strip()):
             text = text.strip()[:10]
         for fmt in DATE_FORMATS:
             found = pd.to_datetime(pd.Series([text.strip()]), format=fmt, errors="coerce").iloc[0]

@@ -96,7 +96,7 @@ def test_the_lean_suite_run_changes_nothing_but_the_cost(monkeypatch) -> None:  
             patch.setattr(validation, "lean_suite_run", nullcontext)
             assert run_suite("spend", frame, PARAMETERS) == lean
     assert pandas_execution_engine.HASH_THRESHOLD == 0  # no fingerprint of every cell
-    [expectation, *_] = validation._suite("spend", frame.columns).expectations
+    [expectation, *_] = validation.suite_for("spend", frame.columns).expectations
     configuration = expectation.configuration
     assert expectation.configuration is not expectation.configuration
     assert configuration.to_domain_obj() is not configuration.to_domain_obj()
@@ -120,7 +120,7 @@ def test_files_with_other_columns_add_nothing_to_the_context() -> None:
     registered = (len(context.data_sources.all()), len(context.suites.all()))
     reordered = frame[list(reversed(frame.columns))]
     assert run_suite("spend", reordered, PARAMETERS) == sent
-    assert validation._suite("spend", reordered.columns) is validation._suite("spend", frame.columns)
+    assert validation.suite_for("spend", reordered.columns) is validation.suite_for("spend", frame.columns)
     # A column a rule needs only if it was sent: without it, that rule is left out, the others still run.
     without_dates = run_suite("spend", frame.drop(columns="payment_date"), PARAMETERS)
     assert {f.column for f in without_dates} == {f.column for f in sent} - {"payment_date"}

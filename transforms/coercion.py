@@ -44,7 +44,7 @@ DATE_FORMATS = (
 # An ISO 8601 date and time, as databases and APIs write them ('2025-08-14T09:30:00Z', SQL Server's
 # '2025-08-14 09:30:00.000', with or without a UTC offset): read as the date written. The time, and the
 # zone it was written in, do not change the day the payment was recorded on.
-_ISO_DATE_TIME = (
+ISO_DATE_TIME = (
     r"([0-9]{4}-[0-9]{2}-[0-9]{2})[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,9})?)?"
     r"(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)?"
 )
@@ -116,7 +116,7 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     less than with masked assignments).
     """
     text = trimmed_text(raw)
-    iso = text.str.fullmatch(_ISO_DATE_TIME, na=False)
+    iso = text.str.fullmatch(ISO_DATE_TIME, na=False)
     if iso.any():
         text = text.where(~iso, text.str.slice(0, 10))
     values = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")

@@ -114,8 +114,9 @@ def _batch_definition(return_type: str) -> Any:
     return source.add_dataframe_asset(f"asset:{return_type}").add_batch_definition_whole_dataframe("whole")
 
 
-def _suite(return_type: str, columns: Iterable[str]) -> Any:
-    """The return type's suite holding only the expectations whose columns the file sent."""
+def suite_for(return_type: str, columns: Iterable[str]) -> Any:
+    """The suite a file sending ``columns`` is checked against: the return type's expectations whose columns
+    it sent (and those that run whatever it sent), the same object for every such file of the process."""
     sent = set(columns)
     expectations = suite_definition(return_type)["expectations"]
     kept = tuple(
@@ -298,7 +299,7 @@ def run_suite(return_type: str, frame: pd.DataFrame, parameters: dict[str, Any])
     import great_expectations as gx
     from great_expectations.validator.v1_validator import Validator
 
-    suite = _suite(return_type, frame.columns)
+    suite = suite_for(return_type, frame.columns)
     expectations = [e.configuration.to_json_dict() for e in suite.expectations]
     validator = Validator(
         batch_definition=_batch_definition(return_type),
@@ -353,4 +354,4 @@ def warm_up() -> None:
 
     for name, return_type in RETURN_TYPES.items():
         _batch_definition(name)
-        _suite(name, return_type.columns)
+        suite_for(name, return_type.columns)
