@@ -92,6 +92,7 @@ def test_the_member_is_told_which_lines_were_headings() -> None:
     result = check_return(data, "spend.csv", SPEND, PERIOD)
     listed = problems_csv(result.problems).decode("utf-8-sig").splitlines()[1:]
     assert len(listed) == 1 and listed[0].startswith("6,")
+    assert '"Payment Date, Supplier Name, Amount, Transaction ID, Supplier Postcode"' in listed[0]
     assert "Not loaded: column headings (not a problem)" in listed[0]
     assert "repeats the column headings" in listed[0]
     assert set(SET_ASIDE_LABELS) == SET_ASIDE_RULES  # every kind of row set aside has its label

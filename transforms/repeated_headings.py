@@ -83,7 +83,7 @@ def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTa
         RowProblem(
             int(row),
             None,
-            None,
+            _shown(raw.frame.loc[row]),
             "This row repeats the column headings (as where two exports are joined into one file, or a "
             "report prints its headings on every page), so it was not read as data. You can leave it in "
             "or take it out.",
@@ -94,3 +94,9 @@ def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTa
     ]
     structural = sorted([*raw.structural_problems, *problems], key=lambda p: p.row)
     return replace(raw, frame=raw.frame.drop(index=rows), structural_problems=structural)
+
+
+def _shown(cells: pd.Series) -> str:
+    """The row's cells as the member wrote them, so they can find the line."""
+    texts = (v.strip().strip(_INVISIBLE).strip() for v in cells if isinstance(v, str))
+    return ", ".join(text for text in texts if text)[:200]
