@@ -22,7 +22,7 @@ from transforms.coercion import (
     supplier_name_key,
     trimmed_text,
 )
-from transforms.return_types import RETURN_TYPES, SPEND
+from transforms.return_types import RETURN_TYPES, SPEND, WORKFORCE
 
 
 def one(parse, value):  # type: ignore[no-untyped-def]
@@ -447,3 +447,41 @@ def test_parsing_once_per_distinct_value_changes_nothing_for_one_column_or_sever
     # Plain text is read whole (cheaper than once per distinct value), with the same result either way.
     texts = raw.str.replace("SE1", " Acme\tLtd ", regex=False)
     pd.testing.assert_series_equal(by_value(trimmed_text, texts), trimmed_text(texts))
+
+
+# -- units after a number -------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("rate", "hours", "expected"),
+    [
+        ("£12.60/hr", "37.5 hrs", (12.60, 37.5)),
+        ("£13.00 per hour", "37.5 hours per week", (13.00, 37.5)),
+        ("12.60ph", "22.5h", (12.60, 22.5)),
+        ("12.60 / Hour", "37.5 HRS/WK", (12.60, 37.5)),
+        ("£12.60 an hour.", "16 hours a week", (12.60, 16.0)),
+        ("12.60", "37.5", (12.60, 37.5)),
+    ],
+)
+def test_a_value_may_carry_its_own_columns_unit(rate: str, hours: str, expected: tuple[float, float]) -> None:
+    raw = pd.DataFrame({"hourly_rate_gbp": [rate], "weekly_hours": [hours]}, index=[2], dtype="str")
+    typed, problems = coerce_return(raw, WORKFORCE)
+    assert problems.empty
+    assert (typed.loc[2, "hourly_rate_gbp"], typed.loc[2, "weekly_hours"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("column", "text"),
+    [
+        ("hourly_rate_gbp", "£25,000 per annum"),  # another unit: not an hourly rate
+        ("hourly_rate_gbp", "/hr"),
+        ("weekly_hours", "5 days"),
+        ("weekly_hours", "37.5 hrs per month"),
+        ("weekly_hours", "hours"),
+    ],
+)
+def test_another_unit_leaves_the_value_unreadable_as_written(column: str, text: str) -> None:
+    raw = pd.DataFrame({column: [text]}, index=[7], dtype="str")
+    typed, problems = coerce_return(raw, WORKFORCE)
+    assert pd.isna(typed.loc[7, column])
+    [problem] = problems.to_dict("records")
+    assert (problem["row"], problem["column"]) == (7, column)
+    assert problem["value"] == text  # as the member wrote it, unit and all

@@ -243,6 +243,15 @@ def _absent(spec: ColumnSpec, index: pd.Index) -> pd.Series:
     return result
 
 
+def without_unit(raw: pd.Series, unit: str) -> pd.Series:
+    """Values without the column's own unit after their number ('£12.60/hr' -> '£12.60'); the others as
+    they are. The unreadable cells are still reported as the member wrote them."""
+    text = raw.astype("string")
+    return text.str.replace(
+        rf"(?i)^(.*[0-9]){WHITESPACE}*{unit}\.?{WHITESPACE}*$", r"\1", regex=True
+    )
+
+
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame (all canonical columns, absent ones null) and the cells that could not be read."""
     typed: dict[str, pd.Series] = {}
@@ -253,10 +262,11 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
             typed[column] = _absent(spec, raw.index)
         else:
             parse = _parser(spec)
+            source = without_unit(raw[column], spec.unit) if spec.unit else raw[column]
             # Plain text is a few Arrow kernels over the whole column: reading each distinct value once
             # costs more than it saves, factorising and re-expanding 100,000 texts (a column of seven
             # categories 10 ms that way, 4 ms read whole).
-            typed[column] = parse(raw[column]) if parse is trimmed_text else by_value(parse, raw[column])
+            typed[column] = parse(source) if parse is trimmed_text else by_value(parse, source)
             if not own_reader and spec.kind in _READERS:
                 reason = _READERS[spec.kind][1]
                 problems.append(_unreadable(raw[column], typed[column], column, reason, spec.personal))

@@ -14,6 +14,7 @@ from typing import Literal
 
 import pandas as pd
 
+from transforms.re2_classes import WHITESPACE
 from transforms.recruitment_answers import (
     AGE_BAND_VALUES,
     DISABILITY_VALUES,
@@ -27,6 +28,12 @@ from transforms.recruitment_answers import (
 )
 
 ColumnKind = Literal["text", "date", "money", "number", "enum", "bool", "postcode"]
+# Units members write after a number, in the column's own terms (spelled for RE2, ``transforms.re2_classes``).
+_PER_HOUR = rf"(?:/{WHITESPACE}*(?:hr|hour|h)|p/?h|per{WHITESPACE}+hour|an{WHITESPACE}+hour)"
+_HOURS_A_WEEK = (
+    rf"(?:hrs?|hours?|h)(?:{WHITESPACE}*(?:/{WHITESPACE}*(?:wk|week)|per{WHITESPACE}+week|a{WHITESPACE}+week"
+    rf"|pw|p/w))?"
+)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,10 @@ class ColumnSpec:
     # rather than a list of synonyms: raw text in, canonical values out (unrecognised text is left for
     # the suite's set rule to refuse).
     reader: Callable[[pd.Series], pd.Series] | None = None
+    # The column's own unit, which a value may carry after its number ('12.60/hr', '37.5 hours'): an RE2
+    # pattern for the unit alone, dropped before the value is read. Any other unit ('per annum', 'days')
+    # leaves the value unreadable.
+    unit: str = ""
 
 
 @dataclass(frozen=True)
@@ -306,6 +317,7 @@ WORKFORCE = ReturnType(
                 "pay rate",
             ),
             help="Basic hourly pay in pounds, before overtime and allowances.",
+            unit=_PER_HOUR,
         ),
         "weekly_hours": ColumnSpec(
             "number",
@@ -320,6 +332,7 @@ WORKFORCE = ReturnType(
                 "standard hours",
             ),
             help="Contracted hours per week (more than 0, at most 100).",
+            unit=_HOURS_A_WEEK,
         ),
         "employment_basis": ColumnSpec(
             "enum",
