@@ -247,9 +247,7 @@ def without_unit(raw: pd.Series, unit: str) -> pd.Series:
     """Values without the column's own unit after their number ('£12.60/hr' -> '£12.60'); the others as
     they are. The unreadable cells are still reported as the member wrote them."""
     text = raw.astype("string")
-    return text.str.replace(
-        rf"(?i)^(.*[0-9]){WHITESPACE}*{unit}\.?{WHITESPACE}*$", r"\1", regex=True
-    )
+    return text.str.replace(rf"(?i)^(.*[0-9]){WHITESPACE}*{unit}\.?{WHITESPACE}*$", r"\1", regex=True)
 
 
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
