@@ -383,8 +383,8 @@ def _validate(
         for p in check.problems.itertuples(index=False)
     ]
     # Totals rows and repeated headings are not loaded but are no problem: listed apart, as the feedback does.
-    problems = [p for totals, p in listed if not totals]
-    set_aside = [p for totals, p in listed if totals]
+    problems = [p for aside, p in listed if not aside]
+    set_aside = [p for aside, p in listed if aside]
     status = check.status
     file_reasons = [r for r in (file_problem, check.file_reason) if r]
     if file_problem and status == "accepted":
