@@ -34,17 +34,17 @@ def assert_accounting(result: ReturnCheck) -> None:
     row not loaded is explained (or the file is); a row set aside is never also a problem."""
     assert result.rows_read == result.rows_accepted + result.rows_rejected + result.rows_set_aside
     assert result.rows_accepted >= 0 and result.rows_rejected >= 0 and result.rows_set_aside >= 0
-    totals = (
+    set_aside = (
         result.problems.loc[result.problems["rule"].isin(SET_ASIDE_RULES), "row"]
         if len(result.problems)
         else []
     )
-    assert result.rows_set_aside == len(set(totals))
+    assert result.rows_set_aside == len(set(set_aside))
     if result.status == "accepted":
         assert result.rows_accepted == len(result.accepted)
         rejected = result.problems.loc[~result.problems["rule"].isin(SET_ASIDE_RULES), "row"]
         assert result.rows_rejected == rejected.nunique()
-        assert not set(rejected) & set(totals)
+        assert not set(rejected) & set(set_aside)
         assert not set(result.accepted.index) & set(result.problems["row"])
         assert result.file_reason is None
     else:
