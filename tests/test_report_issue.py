@@ -476,7 +476,8 @@ def test_issue_writes_three_forms_emails_city_hall_and_records_it_once(network: 
 def test_a_failing_pdf_printer_still_issues_html_and_excel_and_tells_the_engineers(  # type: ignore[no-untyped-def]
     sample_dir: Path, tmp_path: Path, mailbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Chromium crashing (or missing from the image) must not stop a due report going to City Hall."""
+    """Chromium crashing (or missing from the image) must not stop a due report going to City Hall; the
+    PDF follows once it prints again."""
     printer = tmp_path / "broken-chromium"
     printer.write_text("#!/bin/sh\necho 'crashed: cannot open display' >&2\nexit 1\n", encoding="utf-8")
     printer.chmod(0o755)
@@ -512,6 +513,23 @@ def test_a_failing_pdf_printer_still_issues_html_and_excel_and_tells_the_enginee
     mailbox.clear()
     assert issue_report(network, PERIOD)["status"] == "unchanged"
     assert mailbox.received == []
+
+    # The printer works again: the next run keeps the e-mail's promise and sends the PDF, once.
+    monkeypatch.delenv("ANCHOR_CHROMIUM")
+    follow_up = issue_report(network, PERIOD)
+    assert (follow_up["status"], follow_up["pdf"], follow_up["email"]) == ("issued", "made", "sent")
+    assert follow_up["report_id"] == outcome["report_id"].replace("-r1", "-r2")
+    assert follow_up["fingerprint"] == outcome["fingerprint"]  # the same figures
+    pdf = network.bucket.read(f"reports/{PERIOD}/{stem}.pdf")
+    assert pdf.startswith(b"%PDF") and Path(follow_up["pdf_outbox"]).read_bytes() == pdf
+    [message] = mailbox.to(RECIPIENT)
+    assert message["Subject"].endswith("(the PDF)")
+    assert {a.get_filename(): a.get_content() for a in message.iter_attachments()} == {f"{stem}.pdf": pdf}
+    assert "could not be produced when the report was sent" in message.get_body(("plain",)).get_content()
+    assert mailbox.to(engineers) == []  # nothing to tell the engineers this time
+    mailbox.clear()
+    assert issue_report(network, PERIOD)["status"] == "unchanged"
+    assert mailbox.received == [] and len(issued(network, PERIOD)) == 2
 
 
 def test_email_off_still_issues_without_sending(sample_dir: Path, tmp_path: Path, mailbox) -> None:  # type: ignore[no-untyped-def]

@@ -112,11 +112,18 @@ def headline_figures(report: PeriodReport) -> list[tuple[str, str, str]]:
     return rows
 
 
-def email_bodies(report: PeriodReport, paths: dict[str, str]) -> tuple[str, str]:
-    """Plain-text and HTML bodies: the headline figures and where the full report is."""
+def email_bodies(report: PeriodReport, paths: dict[str, str], pdf_follows: bool = False) -> tuple[str, str]:
+    """Plain-text and HTML bodies: the headline figures and where the full report is.
+
+    ``pdf_follows``: the e-mail sends the PDF an earlier issue of the same figures went out without."""
     figures = headline_figures(report)
     intro = f"The {report.network_name} report for {report.period_label} is attached as a PDF."
-    if "pdf_bucket" not in paths:  # the PDF could not be printed (pipeline.steps.report_issue)
+    if pdf_follows:
+        intro = (
+            f"As promised, the PDF of the {report.network_name} report for {report.period_label} is attached: "
+            "it could not be produced when the report was sent. The figures have not changed since."
+        )
+    elif "pdf_bucket" not in paths:  # the PDF could not be printed (pipeline.steps.report_issue)
         intro = (
             f"The {report.network_name} report for {report.period_label} is attached as a web page (HTML) "
             "and an Excel workbook; the PDF could not be produced this time and will follow."

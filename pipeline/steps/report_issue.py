@@ -8,8 +8,8 @@ Each issue is recorded in ``issued_reports`` with the submissions it was built f
 When the PDF cannot be printed (no Chromium, Chromium failing or hanging), the report is still issued in
 HTML and Excel, attached to City Hall's e-mail instead of the PDF, and the data engineers are told by
 e-mail (``steps.alerts.tell``): a report that is due must not wait on the printer. Once the printer is
-fixed, ``anchor report --period <p>`` writes the PDF to send on; the daily run does not re-send the same
-content just to add it.
+fixed, the next run that finds the same figures issued without their PDF prints it and sends it, as the
+e-mail promised (a new issue of the same content, the PDF attached); until then, nothing is sent again.
 
 Two runs issuing the same report at once (a backfill next to the daily run, a rerun) send it once: the
 e-mail goes through the ``member_emails`` ledger under a key made of the issue number and the content's
@@ -107,6 +107,7 @@ def _send(
     digest: str,
     attachments: dict[str, bytes],
     paths: dict[str, str],
+    pdf_follows: bool = False,
 ) -> tuple[str, list[str] | None]:
     """E-mail the report through the ledger: ``sent``, ``failed``, ``disabled`` or ``no recipients``. The
     key holds the issue's id and the content's fingerprint, so the same issue is e-mailed once however
@@ -116,13 +117,14 @@ def _send(
         return "disabled", None
     if not recipients:
         return "no recipients", None
-    text, body = email_bodies(report, paths)
+    text, body = email_bodies(report, paths, pdf_follows)
+    subject = f"{report.network_name}: anchor network report for {report.period_label}"
     mail = MemberMail(
         key=f"report/{report_id}/{digest[:16]}",
         kind="report",
         member_id=network.cfg.id,
         to=", ".join(recipients),
-        subject=f"{report.network_name}: anchor network report for {report.period_label}",
+        subject=f"{subject} (the PDF)" if pdf_follows else subject,
         html=body,
         text=text,
         about=f"report {report.period}",
@@ -152,14 +154,12 @@ def issue_report(
     html = render_period_report_html(report)
     digest = fingerprint(html)
     last = _last_issue(network, report.period)
-    if last and last.get("fingerprint") == digest and last["email_status"] != "failed":
-        log.info("report %s unchanged since %s: not issued again", report.period, last["report_id"])
-        return {
-            "period": report.period,
-            "status": "unchanged",
-            "report_id": last["report_id"],
-            "fingerprint": digest,
-        }
+    owed_by = None  # the issue of these same figures that went out without its PDF
+    if last is not None and last.get("fingerprint") == digest and last["email_status"] != "failed":
+        if "pdf_bucket" in json.loads(last["paths"] or "{}"):
+            return _unchanged(report.period, last["report_id"], digest)
+        owed_by = last["report_id"]
+    pdf_follows = owed_by is not None
 
     report_id = f"{network.cfg.id}-{report.period}-r{(last or {}).get('count', 0) + 1}"
     pdf_problem = None
@@ -168,6 +168,9 @@ def issue_report(
     except (ChromiumError, OSError) as exc:  # no Chromium, or it failed: issue without the PDF
         pdf_problem = f"{exc.__class__.__name__}: {exc}"
         made = {}
+        if owed_by is not None:  # the same figures went out without it already, and still no printer
+            log.warning("report %s: the PDF owed still cannot be printed: %s", report.period, pdf_problem)
+            return _unchanged(report.period, owed_by, digest)
         log.error(
             "report %s: the PDF could not be printed, issuing HTML and Excel: %s", report_id, pdf_problem
         )
@@ -175,7 +178,7 @@ def issue_report(
     paths, files = write_report_files(network, report, html, formats, made)
     stem = f"{network.cfg.id}-report-{report.period}"
     attachments = {f"{stem}.{kind}": files[kind] for kind in (("pdf",) if made else ("html", "xlsx"))}
-    email_status, recipients = _send(network, report, report_id, digest, attachments, paths)
+    email_status, recipients = _send(network, report, report_id, digest, attachments, paths, pdf_follows)
     if pdf_problem:
         _tell_engineers_no_pdf(network, report_id, report.period, pdf_problem, email_status)
     issued_at = datetime.now(UTC)
@@ -215,6 +218,11 @@ def issue_report(
     }
 
 
+def _unchanged(period: str, report_id: str, digest: str) -> dict[str, Any]:
+    log.info("report %s unchanged since %s: not issued again", period, report_id)
+    return {"period": period, "status": "unchanged", "report_id": report_id, "fingerprint": digest}
+
+
 def _tell_engineers_no_pdf(network: Network, report_id: str, period: str, problem: str, email: str) -> str:
     """One alert for an issue that went out without its PDF; the next runs send none (same content)."""
     facts = {
@@ -226,8 +234,8 @@ def _tell_engineers_no_pdf(network: Network, report_id: str, period: str, proble
     }
     next_steps = (
         "The report was issued without its PDF. Make Chromium work in the image (it is installed by the "
-        "Dockerfile; ANCHOR_CHROMIUM names another executable), then run `anchor report --period "
-        f"{period}` to write the PDF into reports/{period}/ and the outbox, and send it on to the recipients."
+        "Dockerfile; ANCHOR_CHROMIUM names another executable): the next report run then prints the PDF and "
+        f"sends it to the recipients itself (`anchor report --period {period}` writes it at once, unsent)."
     )
     return tell(
         network.cfg,
