@@ -61,16 +61,20 @@ def suite_definition(return_type: str) -> dict[str, Any]:
 
 
 @cache
+def _rules(return_type: str) -> tuple[tuple[frozenset[str], bool], ...]:
+    """Each expectation of the suite, in order: the columns it reads, and whether it runs only when the
+    file sent them (``meta.only_if_column_sent``)."""
+    return tuple(
+        (frozenset(columns_of(e)), bool(e.get("meta", {}).get("only_if_column_sent")))
+        for e in suite_definition(return_type)["expectations"]
+    )
+
+
+@cache
 def columns_always_checked(return_type: str) -> frozenset[str]:
     """Columns of rules that run whether or not the file sent the column (one measure per programme reads
     the programme even when there is none): a column the file left out is then all missing."""
-    return frozenset().union(
-        *(
-            columns_of(e)
-            for e in suite_definition(return_type)["expectations"]
-            if not e.get("meta", {}).get("only_if_column_sent")
-        )
-    )
+    return frozenset().union(*(columns for columns, only_if_sent in _rules(return_type) if not only_if_sent))
 
 
 @cache
@@ -118,11 +122,8 @@ def suite_for(return_type: str, columns: Iterable[str]) -> Any:
     """The suite a file sending ``columns`` is checked against: the return type's expectations whose columns
     it sent (and those that run whatever it sent), the same object for every such file of the process."""
     sent = set(columns)
-    expectations = suite_definition(return_type)["expectations"]
     kept = tuple(
-        n
-        for n, e in enumerate(expectations)
-        if columns_of(e) <= sent or not e.get("meta", {}).get("only_if_column_sent")
+        n for n, (read, only_if_sent) in enumerate(_rules(return_type)) if read <= sent or not only_if_sent
     )
     return _suite_of(return_type, kept)
 
