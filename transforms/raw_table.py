@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -43,9 +44,10 @@ class FileRejected(Exception):
         self.rows_read = rows_read
 
 
-# The rules of rows set aside: listed with the problems so the member can find them, but not loaded and
-# not problems (rows read = accepted + rejected + set aside): totals rows, and rows repeating the headings.
-SET_ASIDE_RULES = frozenset({"row:totals", "row:heading"})
+# Rows set aside: listed with the problems so the member can find them, but not loaded and not problems
+# (rows read = accepted + rejected + set aside): totals rows, and rows repeating the headings.
+TOTALS_KIND, HEADING_KIND = "totals", "heading"
+SET_ASIDE_RULES = frozenset(f"row:{kind}" for kind in (TOTALS_KIND, HEADING_KIND))
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
-    kind: str = "totals"  # what a row set aside is (``SET_ASIDE_RULES``): "totals" or "heading"
+    kind: str = TOTALS_KIND  # what a row set aside is: TOTALS_KIND or HEADING_KIND
 
     @property
     def rule(self) -> str:
@@ -198,7 +200,7 @@ def take_record(
         return None, RowProblem(
             line,
             "supplier_name",
-            _joined(cells),
+            shown_cells(cells),
             "This looks like a totals row, so it was not loaded (the network adds up your rows itself). "
             "You can leave it in or take it out.",
             counts_towards_tolerance=False,
@@ -209,7 +211,7 @@ def take_record(
             return None, RowProblem(
                 line,
                 None,
-                _joined(cells),
+                shown_cells(cells),
                 f"This row has {len(cells)} values but the header has {width} columns, so we cannot tell "
                 "which value belongs where. A value probably contains the delimiter: put quotes around "
                 'names and amounts that contain commas (e.g. "1,234.56").',
@@ -220,7 +222,7 @@ def take_record(
             return None, RowProblem(
                 line,
                 None,
-                _joined(cells),
+                shown_cells(cells),
                 f"This row has only {len(cells)} of the {width} values the header names; the values "
                 "seem to have run together (a missing delimiter or a stray quote). Check the row in "
                 "your system and export it again.",
@@ -285,7 +287,8 @@ def build_raw_table(
     )
 
 
-def _joined(cells: list[str]) -> str:
+def shown_cells(cells: Iterable[str]) -> str:
+    """A record's non-blank cells, as the member is shown a line that was not loaded."""
     return ", ".join(cell for cell in cells if cell.strip())[:200]
 
 

@@ -24,10 +24,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.raw_table import RawTable, RowProblem
+from transforms.raw_table import HEADING_KIND, RawTable, RowProblem, shown_cells
 from transforms.return_types import ReturnType
 
-HEADING_KIND = "heading"
 # Characters a member cannot see that exports leave at the start of a line or a value.
 _INVISIBLE = "\ufeff\u200b\u200c\u200d\u2060"
 _ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
@@ -83,7 +82,9 @@ def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTa
         RowProblem(
             int(row),
             None,
-            _shown(raw.frame.loc[row]),
+            shown_cells(
+                v.strip().strip(_INVISIBLE).strip() for v in raw.frame.loc[row] if isinstance(v, str)
+            ),
             "This row repeats the column headings (as where two exports are joined into one file, or a "
             "report prints its headings on every page), so it was not read as data. You can leave it in "
             "or take it out.",
@@ -94,9 +95,3 @@ def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTa
     ]
     structural = sorted([*raw.structural_problems, *problems], key=lambda p: p.row)
     return replace(raw, frame=raw.frame.drop(index=rows), structural_problems=structural)
-
-
-def _shown(cells: pd.Series) -> str:
-    """The row's cells as the member wrote them, so they can find the line."""
-    texts = (v.strip().strip(_INVISIBLE).strip() for v in cells if isinstance(v, str))
-    return ", ".join(text for text in texts if text)[:200]
