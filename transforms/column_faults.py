@@ -12,11 +12,14 @@ from __future__ import annotations
 import calendar
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from transforms.re2_classes import WHITESPACE
 from transforms.return_types import ReturnType
@@ -71,19 +74,17 @@ def whole_column_fault(frame: pd.DataFrame, return_type: ReturnType) -> ColumnFa
     for column, spec in return_type.columns.items():
         if column not in frame.columns:
             continue
-        checks = [_spreadsheet_errors]
-        if spec.kind == "date":
-            checks += [_time_only, _excel_serials, _month_first]
-        if spec.kind == "money":
-            checks.append(_decimal_commas)
-        if spec.required:
-            checks.append(_blank)
-        head = _text(frame[column].iloc[: most_sound + 1])
-        checks = [check for check in checks if _ON_THE_HEAD.get(check, check)(head) is not None]
+        checks = checks_for(spec.kind, spec.required)
+        head = frame[column].iloc[: most_sound + 1]
+        checks = may_show(checks, head)
         if not checks:
             continue
-        text = head if len(head) == rows else _text(frame[column])
-        found = [fault for check in checks if (fault := check(text)) is not None]
+        head = column_text(head)
+        checks = [check for check in checks if (check.on_the_head or check.find)(head) is not None]
+        if not checks:
+            continue
+        text = head if len(head) == rows else column_text(frame[column])
+        found = [fault for check in checks if (fault := check.find(text)) is not None]
         if not found:
             continue
         kind, affected, example = max(found, key=lambda fault: fault[1])
@@ -94,7 +95,18 @@ def whole_column_fault(frame: pd.DataFrame, return_type: ReturnType) -> ColumnFa
     return None
 
 
-def _text(raw: pd.Series) -> pd.Series:
+def may_show(checks: list[FaultCheck], head: pd.Series) -> list[FaultCheck]:
+    """The checks whose fault a column's first tenth could show, by one Arrow kernel each over its text
+    (``FaultCheck.may_show``). Every column in which a check finds something passes its kernel, so a
+    sound column costs a kernel per check instead of the checks' pandas calls (35 of a 4,000-row
+    workforce file's 230 ms went to sound columns)."""
+    cells = head if isinstance(head.dtype, pd.StringDtype) else head.astype("string")
+    text = pc.utf8_trim_whitespace(pa.chunked_array([pa.array(cells.array, from_pandas=True)]))
+    return [check for check in checks if check.may_show(text)]
+
+
+def column_text(raw: pd.Series) -> pd.Series:
+    """A column's cells as the checks read them: text without its edges' whitespace, a missing cell blank."""
     return raw.astype("string").str.strip().fillna("")
 
 
@@ -150,14 +162,69 @@ def _month_first(text: pd.Series) -> tuple[FaultKind, int, str] | None:
     return "month_first", int(shaped.sum()), str(parts[1].idxmax()).strip()
 
 
-# What a check looks for in a column's first tenth (``whole_column_fault``), when that is not the fault
-# itself: month-first dates are shown by a day above 12, which the first tenth may not hold.
-_ON_THE_HEAD = {_month_first: _month_first_possible}
-
-
 def _blank(text: pd.Series) -> tuple[FaultKind, int, str] | None:
     affected = int((text == "").sum())
     return ("all_blank", affected, "") if affected else None
+
+
+def _any(found: pa.ChunkedArray) -> bool:
+    return pc.any(found).as_py() is True
+
+
+@dataclass(frozen=True)
+class FaultCheck:
+    """One kind of whole-column fault, looked for in three steps of growing cost.
+
+    ``may_show`` is one Arrow kernel over the trimmed text of a column's first tenth, true for every
+    such text in which the fault could be found (it asks less: a spreadsheet error holds a '#', a time
+    of day a ':'); ``on_the_head`` is what the first tenth must show for the fault to be there (the
+    fault itself, unless said otherwise); ``find`` counts the fault over the whole column.
+    """
+
+    kind: FaultKind
+    find: Callable[[pd.Series], tuple[FaultKind, int, str] | None]
+    may_show: Callable[[pa.ChunkedArray], bool]
+    # Month-first dates are shown by a day above 12, which the first tenth may not hold.
+    on_the_head: Callable[[pd.Series], tuple[FaultKind, int, str] | None] | None = None
+
+
+CHECKS: dict[FaultKind, FaultCheck] = {
+    check.kind: check
+    for check in (
+        FaultCheck(
+            "spreadsheet_error", _spreadsheet_errors, lambda text: _any(pc.match_substring(text, "#"))
+        ),
+        FaultCheck("time_only", _time_only, lambda text: _any(pc.match_substring(text, ":"))),
+        FaultCheck(
+            "excel_serial", _excel_serials, lambda text: _any(pc.match_substring_regex(text, r"^\p{Nd}{5}"))
+        ),
+        FaultCheck(
+            "month_first",
+            _month_first,
+            lambda text: _any(pc.match_substring_regex(text, r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-]")),
+            on_the_head=_month_first_possible,
+        ),
+        FaultCheck(
+            "decimal_comma",
+            _decimal_commas,
+            lambda text: _any(pc.match_substring_regex(text, r",[0-9]{1,2}\)?-?$")),
+        ),
+        FaultCheck("all_blank", _blank, lambda text: bool(text.null_count) or _any(pc.equal(text, ""))),
+    )
+}
+
+
+def checks_for(kind: str, required: bool) -> list[FaultCheck]:
+    """The faults a column of this kind can have: any column a spreadsheet error, dates their own, amounts
+    a decimal comma, a required column all blanks."""
+    kinds: list[FaultKind] = ["spreadsheet_error"]
+    if kind == "date":
+        kinds += ["time_only", "excel_serial", "month_first"]
+    if kind == "money":
+        kinds.append("decimal_comma")
+    if required:
+        kinds.append("all_blank")
+    return [CHECKS[k] for k in kinds]
 
 
 def _share(affected: int, rows: int) -> str:
