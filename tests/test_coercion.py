@@ -18,6 +18,7 @@ from transforms.coercion import (
     parse_bools,
     parse_dates,
     parse_money,
+    parse_numbers,
     postcode_parts,
     supplier_name_key,
     trimmed_text,
@@ -47,13 +48,26 @@ def one(parse, value):  # type: ignore[no-untyped-def]
         (" £7 ", 7.0),
         ("1,234,567.891", 1234567.89),
         ("0", 0.0),
+        # what copies and spreadsheets leave in a cell, and ledger suffixes in any case
+        ("\u2212250.00", -250.0),  # the minus sign, as typeset
+        ("\u2013250.00", -250.0),  # an en dash from autocorrect
+        ("\uff0d250", -250.0),  # a full-width hyphen-minus
+        ("\ufeff250", 250.0),  # a byte-order mark pasted in
+        ("£1,234.56\u200b", 1234.56),  # a zero-width space
+        ("'250.00", 250.0),  # Excel's text marker
+        ("'-£1,234.50", -1234.5),
+        ("250.00 DR", 250.0),
+        ("250.00 Cr", -250.0),
+        ("99.99 cr.", -99.99),
     ],
 )
 def test_money(text: str, pounds: float) -> None:
     assert one(parse_money, text) == pytest.approx(pounds, abs=0.001)
 
 
-@pytest.mark.parametrize("text", ["TBC", "n/a", "1.2.3", "--5", "£", "inf", "nan"])
+@pytest.mark.parametrize(
+    "text", ["TBC", "n/a", "1.2.3", "--5", "£", "inf", "nan", "\u2014", "''", "CR", "=250"]
+)
 def test_money_that_is_not_a_number(text: str) -> None:
     assert one(parse_money, text) is None
 
@@ -92,6 +106,33 @@ def test_a_column_of_amounts_reads_as_each_amount_alone(texts: list[str]) -> Non
             assert value == np.round(float(text), 2)
 
 
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("37.5", 37.5),
+        ("'37.5", 37.5),
+        ("\ufeff16", 16.0),
+        ("1,000", 1000.0),
+        ("\u200b7.5\u200b", 7.5),
+        ("x", None),
+    ],
+)
+def test_numbers_read_without_what_a_copy_leaves_in_the_cell(text: str, number: float | None) -> None:
+    assert one(parse_numbers, text) == number
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.sampled_from(["'37.5", "37.5", "\ufeff16", "n/a", "", "1 000", "\u221237"])),
+        max_size=20,
+    )
+)
+def test_a_column_of_numbers_reads_as_each_number_alone(texts: list[str | None]) -> None:
+    """Cell marks are taken off only the values that did not read: each still reads as it does alone."""
+    column = parse_numbers(pd.Series(texts, dtype=object)).tolist()
+    assert [None if pd.isna(v) else v for v in column] == [one(parse_numbers, t) for t in texts]
+
+
 # -- dates -----------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "iso"),
@@ -115,6 +156,20 @@ def test_a_column_of_amounts_reads_as_each_amount_alone(texts: list[str]) -> Non
         ("14 Aug 25", "2025-08-14"),
         ("Aug 14, 2025", "2025-08-14"),
         ("August 14, 2025", "2025-08-14"),
+        # what exports write around a date
+        ("14/08/2025 12:00:00 AM", "2025-08-14"),  # Excel's text for a date-time
+        ("14/08/2025 9:30 pm", "2025-08-14"),
+        ("14/08/2025 09:30:15.123", "2025-08-14"),
+        ("Thursday, 14 August 2025", "2025-08-14"),
+        ("Thu 14 Aug 2025", "2025-08-14"),
+        ("14th August 2025", "2025-08-14"),
+        ("August 14th, 2025", "2025-08-14"),
+        ("1st Sept 2025", "2025-09-01"),
+        ("14/AUG/2025", "2025-08-14"),  # Oracle's way
+        ("14.Aug.25", "2025-08-14"),
+        ("20250814", "2025-08-14"),  # SAP's way
+        ("\ufeff14/08/2025", "2025-08-14"),
+        ("'14/08/2025", "2025-08-14"),
     ],
 )
 def test_dates_day_first(text: str, iso: str) -> None:
@@ -132,6 +187,12 @@ def test_dates_day_first(text: str, iso: str) -> None:
         "2025",
         "2025-02-30T10:00:00Z",
         "2025-08-14T",
+        "20251314",  # no 13th month
+        "21000101",  # not a year of this century or the last
+        "14082025",  # day first without separators: not a layout anyone should guess
+        "14/08/2025 25:99",  # not a time of day
+        "Thursday",
+        "Sept",
     ],
 )
 def test_impossible_dates(text: str) -> None:
@@ -171,6 +232,18 @@ _DATE_TEXTS = st.sampled_from(
         "2025-02-30T00:00:00",
         "Aug 14, 2025",
         "14.08.25",
+        "Thu, 14/08/2025",
+        "14/08/2025 12:00:00 AM",
+        "14/08/2025 23:59 GMT",
+        "14th Aug 2025",
+        "1st Sept 2025",
+        "14/AUG/2025",
+        "20250814",
+        "20251314",
+        "'14/08/2025",
+        "\ufeff2025-08-14",
+        "\ufeff2025-08-14T09:30:00Z",
+        "Friday 31/02/2025",
     ]
 )
 
@@ -178,21 +251,47 @@ _DATE_TEXTS = st.sampled_from(
 @given(st.lists(st.one_of(st.none(), _DATE_TEXTS), max_size=30))
 def test_a_column_of_dates_reads_as_each_date_alone_by_the_first_layout_that_fits(texts: list) -> None:
     """The rule, value by value: an ISO 8601 date-time by its date, else the first of the layouts that
-    reads the text, time of day dropped."""
+    reads the text, time of day dropped; failing that, the first that reads it without what exports
+    write around a date (written here again with Python's ``re``, character by character)."""
     import re
+    import unicodedata
 
     from transforms.coercion import DATE_FORMATS, ISO_DATE_TIME
+
+    def by_layout(text: str) -> pd.Timestamp | None:
+        for fmt in DATE_FORMATS:
+            found = pd.to_datetime(pd.Series([text]), format=fmt, errors="coerce").iloc[0]
+            if not pd.isna(found):
+                return pd.Timestamp(found).normalize()
+        return None
+
+    def plain(text: str) -> str:
+        text = "".join(c for c in text if unicodedata.category(c) != "Cf").strip()
+        text = re.sub(r"^'", "", text)
+        text = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*", "", text, flags=re.I)
+        text = re.sub(
+            r"\s+(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]+)?)?(?:\s*[ap]\.?m\.?)?"
+            r"(?:\s*(?:z|utc|gmt|bst|[+-][0-9]{2}:?[0-9]{2}))?$",
+            "",
+            text,
+            flags=re.I,
+        )
+        text = re.sub(r"(^|[^0-9])([0-9]{1,2})(?:st|nd|rd|th)(?![A-Za-z])", r"\1\2", text, flags=re.I)
+        text = re.sub(r"(?<![A-Za-z])sept(?![A-Za-z])", "Sep", text, flags=re.I)
+        text = re.sub(r"^([0-9]{1,2})[/.]([A-Za-z]{3,9})[/.]([0-9]{2,4})$", r"\1 \2 \3", text)
+        return re.sub(r"^((?:19|20)[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$", r"\1-\2-\3", text)
 
     def alone(text: str | None) -> pd.Timestamp | None:
         if text is None or not text.strip():
             return None
-        if re.fullmatch(ISO_DATE_TIME, text.strip()):
-            text = text.strip()[:10]
-        for fmt in DATE_FORMATS:
-            found = pd.to_datetime(pd.Series([text.strip()]), format=fmt, errors="coerce").iloc[0]
-            if not pd.isna(found):
-                return pd.Timestamp(found).normalize()
-        return None
+        text = text.strip()
+        if re.fullmatch(ISO_DATE_TIME, text):
+            text = text[:10]
+        found = by_layout(text)
+        if found is not None:
+            return found
+        text = plain(text)
+        return by_layout(text[:10] if re.fullmatch(ISO_DATE_TIME, text) else text)
 
     parsed = parse_dates(pd.Series(texts, index=range(3, 3 + len(texts)), dtype=object))
     assert list(parsed.index) == list(range(3, 3 + len(texts)))

@@ -61,6 +61,21 @@ def trimmed_text(raw: pd.Series) -> pd.Series:
     return cleaned.mask(cleaned == "")
 
 
+# What a copy or a spreadsheet leaves in a cell around its value: invisible format characters (a byte-order
+# mark or zero-width space pasted in, direction marks) and Excel's leading apostrophe, which marks a cell
+# as text and is not part of it. Minus signs typeset as dashes (U+2212, an en dash from autocorrect, the
+# full-width hyphen-minus) are a minus.
+_INVISIBLE = r"\p{Cf}"
+_DASHES = r"[\x{2012}-\x{2015}\x{2212}\x{FE63}\x{FF0D}]"
+
+
+def without_cell_marks(text: pd.Series) -> pd.Series:
+    """Trimmed text without invisible characters, a leading apostrophe, and with typeset minus signs as
+    '-': only ever applied to values that did not read as they were, so no reading changes."""
+    text = text.str.replace(_INVISIBLE, "", regex=True).str.strip()
+    return text.str.replace(r"^'", "", regex=True).str.replace(_DASHES, "-", regex=True)
+
+
 # r",(?!\d{3}(?!\d))" spelled without lookaheads, so pyarrow's RE2 runs it instead of Python per value.
 _DIGIT, _NOT_DIGIT = r"\p{Nd}", r"[^\p{Nd}]"
 _DECIMAL_COMMA = rf",(?:$|{_NOT_DIGIT}|{_DIGIT}$|{_DIGIT}{_NOT_DIGIT}|{_DIGIT}{{2}}$|{_DIGIT}{{2}}{_NOT_DIGIT}|{_DIGIT}{{4}})"
@@ -94,13 +109,16 @@ def parse_money(raw: pd.Series) -> pd.Series:
     values = _to_float(cleaned).to_numpy(copy=True)
     others = np.flatnonzero(~simple)
     if len(others):
-        rest = text.iloc[others]
+        rest = without_cell_marks(text.iloc[others])
         # A comma is a thousands separator only before a group of exactly three digits; '12,50' or
         # '1.234,56' use a decimal comma, and dropping it would multiply the amount by 100.
         decimal_comma = rest.str.contains(_DECIMAL_COMMA, regex=True, na=False)
         rest = rest.str.replace(rf"[£,]|{WHITESPACE}|GBP", "", regex=True).mask(decimal_comma)
-        negative = rest.str.match(r"^\(.*\)$|^.*-$|^.*CR$", na=False).to_numpy(dtype=bool)
-        rest = rest.str.replace(r"^\((.*)\)$|^(.*)-$|^(.*)CR$", r"\1\2\3", regex=True)
+        # Ledger suffixes in any case: 'CR' (a credit) is negative, 'DR' (a debit) the amount as written.
+        negative = rest.str.match(r"^\(.*\)$|^.*-$|^.*[Cc][Rr]\.?$", na=False).to_numpy(dtype=bool)
+        rest = rest.str.replace(
+            r"^\((.*)\)$|^(.*)-$|^(.*)[Cc][Rr]\.?$|^(.*)[Dd][Rr]\.?$", r"\1\2\3\4", regex=True
+        )
         found = _to_float(rest).to_numpy()
         values[others] = np.where(negative, -np.abs(found), found)
     values[~np.isfinite(values)] = np.nan
@@ -115,12 +133,27 @@ def parse_dates(raw: pd.Series) -> pd.Series:
     value no layout reads, such as '31/02/2025', is tried once per layout, each try a few pandas calls
     less than with masked assignments).
     """
-    text = trimmed_text(raw)
-    iso = text.str.fullmatch(ISO_DATE_TIME, na=False)
-    if iso.any():
-        text = text.where(~iso, text.str.slice(0, 10))
+    text = _iso_dates_cut(trimmed_text(raw))
     values = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[us]")
-    pending = np.flatnonzero(text.notna().to_numpy(dtype=bool))
+    pending = _read_dates(text, np.flatnonzero(text.notna().to_numpy(dtype=bool)), values)
+    if len(pending):
+        # What no layout read, once more without what exports write around a date.
+        plain = _iso_dates_cut(plain_date_text(text.iloc[pending]))
+        text = pd.Series(pd.NA, index=text.index, dtype=text.dtype)
+        text.iloc[pending] = plain.to_numpy()
+        _read_dates(text, pending, values)
+    return pd.Series(values, index=raw.index).dt.normalize()
+
+
+def _iso_dates_cut(text: pd.Series) -> pd.Series:
+    """ISO 8601 date-times cut to the date written."""
+    iso = text.str.fullmatch(ISO_DATE_TIME, na=False)
+    return text.where(~iso, text.str.slice(0, 10)) if iso.any() else text
+
+
+def _read_dates(text: pd.Series, pending: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Read the ``pending`` positions of ``text`` into ``values`` by the first layout that fits each; the
+    positions none fits."""
     for fmt in DATE_FORMATS:
         if not len(pending):
             break
@@ -129,7 +162,31 @@ def parse_dates(raw: pd.Series) -> pd.Series:
         if found.any():
             values[pending[found]] = parsed.to_numpy()[found].astype("datetime64[us]")
             pending = pending[~found]
-    return pd.Series(values, index=raw.index).dt.normalize()
+    return pending
+
+
+_WEEKDAY = r"(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?"
+_TIME_OF_DAY = (
+    rf"{WHITESPACE}+(?:[01]?[0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:[.,][0-9]{{1,9}})?)?"
+    rf"(?:{WHITESPACE}*(?i:[ap]\.?m\.?))?(?:{WHITESPACE}*(?i:z|utc|gmt|bst|[+-][0-9]{{2}}:?[0-9]{{2}}))?"
+)
+
+
+def plain_date_text(text: pd.Series) -> pd.Series:
+    """A date as the layouts know it, without what exports write around it: the cell marks
+    (``without_cell_marks``), a day of the week before it ('Thursday, 14 August 2025'), a time of day
+    after it ('14/08/2025 12:00:00 AM', Excel's text for a date-time), ordinal days ('14th'), 'Sept',
+    a month name between slashes or dots ('14/AUG/2025', Oracle's way) and the compact ISO form
+    ('20250814', SAP's way, read only with a year from 1900 to 2099 and a real month and day)."""
+    text = without_cell_marks(text)
+    text = text.str.replace(rf"^{_WEEKDAY}{WHITESPACE}*", "", regex=True)
+    text = text.str.replace(rf"{_TIME_OF_DAY}$", "", regex=True)
+    text = text.str.replace(r"(^|[^0-9])([0-9]{1,2})(?i:st|nd|rd|th)([^A-Za-z]|$)", r"\1\2\3", regex=True)
+    text = text.str.replace(r"(^|[^A-Za-z])(?i:sept)([^A-Za-z]|$)", r"\1Sep\2", regex=True)
+    text = text.str.replace(r"^([0-9]{1,2})[/.]([A-Za-z]{3,9})[/.]([0-9]{2,4})$", r"\1 \2 \3", regex=True)
+    return text.str.replace(
+        r"^((?:19|20)[0-9]{2})(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])$", r"\1-\2-\3", regex=True
+    )
 
 
 def parse_bools(raw: pd.Series) -> pd.Series:
@@ -183,8 +240,18 @@ def _unreadable(
 
 
 def parse_numbers(raw: pd.Series) -> pd.Series:
-    cleaned = trimmed_text(raw).str.replace(f",|{WHITESPACE}", "", regex=True)
-    values = pd.to_numeric(cleaned, errors="coerce").astype("float64")
+    text = trimmed_text(raw)
+    values = _numbers(text)
+    unread = (values.isna() & text.notna()).to_numpy(dtype=bool)
+    if unread.any():  # once more without the cell marks (``without_cell_marks``)
+        values[unread] = _numbers(without_cell_marks(text[unread])).to_numpy()
+    return values
+
+
+def _numbers(text: pd.Series) -> pd.Series:
+    values = pd.to_numeric(text.str.replace(f",|{WHITESPACE}", "", regex=True), errors="coerce").astype(
+        "float64"
+    )
     return values.where(np.isfinite(values))
 
 
