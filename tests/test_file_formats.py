@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from pipeline.steps.ingest import ingest
+from transforms.raw_table import FileRejected
 from transforms.reading import read_return
 from transforms.return_types import SPEND, WORKFORCE
 from warehouse.schema import fact_spend
@@ -161,6 +162,30 @@ def test_xlsx_sheet_named_after_the_return_type_wins_over_a_notes_sheet() -> Non
     data.append(["E1", datetime(2025, 9, 30), 15.5, 37.5, "direct"])
     table = read_return(_save(book), "workforce_2025-26-Q2.xlsx", WORKFORCE)
     assert list(table.frame.index) == [2]
+
+
+def test_xlsx_return_after_a_cover_sheet_or_a_summary_is_found_by_its_header() -> None:
+    """Workbooks often open on a cover sheet or a pivot summary, with the lines on a later sheet of any
+    name: the sheet read is the first whose rows name the return's key columns."""
+    book = Workbook()
+    cover = book.active
+    cover.title = "Cover"
+    cover.append(["Expenditure over £500, July to September 2025"])
+    cover.append(["Published under the Local Government Transparency Code"])
+    summary = book.create_sheet("By department")
+    summary.append(["Department", "Payment Date", "Total"])  # names two columns, not the supplier
+    summary.append(["Housing", "Q2", 123456.0])
+    lines = book.create_sheet("Sheet3")
+    lines.append(["Payment Date", "Supplier Name", "Amount"])
+    lines.append([datetime(2025, 8, 14), "Brightwater Ltd", 1250.0])
+    lines.append([datetime(2025, 8, 15), "Acme Ltd", 99.5])
+    table = read_return(_save(book), "spend_2025-26-Q2.xlsx", SPEND)
+    assert _cells(table)[3]["supplier_name"] == "Acme Ltd"
+    assert table.rows_read == 2
+    # Without a sheet naming the key columns, the one naming most of the return's columns is read.
+    del book["Sheet3"]
+    with pytest.raises(FileRejected, match="Supplier Name"):
+        read_return(_save(book), "spend_2025-26-Q2.xlsx", SPEND)
 
 
 @pytest.mark.parametrize(

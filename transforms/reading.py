@@ -15,11 +15,12 @@ from typing import AnyStr
 from charset_normalizer import from_bytes
 
 from transforms.fast_reading import read_clean_csv
+from transforms.headers import recogniser
 from transforms.identifiers import identifying_headers
 from transforms.limits import DEFAULT_LIMITS, ReadLimits, file_too_big, too_many_rows
-from transforms.raw_table import FileRejected, RawTable, build_raw_table, csv_records
+from transforms.raw_table import HEADER_SEARCH_ROWS, FileRejected, RawTable, build_raw_table, csv_records
 from transforms.return_types import ReturnType
-from transforms.xlsx_stream import WorkbookRefused, read_workbook
+from transforms.xlsx_stream import SheetRead, WorkbookRefused, read_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -116,19 +117,35 @@ def sniff_delimiter(text: str) -> str:
 
 
 def xlsx_records(
-    data: bytes, return_type: str, limits: ReadLimits = DEFAULT_LIMITS
+    data: bytes,
+    return_type: ReturnType,
+    member_column_map: dict[str, str] | None = None,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> list[tuple[int, list[str]]]:
-    """Rows of the sheet named after the return type, else the first visible sheet that has any values.
+    """Rows of the sheet that holds the return: the one named after the return type, else the first
+    visible sheet whose rows name the return's key columns, else the first that names any of them, else
+    the first with any values. Headers over two rows are joined (``xlsx_layout.join_split_header``).
 
     Read as a stream within the limits (``transforms.xlsx_stream``); merged cells take their top-left value.
     """
-    from transforms.xlsx_layout import fill_merged
+    from transforms.xlsx_layout import fill_merged, join_split_header
+
+    names = recogniser(return_type, member_column_map)
+    anchors = set(return_type.header_anchors)
+
+    def rows(sheet: SheetRead) -> list[tuple[int, list[str]]]:
+        return join_split_header(fill_merged(sheet.records, sheet.merged), return_type, member_column_map)
+
+    def score(sheet: SheetRead) -> int:
+        """2: a row names the key columns; 1: a row names two of the return's columns; 0: neither."""
+        named = [names.columns_named(cells) for _, cells in rows(sheet)[:HEADER_SEARCH_ROWS]]
+        return 2 if any(anchors <= hits for hits in named) else int(any(len(hits) > 1 for hits in named))
 
     try:
-        sheet = read_workbook(data, return_type, limits)
+        sheet = read_workbook(data, return_type.name, limits, score)
     except WorkbookRefused as refused:
         raise FileRejected(refused.reason, refused.how_to_fix) from None
-    return fill_merged(sheet.records, sheet.merged)
+    return rows(sheet)
 
 
 def read_return(
@@ -148,11 +165,7 @@ def read_return(
             "The file is empty.", "Export the return again and check it has rows before sending it."
         )
     if suffix == "xlsx" or data[:4] == b"PK\x03\x04":
-        from transforms.xlsx_layout import join_split_header
-
-        records = join_split_header(
-            xlsx_records(data, return_type.name, limits), return_type, member_column_map
-        )
+        records = xlsx_records(data, return_type, member_column_map, limits)
         return _with_rows(
             build_raw_table(records, return_type, member_column_map, encoding="xlsx", delimiter=None),
             return_type,

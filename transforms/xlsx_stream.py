@@ -459,11 +459,16 @@ class SheetRead:
     sheet: str
 
 
-def read_workbook(data: bytes, return_type: str, limits: ReadLimits) -> SheetRead:
-    """The sheet named after the return type, else the first visible sheet with any values.
+def read_workbook(
+    data: bytes, return_type: str, limits: ReadLimits, score: Callable[[SheetRead], int] | None = None
+) -> SheetRead:
+    """The sheet named after the return type, else the first visible sheet with any values; with
+    ``score``, the first visible sheet with the highest score (how well its rows look like the return),
+    the sheets tried in that order and the reading stopped at the first with ``score`` 2 or more. A
+    workbook often opens on a cover or notes sheet, with the return on the next one.
 
-    Raises :class:`WorkbookRefused` for a damaged workbook, one past the limits, or one whose only values
-    are on hidden sheets.
+    Raises :class:`WorkbookRefused` for a damaged workbook, one past the limits (all sheets read count
+    against them together), or one whose only values are on hidden sheets.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -477,10 +482,20 @@ def read_workbook(data: bytes, return_type: str, limits: ReadLimits) -> SheetRea
         if ordered:
             shared = _shared_strings(package, limits)
             styles = _date_styles(package)
+            best: tuple[int, SheetRead] | None = None
             for sheet in ordered:
                 records, merged = _read_sheet(package, sheet, limits, shared, styles)
                 if any(any(cell.strip() for cell in cells) for _, cells in records):
-                    return SheetRead(records, merged, sheet.name)
+                    read = SheetRead(records, merged, sheet.name)
+                    if score is None:
+                        return read
+                    points = score(read)
+                    if points >= 2:
+                        return read
+                    if best is None or points > best[0]:
+                        best = (points, read)
+            if best is not None:
+                return best[1]
     hidden = [s.name for s in package.sheets if not s.visible]
     if hidden:
         names = ", ".join(f"'{name}'" for name in hidden)
