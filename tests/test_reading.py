@@ -14,7 +14,7 @@ import pytest
 from openpyxl import Workbook
 
 from transforms.raw_table import FileRejected, RawTable
-from transforms.reading import count_rows, read_return
+from transforms.reading import count_rows, decode_text, read_return
 from transforms.return_types import SPEND
 
 
@@ -76,6 +76,30 @@ def test_windows_1252_pound_sign_and_accents_decode_exactly() -> None:
     assert table.encoding == "cp1252"
     assert table.frame["supplier_name"].tolist() == ["Crème Brûlée Café", "Naïve Ltd"]
     assert table.frame["amount_gbp"].tolist() == ["£1.234", "£5"]
+
+
+def test_utf8_with_a_few_windows_1252_bytes_keeps_its_utf8_text() -> None:
+    """A UTF-8 export with one cell pasted from an older system: read as Windows-1252 throughout, every
+    '£' of the UTF-8 part became 'Â£' and 19 of 20 amounts were unreadable. Only the stray bytes are read
+    as Windows-1252, and the file as UTF-8."""
+    lines = [f"14/08/2025,Café {i} Ltd,£{100 + i}.00\n" for i in range(20)]
+    data = ("Payment Date,Supplier Name,Amount\n" + "".join(lines)).encode("utf-8")
+    data = data.replace("Café 7 Ltd,£107".encode(), b"Caf\xe9 7 Ltd,\xa3107")  # that cell in Windows-1252
+    table = read(data)
+    assert table.encoding == "utf-8+cp1252"
+    assert table.frame["supplier_name"].tolist() == [f"Café {i} Ltd" for i in range(20)]
+    assert table.frame["amount_gbp"].tolist() == [f"£{100 + i}.00" for i in range(20)]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        CAFE.encode("cp1252"),  # no UTF-8 at all
+        "Crème Brûlée;£5;é\n".encode("cp1252") + "Naïve\n".encode(),  # more Windows-1252 than UTF-8
+    ],
+)
+def test_mostly_windows_1252_is_read_as_windows_1252(data: bytes) -> None:
+    assert decode_text(data)[1] == "cp1252"
 
 
 def test_utf16_unicode_text_as_excel_saves_it() -> None:

@@ -8,6 +8,7 @@ that a member can be told exactly which value on which line was not understood.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from typing import AnyStr
@@ -63,6 +64,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = None if b"\x00" in data[:4096] else _utf8_with_stray_bytes(data)
+    if mixed is not None:
+        return mixed, MIXED_UTF8
     try:
         if b"\x00" in data[:4096]:
             match = from_bytes(data[:65536], cp_isolation=["utf_16", "utf_16_le", "utf_16_be"]).best()
@@ -82,6 +86,37 @@ def decode_text(data: bytes) -> tuple[str, str]:
             "We could not read the text of this file: it is not UTF-8 or Windows-1252.",
             "In Excel use File > Save As > 'CSV UTF-8 (Comma delimited)' and send the file again.",
         ) from None
+
+
+# A UTF-8 file with a few bytes of Windows-1252 in it: a cell pasted from an older system, or two exports
+# joined. Read as Windows-1252 throughout, every '£' and 'é' of the UTF-8 part would turn into 'Â£' and
+# 'Ã©' (amounts unreadable, names changed); read as UTF-8 with those few bytes read as Windows-1252, only
+# the few cells that hold them are as the other system wrote them.
+MIXED_UTF8 = "utf-8+cp1252"  # as recorded with the submission (submissions.encoding, 20 characters)
+
+
+def _cp1252_for_stray_bytes(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("anchor.cp1252", _cp1252_for_stray_bytes)
+
+
+def _utf8_with_stray_bytes(data: bytes) -> str | None:
+    """The text of a file that is mostly UTF-8 (at least as many characters written as UTF-8 sequences
+    as bytes that are not UTF-8), or None. Counted from lengths, without a pass in Python: with
+    ``surrogateescape`` each stray byte is one character and each UTF-8 sequence of k bytes one
+    character, and encoding that text with ``ignore`` drops exactly the stray bytes."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    if len(text) == len(data):  # no UTF-8 sequence at all: a single-byte encoding
+        return None
+    stray = len(data) - len(text.encode("utf-8", errors="ignore"))
+    written_as_utf8 = len(text) - len(text.encode("ascii", errors="ignore")) - stray
+    if written_as_utf8 < stray:
+        return None
+    return data.decode("utf-8", errors="anchor.cp1252")
 
 
 def _utf8_bytes(data: bytes, encoding: str) -> bytes | None:
