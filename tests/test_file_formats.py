@@ -54,10 +54,17 @@ def test_every_delimiter_in_every_encoding(delimiter: str, encoding: str) -> Non
     assert list(table.frame.index) == [2, 3, 4]
 
 
-def test_unicode_text_export_is_ingested_with_accents_and_pounds(make_network, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("suffix", "encoding"),
+    [("txt", "utf-16"), ("tsv", "utf-8")],
+    ids=["excel-unicode-text", "tab-separated"],
+)
+def test_tab_separated_exports_are_ingested_with_accents_and_pounds(  # type: ignore[no-untyped-def]
+    make_network, tmp_path, suffix: str, encoding: str
+) -> None:
     network = make_network(f"sqlite:///{tmp_path}/w.db")
-    data = _text("\t").encode("utf-16")
-    network.bucket.write("incoming/kingsbridge-council/spend_2025-26-Q2.txt", data)
+    data = _text("\t").encode(encoding)
+    network.bucket.write(f"incoming/kingsbridge-council/spend_2025-26-Q2.{suffix}", data)
     [outcome] = ingest(network)
     assert outcome["status"] == "accepted", outcome
     with network.engine.connect() as conn:

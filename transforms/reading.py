@@ -24,6 +24,8 @@ from transforms.return_types import ReturnType
 from transforms.xlsx_stream import SheetRead, WorkbookRefused, read_workbook
 
 DELIMITERS = (",", ";", "\t", "|")
+# Text exports by the names systems give them (the delimiter is found from the text, whatever the name).
+TEXT_SUFFIXES = ("csv", "tsv", "txt")
 
 
 # -- bytes to records ------------------------------------------------------------------------------
@@ -206,7 +208,7 @@ def read_return(
             return_type,
             limits,
         )
-    if suffix not in ("csv", "txt", ""):
+    if suffix not in (*TEXT_SUFFIXES, ""):
         raise FileRejected(
             f"Files of type '.{suffix}' are not accepted.",
             "Send the return as a CSV file (.csv) or an Excel workbook (.xlsx).",

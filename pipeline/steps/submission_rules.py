@@ -13,10 +13,11 @@ from datetime import date
 
 from pipeline.config import NetworkConfig
 from transforms.periods import Period, PeriodError, period_containing
+from transforms.reading import TEXT_SUFFIXES
 
 # Members drop files into incoming/<member id>/<return type>_<period>.<extension>.
 INCOMING = "incoming"
-ACCEPTED_EXTENSIONS = ("csv", "xlsx", "txt")
+ACCEPTED_EXTENSIONS = (*TEXT_SUFFIXES, "xlsx")
 OTHER_SPREADSHEETS = ("xls", "xlsm", "xlsb", "ods", "numbers")
 EXAMPLE_NAME = "spend_2025-26-Q2.csv"
 _FILE_NAME_RE = re.compile(
