@@ -58,6 +58,9 @@ SPELLINGS: dict[str, dict[str, list[str]]] = {
             "Payment Amount",
             "Net Payment Amount",
             "Transaction Amount",
+            "Amount in LC",  # SAP: the ledger's local currency
+            "Amount in Local Currency",
+            "LC Amount",
             "Expenditure",
             "Total Spend",
             "Value Excluding VAT",
@@ -361,6 +364,8 @@ def test_headers_of_another_kind_are_never_taken_for_the_column(
         ("Count of Supplier", ("count", "supplier")),
         ("Post Code", ("postcode",)),
         ("Cost Center", ("cost", "centre")),
+        ("Amt in loc.cur.", ("amt",)),
+        ("Local Authority", ("local", "authority")),
     ],
 )
 def test_header_words(header: str, words: tuple[str, ...]) -> None:

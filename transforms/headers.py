@@ -190,7 +190,8 @@ _TYPO_STRENGTH = 0.9
 
 # Words that carry no meaning in a header, and currency words (the pound sign is dropped too).
 _STOPWORDS = frozenset({"of", "the", "a", "an", "and", "or", "for", "in", "to", "by", "on", "at", "per", "is", "from", "this", "our", "your", "its", "amp", "all", "each", "s"})  # fmt: skip
-_CURRENCY = frozenset({"gbp", "stg", "sterling", "pounds", "pound", "eur", "usd"})
+# "LC" is SAP's local currency ("Amount in LC"), the ledger's own: pounds for a UK member.
+_CURRENCY = frozenset({"gbp", "stg", "sterling", "pounds", "pound", "eur", "usd", "lc"})
 # Pivot-table and database export prefixes: "Sum of Amount" is the amount; "Count of" is a count.
 _PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("sum", "of"), ()),
@@ -212,6 +213,9 @@ _PAIRS = {
     ("per", "hour"): "hourly",
     ("per", "week"): "weekly",
     ("ethnic", "origin"): "ethnic",
+    ("local", "currency"): "lc",
+    ("loc", "cur"): "lc",
+    ("loc", "curr"): "lc",
 }
 # "Amount excluding VAT" is the net amount, "Amount inc. VAT" the gross one, "VAT" on its own neither.
 # "Net"/"Gross" only count with "of" ("Net of VAT"): "Net VAT" is an amount of VAT.
@@ -280,7 +284,7 @@ def _words(text: str) -> tuple[str, ...]:
             folded[-1] = _PAIRS[folded[-1], token]
         else:
             folded.append(token)
-    return tuple(t for t in folded if t not in _STOPWORDS and (len(t) > 1 or t == "%"))
+    return tuple(t for t in folded if t not in _STOPWORDS and t not in _CURRENCY and (len(t) > 1 or t == "%"))
 
 
 def _fold_vat(tokens: list[str]) -> list[str]:
