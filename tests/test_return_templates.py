@@ -49,7 +49,9 @@ def test_every_return_type_has_a_template(tmp_path: Path, return_type: str) -> N
         result = runner.invoke(app, ["template", return_type, "--format", file_format, "--output", str(path)])
         assert result.exit_code == 0, result.output
     sheet = load_workbook(tmp_path / f"{return_type}.xlsx").worksheets[0]
-    assert [c.value for c in sheet[1]] == [s.label for s in RETURN_TYPES[return_type].columns.values()]
+    assert [c.value for c in sheet[1]] == [
+        s.label for s in RETURN_TYPES[return_type].template_columns.values()
+    ]
 
 
 @pytest.mark.parametrize("return_type", sorted(FILLED))
@@ -62,7 +64,7 @@ def test_filled_xlsx_template_passes_validate(tmp_path: Path, return_type: str) 
     book = load_workbook(path)
     sheet, notes = book.worksheets
     assert sheet.title == return_type and notes.title == "Notes"
-    specs = RETURN_TYPES[return_type].columns
+    specs = RETURN_TYPES[return_type].template_columns
     header = [c.value for c in sheet[1]]
     assert header == [spec.label for spec in specs.values()]
 
@@ -108,7 +110,7 @@ def test_filled_csv_template_passes_validate(tmp_path: Path) -> None:
     assert "Supplier Name (required)" in notes and "Allowed values: micro, small, medium, large" in notes
     text = path.read_bytes().decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(text)))
-    assert header == [spec.label for spec in RETURN_TYPES["spend"].columns.values()]
+    assert header == [spec.label for spec in RETURN_TYPES["spend"].template_columns.values()]
     writer_buffer = io.StringIO()
     writer = csv.DictWriter(writer_buffer, fieldnames=header, lineterminator="\r\n")
     for record in FILLED["spend"]:

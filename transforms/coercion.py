@@ -317,6 +317,13 @@ def without_unit(raw: pd.Series, unit: str) -> pd.Series:
     return text.str.replace(rf"(?i)^(.*[0-9]){WHITESPACE}*{unit}\.?{WHITESPACE}*$", r"\1", regex=True)
 
 
+def whole_of_parts(debit: pd.Series, credit: pd.Series) -> pd.Series:
+    """A ledger's amount from its Debit and Credit columns: the debit less the credit, a credit taken off
+    whether the ledger wrote it positive or negative; missing only when both are."""
+    whole = debit.fillna(0) - credit.abs().fillna(0)
+    return whole.mask(debit.isna() & credit.isna()).round(2)
+
+
 def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Typed frame (all canonical columns, absent ones null) and the cells that could not be read."""
     typed: dict[str, pd.Series] = {}
@@ -337,6 +344,9 @@ def coerce_return(raw: pd.DataFrame, return_type: ReturnType) -> tuple[pd.DataFr
                 problems.append(_unreadable(raw[column], typed[column], column, reason, spec.personal))
         if not own_reader and spec.kind == "bool" and spec.default is not None:
             typed[column] = typed[column].fillna(spec.default in TRUE_WORDS)
+    for whole, (first, second) in return_type.in_two_parts.items():
+        if whole not in raw.columns and first in raw.columns:
+            typed[whole] = whole_of_parts(typed[first], typed[second])
     frame = pd.DataFrame(typed, index=raw.index)
     found = [p for p in problems if not p.empty]
     problem_frame = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=PROBLEM_COLUMNS)

@@ -115,7 +115,8 @@ def read_clean_csv(
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
-    required_positions = [p for p, c in positions.items() if c in return_type.required]
+    required = return_type.required_sent(positions.values())
+    required_positions = [p for p, c in positions.items() if c in required]
 
     # -- the body: one record per physical line? ----------------------------------------------------
     whole = encoded if encoded is not None else text.encode("utf-8")

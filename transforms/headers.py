@@ -97,6 +97,8 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     "invoice": ("invoice", "inv"),
     "document": ("document", "doc", "voucher"),
     "line": ("line", "item"),
+    "debit": ("debit", "debits", "dr"),
+    "credit": ("credit", "credits", "cr"),
     "net": ("net", "nett"),
     "gross": ("gross",),
     "vat": ("vat", "tax"),
@@ -518,13 +520,18 @@ class HeaderRecogniser:
             matches[score.column] = HeaderMatch(
                 position, header[position].strip(), score.column, score.score, score.how
             )
+        for whole, parts in self.return_type.in_two_parts.items():
+            if whole in matches:  # the file has the column itself: its parts are not read
+                for part in parts:
+                    if part in matches:
+                        taken_positions.discard(matches.pop(part).position)
         ordered = tuple(sorted(matches.values(), key=lambda m: m.position))
         ignored = tuple(
             cell.strip()
             for position, cell in enumerate(header)
             if cell.strip() and position not in taken_positions
         )
-        missing = tuple(c for c in self.return_type.required if c not in matches)
+        missing = tuple(c for c in self.return_type.required_sent(matches) if c not in matches)
         return HeaderMapping(ordered, ignored, missing)
 
     def closest(self, header: Sequence[str], column: str, taken: Iterable[str] = (), n: int = 3) -> list[str]:

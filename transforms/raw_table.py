@@ -255,7 +255,8 @@ def build_raw_table(
     width = len(header)
     while width and not header[width - 1].strip():
         width -= 1
-    required_positions = [p for p, c in positions.items() if c in return_type.required]
+    required = return_type.required_sent(positions.values())
+    required_positions = [p for p, c in positions.items() if c in required]
 
     lines: list[int] = []
     rows: list[list[str]] = []

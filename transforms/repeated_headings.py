@@ -75,7 +75,7 @@ def repeated_heading_rows(
 def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTable:
     """``raw`` without the rows that repeat its headings, which become set-aside problems of ``raw``."""
     headings = {match.column: match.header for match in raw.header_matches}
-    rows = repeated_heading_rows(raw.frame, headings, return_type.required)
+    rows = repeated_heading_rows(raw.frame, headings, return_type.required_sent(raw.frame.columns))
     if not rows:
         return raw
     problems = [

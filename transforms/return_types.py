@@ -8,7 +8,7 @@ punctuation folded), so the alias lists only need one spelling of each.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -73,6 +73,33 @@ class ReturnType:
     # Rows describe people who must not be identifiable: a header that looks like names, staff references,
     # contact details or dates of birth rejects the whole file (transforms.identifiers).
     anonymous: bool = False
+    # A column a file may send as two instead (a ledger's Debit and Credit instead of one Amount): the
+    # column is the first part less the second. The parts are optional columns of their own, read only
+    # when the file has no such column itself and never written to a template.
+    in_two_parts: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    @property
+    def parts(self) -> frozenset[str]:
+        """Columns that only stand in for another (``in_two_parts``)."""
+        return frozenset(part for pair in self.in_two_parts.values() for part in pair)
+
+    @property
+    def template_columns(self) -> dict[str, ColumnSpec]:
+        """The columns a blank return asks for: every column but the parts of another."""
+        return {name: spec for name, spec in self.columns.items() if name not in self.parts}
+
+    def required_sent(self, columns: Iterable[str]) -> list[str]:
+        """The required columns, a column sent in two parts standing as its parts among ``columns``. The
+        first part must be there (Debit alone is the amount; Credit alone is not a spend return)."""
+        sent = set(columns)
+        required: list[str] = []
+        for name in self.required:
+            parts = self.in_two_parts.get(name, ())
+            if name not in sent and parts and parts[0] in sent:
+                required += [p for p in parts if p in sent]
+            else:
+                required.append(name)
+        return required
 
     @property
     def has_personal_data(self) -> bool:
@@ -168,7 +195,21 @@ SPEND = ReturnType(
                 "amount paid",
                 "expenditure",
             ),
-            help="Net of VAT, in pounds; a credit note is negative.",
+            help="Net of VAT, in pounds; a credit note is negative. An export with Debit and Credit "
+            "columns instead is read as Debit less Credit.",
+        ),
+        "amount_debit": ColumnSpec(
+            "money",
+            label="Debit",
+            aliases=("debit", "debits", "debit amount", "debit value", "dr", "dr amount", "amount dr"),
+            help="A ledger's debit (a payment), when the export has Debit and Credit columns, not one Amount.",
+        ),
+        "amount_credit": ColumnSpec(
+            "money",
+            label="Credit",
+            aliases=("credit", "credits", "credit amount", "credit value", "cr", "cr amount", "amount cr"),
+            help="A ledger's credit (a refund or credit note), written as a positive amount or not; it is "
+            "taken off.",
         ),
         "supplier_id": ColumnSpec(
             "text",
@@ -268,6 +309,7 @@ SPEND = ReturnType(
             help="direct (you paid the supplier) or indirect (through a Tier 1 contractor).",
         ),
     },
+    in_two_parts={"amount_gbp": ("amount_debit", "amount_credit")},
 )
 
 WORKFORCE = ReturnType(

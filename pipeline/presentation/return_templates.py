@@ -36,7 +36,7 @@ class ColumnNote:
 
 def column_notes(return_type: ReturnType) -> list[ColumnNote]:
     notes = []
-    for spec in return_type.columns.values():
+    for spec in return_type.template_columns.values():
         notes.append(
             ColumnNote(
                 label=spec.label,
@@ -80,7 +80,9 @@ def intro_lines(return_type: ReturnType, period: str | None) -> list[str]:
 def template_csv(return_type: ReturnType) -> bytes:
     """The header row only, UTF-8 with a byte-order mark so Excel shows £ and accents correctly."""
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow([s.label for s in return_type.columns.values()])
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [s.label for s in return_type.template_columns.values()]
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -105,7 +107,7 @@ def template_xlsx(return_type: ReturnType, period: str | None = None) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = return_type.name
-    specs = list(return_type.columns.values())
+    specs = list(return_type.template_columns.values())
     sheet.append([spec.label for spec in specs])
     required_fill = PatternFill("solid", fgColor="FFF2CC")
     for index, spec in enumerate(specs, start=1):

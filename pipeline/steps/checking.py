@@ -292,12 +292,11 @@ def check_table(
     )
     over_long = over_long[over_long["row"].isin(typed.index)]
     capacity = capacity_problems(typed, return_type, fact_capacities(return_type.name), raw.frame)
-    # One problem per cell: a value that could not be read is not also reported as "missing".
+    # One problem per cell: a value that could not be read is not also reported as "missing", and a part
+    # of a column sent in two (Debit, Credit) stands for that column.
     found = [f for f in (over_long, unreadable, content, capacity) if not f.empty]
     cell_problems = (
-        pd.concat(found, ignore_index=True).drop_duplicates(["row", "column"], keep="first")
-        if found
-        else _empty_problems()
+        _one_per_cell(pd.concat(found, ignore_index=True), return_type) if found else _empty_problems()
     )
     masked = return_type.has_personal_data
     structural = pd.DataFrame(
@@ -354,6 +353,13 @@ def check_table(
     ]
     warnings = pd.concat(found, ignore_index=True) if found else _empty_problems()
     return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw, warnings=warnings)
+
+
+def _one_per_cell(problems: pd.DataFrame, return_type: ReturnType) -> pd.DataFrame:
+    """The first problem found for each cell; a part's cell is its whole column's (``in_two_parts``)."""
+    whole_of = {part: whole for whole, parts in return_type.in_two_parts.items() for part in parts}
+    cells = pd.DataFrame({"row": problems["row"], "column": problems["column"].replace(whole_of)})
+    return problems[~cells.duplicated(keep="first")]
 
 
 def total_beyond_capacity(accepted: pd.DataFrame) -> tuple[str, str] | None:
