@@ -267,7 +267,7 @@ def period_report_workbook(report: PeriodReport) -> bytes:
             "Rows read",
             "Rows loaded",
             "Rows rejected",
-            "Rows set aside (totals, repeated headings)",
+            "Rows set aside (totals, repeated headings, notes)",
             "Last received (UTC)",
         ],
         (24, 36, 24, 12, 8, 12, 12, 14, 14, 20),

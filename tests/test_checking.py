@@ -30,7 +30,7 @@ def check(text: str | bytes, file_name: str = "spend_2025-26-Q2.csv", **kwargs: 
 
 
 def assert_accounting(result: ReturnCheck) -> None:
-    """rows read = rows accepted + rows rejected + rows set aside (totals, repeated headings), and every
+    """rows read = rows accepted + rows rejected + rows set aside (totals, repeated headings, notes), and every
     row not loaded is explained (or the file is); a row set aside is never also a problem."""
     assert result.rows_read == result.rows_accepted + result.rows_rejected + result.rows_set_aside
     assert result.rows_accepted >= 0 and result.rows_rejected >= 0 and result.rows_set_aside >= 0

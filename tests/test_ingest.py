@@ -230,7 +230,10 @@ def test_totals_rows_are_set_aside_not_rejected(make_network, warehouse_url: str
     assert [line.split(",")[0] for line in listed] == ["4", "6"]
     assert all("Not loaded: totals row (not a problem)" in line for line in listed)
     page = network.bucket.read(outcome["feedback_path"]).decode()
-    assert "Rows we left out: totals and repeated headings" in page and "Rows we could not use" not in page
+    assert (
+        "Rows we left out: totals, repeated headings and notes" in page
+        and "Rows we could not use" not in page
+    )
     assert "2 rows of totals or repeated column headings were left out, which is not a problem" in page
 
     [tracked] = [t for t in track_returns(network, ["2025-26-Q2"]) if t.member_id == "kingsbridge-council"

@@ -45,9 +45,10 @@ class FileRejected(Exception):
 
 
 # Rows set aside: listed with the problems so the member can find them, but not loaded and not problems
-# (rows read = accepted + rejected + set aside): totals rows, and rows repeating the headings.
-TOTALS_KIND, HEADING_KIND = "totals", "heading"
-SET_ASIDE_RULES = frozenset(f"row:{kind}" for kind in (TOTALS_KIND, HEADING_KIND))
+# (rows read = accepted + rejected + set aside): totals rows, rows repeating the headings, and note lines
+# (a page number, a print date: text with no supplier and no amount).
+TOTALS_KIND, HEADING_KIND, NOTE_KIND = "totals", "heading", "note"
+SET_ASIDE_RULES = frozenset(f"row:{kind}" for kind in (TOTALS_KIND, HEADING_KIND, NOTE_KIND))
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
-    kind: str = TOTALS_KIND  # what a row set aside is: TOTALS_KIND or HEADING_KIND
+    kind: str = TOTALS_KIND  # what a row set aside is: TOTALS_KIND, HEADING_KIND or NOTE_KIND
 
     @property
     def rule(self) -> str:

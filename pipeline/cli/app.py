@@ -382,7 +382,7 @@ def _validate(
         )
         for p in check.problems.itertuples(index=False)
     ]
-    # Totals rows and repeated headings are not loaded but are no problem: listed apart, as the feedback does.
+    # Totals rows, repeated headings and note lines are not loaded but are no problem: listed apart, as the feedback does.
     problems = [p for aside, p in listed if not aside]
     set_aside = [p for aside, p in listed if aside]
     status = check.status
@@ -453,7 +453,7 @@ def _print_validation(file: Path, result: dict[str, Any]) -> None:
             f"[bold green]Would be accepted:[/] {escape(file.name)}: {result['rows_accepted']} of {result['rows_read']} "
             f"rows would load (total £{result['accepted_total_gbp']:,.2f})."
             + (
-                f" {result['rows_set_aside']} row(s) of totals or repeated headings would be set aside: not"
+                f" {result['rows_set_aside']} row(s) of totals, repeated headings or notes would be set aside: not"
                 " loaded, not a problem."
                 if result["rows_set_aside"]
                 else ""

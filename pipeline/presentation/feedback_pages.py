@@ -19,14 +19,18 @@ from transforms.return_types import RETURN_TYPES
 from transforms.spreadsheet_safety import inert
 
 EXAMPLES_PER_GROUP = 5
-# Totals rows and repeated headings are listed with the problems (``transforms.raw_table.SET_ASIDE_RULES``)
+# Totals rows, repeated headings and note lines are listed with the problems (``transforms.raw_table.SET_ASIDE_RULES``)
 # so the member can see which lines were left out, but they are no fault: they are shown apart and
 # labelled as not loaded.
-SET_ASIDE_LABELS = {"row:totals": "Not loaded: totals row", "row:heading": "Not loaded: column headings"}
+SET_ASIDE_LABELS = {
+    "row:totals": "Not loaded: totals row",
+    "row:heading": "Not loaded: column headings",
+    "row:note": "Not loaded: a note, no payment",
+}
 
 
 def _split(problems: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(problems, rows set aside: totals and repeated headings)."""
+    """(problems, rows set aside: totals, repeated headings and notes)."""
     if problems.empty or "rule" not in problems.columns:
         return problems, problems.iloc[:0]
     set_aside = problems["rule"].isin(SET_ASIDE_RULES)

@@ -3,10 +3,11 @@
 Reading, coercion and the GX content rules each find problems; here they are merged (one problem
 per cell, the most specific reason wins), the rejection tolerance is applied, and the row
 accounting rows read = rows accepted + rows rejected + rows set aside is guaranteed by construction.
-Rows set aside are totals rows ("Grand Total", or an unlabelled sum of the rows above) and rows that
-repeat the column headings (exports joined into one file, headings printed on every page): never loaded,
-since a total would count the spend twice and headings are not data, but no fault of the member, so
-neither rejected nor counted against the tolerance.
+Rows set aside are totals rows ("Grand Total", or an unlabelled sum of the rows above), rows that
+repeat the column headings (exports joined into one file, headings printed on every page) and note lines
+(a page number or a print date, no supplier and no amount): never loaded, since a total would count the
+spend twice and headings and notes are not data, but no fault of the member, so neither rejected nor
+counted against the tolerance.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from transforms.measures import (
     measure_range_problems,
     outside_programme_problems,
 )
+from transforms.note_lines import set_aside_note_lines
 from transforms.periods import Period
 from transforms.pre_period import (
     PRE_PERIOD_DAYS,
@@ -270,7 +272,7 @@ def check_table(
     rules: NetworkRules | None = None,
 ) -> ReturnCheck:
     rules = rules or NetworkRules()
-    raw = set_aside_repeated_headings(raw, return_type)
+    raw = set_aside_note_lines(set_aside_repeated_headings(raw, return_type), return_type)
     fault = whole_column_fault(raw.frame, return_type)
     if fault is not None:  # one reason for the file, not one per row
         empty = raw.frame.iloc[:0]

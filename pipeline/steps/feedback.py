@@ -92,7 +92,7 @@ def email_feedback(
     html = network.bucket.read(feedback_path).decode("utf-8")
     attachments = {}
     problems_path = feedback_path.removesuffix(".html") + ".csv"
-    # Rows set aside (totals, repeated headings) are listed in the CSV too: the member can find every line not loaded.
+    # Rows set aside (totals, repeated headings, notes) are listed in the CSV too: the member can find every line not loaded.
     listed = submission.get("rows_rejected") or submission.get("rows_set_aside")
     if listed and network.bucket.exists(problems_path):
         stem = safe_stem(submission["file_name"], 80)

@@ -383,7 +383,7 @@ def _store(
             network.lake.remove(submission["lake_path"])
         raise
     log.info(
-        "%s %s: %s (%s read, %s loaded, %s rejected, %s set aside: totals or repeated headings)",
+        "%s %s: %s (%s read, %s loaded, %s rejected, %s set aside: totals, repeated headings or notes)",
         incoming.member_id,
         incoming.file_name,
         stored["status"],
