@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import pandas as pd
@@ -47,6 +47,7 @@ from transforms.reading import count_rows, read_return
 from transforms.recruitment import offer_outside_programme_problems, start_before_offer_problems
 from transforms.repeated_headings import set_aside_repeated_headings
 from transforms.return_types import ReturnType
+from transforms.spreadsheet_safety import text_formulas_unwrapped
 from transforms.totals import set_aside_unlabelled_totals
 from warehouse.capacity import fact_capacities, table_capacities
 from warehouse.schema import submissions
@@ -272,6 +273,7 @@ def check_table(
     rules: NetworkRules | None = None,
 ) -> ReturnCheck:
     rules = rules or NetworkRules()
+    raw = replace(raw, frame=text_formulas_unwrapped(raw.frame))
     raw = set_aside_note_lines(set_aside_repeated_headings(raw, return_type), return_type)
     fault = whole_column_fault(raw.frame, return_type)
     if fault is not None:  # one reason for the file, not one per row
