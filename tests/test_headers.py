@@ -150,6 +150,9 @@ SPELLINGS: dict[str, dict[str, list[str]]] = {
             "Pay Rate",
             "Hourly Wage",
             "Base Hourly Rate",
+            "Standard Hourly Rate",
+            "Std Rate",
+            "Normal Rate of Pay",
         ],
         "weekly_hours": [
             "Weekly Hours",
@@ -158,6 +161,10 @@ SPELLINGS: dict[str, dict[str, list[str]]] = {
             "Weekly Contracted Hours",
             "Contracted Weekly Hours",
             "Standard Hours",
+            "Std Hours",
+            "Normal Hours",
+            "Regular Weekly Hours",
+            "Working Hours",
         ],
         "employment_basis": [
             "Employment Basis",

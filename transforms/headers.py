@@ -146,6 +146,7 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     "weekly": ("weekly", "wkly", "week"),
     "contracted": ("contracted", "contract", "contractual"),
     "basic": ("basic", "base"),
+    "standard": ("standard", "std", "normal", "usual", "regular"),
     "employment": ("employment", "basis"),
     "apprentice": ("apprentice", "apprenticeship"),
     "start": ("start", "commencement"),
