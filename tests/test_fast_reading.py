@@ -95,6 +95,28 @@ def test_irregular_lines_blank_lines_and_totals_rows_are_decided_record_by_recor
     assert table.frame.loc[33, "supplier_name"] == 'Acme, Widgets & "Co"'
 
 
+def test_values_under_unnamed_header_cells_are_kept_and_only_values_past_the_header_are_not() -> None:
+    """Excel writes a sheet's unnamed columns into its CSV as empty header cells: the values under them
+    are a column nobody named (ignored), not values run together. A value past the header's last cell,
+    named or not, still cannot be placed. Both readers decide alike."""
+    lines = [f"01/08/2025,Supplier {i},{i}.00,T{i},SE1 7PB,checked,x" for i in range(120)]
+    lines[7] = "01/08/2025,Acme, Ltd,12.00,T7,SE1 7PB,checked,x"  # one value too many for the header
+    table = check(HEADER.rstrip("\n") + ",,\n" + "\n".join(lines) + "\n", must_be_fast=True)
+    assert table is not None
+    assert [p.row for p in table.structural_problems] == [9]
+    assert "has 8 values but the header has 7 columns" in table.structural_problems[0].reason
+    assert table.rows_read == 120 and len(table.frame) == 119
+    assert list(table.frame.columns) == [
+        "payment_date",
+        "supplier_name",
+        "amount_gbp",
+        "transaction_id",
+        "supplier_postcode",
+    ]
+    # Without the empty header cells the extra values cannot be told from values run together.
+    assert len(check(HEADER + "\n".join(lines) + "\n").frame) == 0  # type: ignore[union-attr]
+
+
 def test_irregular_lines_are_found_where_they_are_when_their_text_repeats() -> None:
     """pyarrow hands over an irregular line's text, not where it is: two lines of the same text, and a
     last line without its newline, are each put back at their own line."""

@@ -218,7 +218,7 @@ def read_clean_csv(
     found = in_table < len(regular)
     found[found] = regular[in_table[found]] == candidate_lines[found]
     special[in_table[found]] = True
-    for column in columns[width:]:  # values beyond the header's width
+    for column in columns[len(header) :]:  # values beyond the header's last cell, named or not
         special |= pc.greater(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False)
     special_rows = np.flatnonzero(special)
 
@@ -227,7 +227,7 @@ def read_clean_csv(
     for i in special_rows:
         line = first_line + int(regular[i])
         kept, problem = _decide(
-            line, [column[int(i)].as_py() for column in columns], width, required_positions
+            line, [column[int(i)].as_py() for column in columns], width, required_positions, len(header)
         )
         if kept is None:
             keep[i] = False
@@ -236,7 +236,7 @@ def read_clean_csv(
     for i, line_text in zip(irregular, irregular_text, strict=True):
         line = first_line + int(i)
         cells = next(csv.reader([line_text], delimiter=delimiter), [])
-        decided.append((line, *_decide(line, cells, width, required_positions)))
+        decided.append((line, *_decide(line, cells, width, required_positions, len(header))))
     decided.sort(key=lambda d: d[0])
 
     blank = sum(1 for _, kept, problem in decided if kept is None and problem is None)
@@ -288,12 +288,12 @@ def _lines_holding(lines: pa.Array, texts: list[str]) -> np.ndarray:
 
 
 def _decide(
-    line: int, cells: list[str], width: int, required_positions: list[int]
+    line: int, cells: list[str], width: int, required_positions: list[int], written: int
 ) -> tuple[list[str] | None, RowProblem | None]:
     """(cells, None) to keep, (None, problem) to set aside, (None, None) for a blank line."""
     if is_blank(cells):
         return None, None
-    kept, problem = take_record(line, cells, width, required_positions)
+    kept, problem = take_record(line, cells, width, required_positions, written)
     return kept, problem
 
 

@@ -190,9 +190,14 @@ def _or_list(items: list[str]) -> str:
 
 
 def take_record(
-    line: int, cells: list[str], width: int, required_positions: list[int]
+    line: int, cells: list[str], width: int, required_positions: list[int], written: int | None = None
 ) -> tuple[list[str], None] | tuple[None, RowProblem]:
     """A non-blank data record: its cells fitted to the header's width, or the problem that sets it aside.
+
+    ``width`` reaches the header's last named column, ``written`` (at least ``width``) its last cell,
+    named or not: values under a header cell left blank are a column the member did not name (Excel
+    writes a sheet's unnamed columns into its CSV as empty header cells), ignored like any column we do
+    not use; only values beyond the header's last cell cannot be placed.
 
     Shared by the csv-module path below and the pyarrow fast path (``transforms.fast_reading``), so both
     decide every record the same way.
@@ -206,14 +211,15 @@ def take_record(
             "You can leave it in or take it out.",
             counts_towards_tolerance=False,
         )
+    written = max(written or width, width)
     if len(cells) > width:
-        extra = cells[width:]
+        extra = cells[written:]
         if any(cell.strip() for cell in extra):
             return None, RowProblem(
                 line,
                 None,
                 shown_cells(cells),
-                f"This row has {len(cells)} values but the header has {width} columns, so we cannot tell "
+                f"This row has {len(cells)} values but the header has {written} columns, so we cannot tell "
                 "which value belongs where. A value probably contains the delimiter: put quotes around "
                 'names and amounts that contain commas (e.g. "1,234.56").',
             )
@@ -267,7 +273,7 @@ def build_raw_table(
         if is_blank(cells):
             continue
         rows_read += 1
-        kept, problem = take_record(line, cells, width, required_positions)
+        kept, problem = take_record(line, cells, width, required_positions, len(header))
         if problem is not None:
             problems.append(problem)
             continue
