@@ -481,3 +481,31 @@ def _listed_twice(return_type: ReturnType, alias: str) -> bool:
         if key in {normalise_header(a) for a in (s.label, *s.aliases)}
     ]
     return len(owners) > 1
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        (
+            ["Dyddiad / Date", "Enw'r Cyflenwr / Supplier Name", "Swm / Amount", "Categori / Category"],
+            ["payment_date", "supplier_name", "amount_gbp", "category"],
+        ),
+        (
+            ["Date / Dyddiad", "Supplier Name | Enw Cyflenwr", "Amount (£) / Swm (£)", "Cod Post / Postcode"],
+            ["payment_date", "supplier_name", "amount_gbp", "supplier_postcode"],
+        ),
+    ],
+    ids=["welsh-first", "english-first"],
+)
+def test_bilingual_headers_are_read_by_either_half(header: list[str], expected: list[str]) -> None:
+    """Welsh public bodies publish their headers in both languages: a header is read whole and by each
+    half around a spaced slash or bar, and each column takes its best score."""
+    mapping = recogniser(SPEND).map(header)
+    assert [m.column for m in mapping.matches] == expected
+    assert not mapping.missing and not mapping.ignored
+
+
+def test_a_slash_without_spaces_or_a_line_break_does_not_split_a_header() -> None:
+    names = recogniser(SPEND)
+    assert names.scores("Invoice\nDate") == names.scores("Invoice Date")  # not read as 'Date' alone
+    assert [s.column for s in names.scores("Dyddiad/Swm")] == []

@@ -250,6 +250,8 @@ _EXTRA_PHRASES: dict[str, dict[str, tuple[tuple[str, float], ...]]] = {
 
 # -- header text to words ---------------------------------------------------------------------------
 _QUOTES = re.compile(r"[\"'`´‘’“”]")
+# Between the two languages of a bilingual header: a slash or a bar with spaces around it.
+_BILINGUAL = re.compile(r"\s+[/|]\s+")
 # System suffixes: "(T)", "[R]", "(1)"; a parenthesis of words is kept ("(excl VAT)", "(ID)", "(Payee)").
 _SYSTEM_SUFFIX = re.compile(r"[(\[]\s*(?:[A-Za-z]|\d+)\s*[)\]]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -486,20 +488,34 @@ class HeaderRecogniser:
         if normalised and normalised in self.member_map:
             result = [ColumnScore(self.member_map[normalised], 1.0, "your column map", priority=1)]
         elif normalised and len(key) <= 80:
-            concepts, unknown = _concepts(self.vocabulary, key)
-            preference = sum(_PREFERENCE.get(c, 0) for c in concepts)
-            for column in self.columns:
-                if normalised in column.exact:
-                    result.append(ColumnScore(column.name, 1.0, "known name", preference))
-                    continue
-                scored = _phrase_score(column, concepts, unknown)
-                if scored is not None and scored[0] >= MATCH_THRESHOLD:
-                    how: How = "words, allowing a typo" if scored[1] else "words"
-                    result.append(ColumnScore(column.name, round(min(scored[0], 1.0), 2), how, preference))
-            result.sort(key=lambda s: (-s.score, -s.preference))
+            # A bilingual header ('Dyddiad / Date', 'Supplier Name | Enw Cyflenwr') is read as well as
+            # each of its halves; each column takes its best score.
+            best: dict[str, ColumnScore] = {}
+            for text in (key, *(part for part in _BILINGUAL.split(key) if part.strip() and part != key)):
+                for score in self._scored(text.strip()):
+                    if score.column not in best or score.score > best[score.column].score:
+                        best[score.column] = score
+            result = sorted(best.values(), key=lambda s: (-s.score, -s.preference))
         if len(self._cache) > 1 << 16:  # cells of many files' first lines: keep memory bounded
             self._cache.clear()
         self._cache[key] = result
+        return result
+
+    def _scored(self, text: str) -> list[ColumnScore]:
+        normalised = normalise_header(text)
+        if not normalised:
+            return []
+        concepts, unknown = _concepts(self.vocabulary, text)
+        preference = sum(_PREFERENCE.get(c, 0) for c in concepts)
+        result = []
+        for column in self.columns:
+            if normalised in column.exact:
+                result.append(ColumnScore(column.name, 1.0, "known name", preference))
+                continue
+            scored = _phrase_score(column, concepts, unknown)
+            if scored is not None and scored[0] >= MATCH_THRESHOLD:
+                how: How = "words, allowing a typo" if scored[1] else "words"
+                result.append(ColumnScore(column.name, round(min(scored[0], 1.0), 2), how, preference))
         return result
 
     def columns_named(self, cells: Iterable[str]) -> set[str]:
