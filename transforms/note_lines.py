@@ -16,15 +16,13 @@ supplier (a total), is a row like any other.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.coercion import parse_dates, parse_money, parse_numbers
-from transforms.raw_table import NOTE_KIND, RawTable, RowProblem, shown_cells
+from transforms.raw_table import NOTE_KIND, RawTable, shown_cells
 from transforms.return_types import ReturnType
 
 
@@ -75,21 +73,14 @@ def _no_value(cell: object, kind: str) -> bool:
 
 def set_aside_note_lines(raw: RawTable, return_type: ReturnType) -> RawTable:
     """``raw`` without its note lines, which become set-aside problems of ``raw``."""
-    rows = note_rows(raw.frame, return_type)
-    if not rows:
-        return raw
-    problems = [
-        RowProblem(
-            int(row),
-            None,
-            shown_cells([next(v.strip() for v in raw.frame.loc[row] if isinstance(v, str) and v.strip())]),
-            "This line holds a note and no payment (such as a page number, a print date or a section "
-            "title, with no supplier and no amount), so it was not read as data. You can leave it in or "
-            "take it out.",
-            counts_towards_tolerance=False,
-            kind=NOTE_KIND,
-        )
-        for row in rows
-    ]
-    structural = sorted([*raw.structural_problems, *problems], key=lambda p: p.row)
-    return replace(raw, frame=raw.frame.drop(index=rows), structural_problems=structural)
+    return raw.set_aside(
+        {
+            row: shown_cells(
+                [next(v.strip() for v in raw.frame.loc[row] if isinstance(v, str) and v.strip())]
+            )
+            for row in note_rows(raw.frame, return_type)
+        },
+        "This line holds a note and no payment (such as a page number, a print date or a section title, "
+        "with no supplier and no amount), so it was not read as data. You can leave it in or take it out.",
+        NOTE_KIND,
+    )

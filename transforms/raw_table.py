@@ -11,7 +11,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -79,6 +79,18 @@ class RawTable:
     structural_problems: list[RowProblem] = field(default_factory=list)
     # How each mapped header was recognised (your column map, a known name, its words), for the feedback.
     header_matches: tuple[HeaderMatch, ...] = ()
+
+    def set_aside(self, shown: dict[int, str], reason: str, kind: str) -> RawTable:
+        """This table without the rows ``shown`` (row -> the line as the member is shown it), each now a
+        problem that is not counted against the tolerance (a row of ``kind``, e.g. HEADING_KIND)."""
+        if not shown:
+            return self
+        problems = [
+            RowProblem(int(row), None, text, reason, counts_towards_tolerance=False, kind=kind)
+            for row, text in shown.items()
+        ]
+        structural = sorted([*self.structural_problems, *problems], key=lambda p: p.row)
+        return replace(self, frame=self.frame.drop(index=list(shown)), structural_problems=structural)
 
 
 def csv_records(

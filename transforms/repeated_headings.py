@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import string
 from collections.abc import Collection, Mapping
-from dataclasses import replace
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.raw_table import HEADING_KIND, RawTable, RowProblem, shown_cells
+from transforms.raw_table import HEADING_KIND, RawTable, shown_cells
 from transforms.return_types import ReturnType
 
 # Characters a member cannot see that exports leave at the start of a line or a value.
@@ -76,22 +75,14 @@ def set_aside_repeated_headings(raw: RawTable, return_type: ReturnType) -> RawTa
     """``raw`` without the rows that repeat its headings, which become set-aside problems of ``raw``."""
     headings = {match.column: match.header for match in raw.header_matches}
     rows = repeated_heading_rows(raw.frame, headings, return_type.required_sent(raw.frame.columns))
-    if not rows:
-        return raw
-    problems = [
-        RowProblem(
-            int(row),
-            None,
-            shown_cells(
+    return raw.set_aside(
+        {
+            row: shown_cells(
                 v.strip().strip(_INVISIBLE).strip() for v in raw.frame.loc[row] if isinstance(v, str)
-            ),
-            "This row repeats the column headings (as where two exports are joined into one file, or a "
-            "report prints its headings on every page), so it was not read as data. You can leave it in "
-            "or take it out.",
-            counts_towards_tolerance=False,
-            kind=HEADING_KIND,
-        )
-        for row in rows
-    ]
-    structural = sorted([*raw.structural_problems, *problems], key=lambda p: p.row)
-    return replace(raw, frame=raw.frame.drop(index=rows), structural_problems=structural)
+            )
+            for row in rows
+        },
+        "This row repeats the column headings (as where two exports are joined into one file, or a report "
+        "prints its headings on every page), so it was not read as data. You can leave it in or take it out.",
+        HEADING_KIND,
+    )
