@@ -211,6 +211,9 @@ NOT = {
             "Supplier Size",
         ],
         "amount_gbp": [
+            "Amount (EUR)",  # another currency: never read as pounds
+            "USD Value",
+            "Amount in Euros",
             "Expenditure Code",
             "Expenditure Category",
             "Type of Expenditure",

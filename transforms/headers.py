@@ -97,6 +97,7 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     "invoice": ("invoice", "inv"),
     "document": ("document", "doc", "voucher"),
     "line": ("line", "item"),
+    "foreign": ("eur", "euro", "euros", "usd", "dollar", "dollars", "fx", "foreign"),
     "debit": ("debit", "debits", "dr"),
     "credit": ("credit", "credits", "cr"),
     "net": ("net", "nett"),
@@ -183,6 +184,7 @@ _KINDS = frozenset(
         "rate",
         "hours",
         "unit",
+        "foreign",
     }
 )
 # Weaker synonyms: "Type of Expenditure" (revenue or capital) must lose to "Expenditure Category".
@@ -193,8 +195,9 @@ _TYPO_STRENGTH = 0.9
 
 # Words that carry no meaning in a header, and currency words (the pound sign is dropped too).
 _STOPWORDS = frozenset({"of", "the", "a", "an", "and", "or", "for", "in", "to", "by", "on", "at", "per", "is", "from", "this", "our", "your", "its", "amp", "all", "each", "s"})  # fmt: skip
-# "LC" is SAP's local currency ("Amount in LC"), the ledger's own: pounds for a UK member.
-_CURRENCY = frozenset({"gbp", "stg", "sterling", "pounds", "pound", "eur", "usd", "lc"})
+# "LC" is SAP's local currency ("Amount in LC"), the ledger's own: pounds for a UK member. Another
+# currency is a concept of its own (``foreign``), a kind no amount in pounds is named with.
+_CURRENCY = frozenset({"gbp", "stg", "sterling", "pounds", "pound", "lc"})
 # Pivot-table and database export prefixes: "Sum of Amount" is the amount; "Count of" is a count.
 _PREFIXES: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("sum", "of"), ()),
