@@ -218,7 +218,7 @@ _FAULT_EXAMPLES = st.sampled_from(
 
 
 @given(st.lists(st.one_of(_FAULT_CELLS, _FAULT_EXAMPLES, st.none()), min_size=1, max_size=12))
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_the_quick_look_passes_every_value_a_check_finds(cells: list[str | None]) -> None:
     """A column is only looked at closely when a kernel over its first tenth says the fault could be
     there: that kernel must pass every column in which the check itself finds something, or a broken

@@ -82,7 +82,7 @@ _CELLS = st.one_of(st.none(), st.sampled_from(["", " ", "Page 1", "x", " x ", "A
 
 
 @given(st.lists(st.tuples(_CELLS, _CELLS, _CELLS, _CELLS), min_size=1, max_size=25))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_note_rows_are_the_rule_applied_row_by_row(rows: list[tuple]) -> None:
     frame = pd.DataFrame(
         rows, columns=["supplier_name", "amount_gbp", "category", "department"], index=range(2, 2 + len(rows))
