@@ -362,3 +362,16 @@ def test_file_level_problems_quarantine_the_file(
     assert result.accepted.empty
     assert result.rows_read == rows_read
     assert result.shape == "unknown"
+
+
+def test_a_header_without_names_for_its_last_columns_is_said_once_for_the_file() -> None:
+    """Every row has two values more than the header names: the file says why once (name the columns or
+    delete them), not only 'None of the rows could be used'; each row is still listed and accounted for."""
+    rows = "".join(f"14/08/2025,Acme {i} Ltd,{100 + i}.00,checked,x\n" for i in range(40))
+    result = check("Payment Date,Supplier Name,Amount\n" + rows)
+    assert result.status == "quarantined" and result.rows_rejected == 40
+    assert "Every row has more values than the header row has columns" in (result.file_reason or "")
+    assert "give each one a heading" in (result.how_to_fix or "")
+    # One row of another kind among them: the problems differ, so they are listed row by row.
+    mixed = check("Payment Date,Supplier Name,Amount\n" + rows + "15/08/2025,Beta Ltd,\n")
+    assert mixed.file_reason == "None of the rows in the file could be used."

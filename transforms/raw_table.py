@@ -48,6 +48,8 @@ class FileRejected(Exception):
 # (rows read = accepted + rejected + set aside): totals rows, rows repeating the headings, and note lines
 # (a page number, a print date: text with no supplier and no amount).
 TOTALS_KIND, HEADING_KIND, NOTE_KIND = "totals", "heading", "note"
+# A row with values past the header's last cell (a problem, counted): when every row is one, the file says so.
+TOO_WIDE_KIND = "too_wide"
 SET_ASIDE_RULES = frozenset(f"row:{kind}" for kind in (TOTALS_KIND, HEADING_KIND, NOTE_KIND))
 
 
@@ -58,7 +60,9 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
-    kind: str = TOTALS_KIND  # what a row set aside is: TOTALS_KIND, HEADING_KIND or NOTE_KIND
+    kind: str = (
+        TOTALS_KIND  # what a row set aside is (TOTALS_KIND, HEADING_KIND, NOTE_KIND), or TOO_WIDE_KIND
+    )
 
     @property
     def rule(self) -> str:
@@ -234,6 +238,7 @@ def take_record(
                 f"This row has {len(cells)} values but the header has {written} columns, so we cannot tell "
                 "which value belongs where. A value probably contains the delimiter: put quotes around "
                 'names and amounts that contain commas (e.g. "1,234.56").',
+                kind=TOO_WIDE_KIND,
             )
         cells = cells[:width]
     elif len(cells) < width:

@@ -42,7 +42,13 @@ from transforms.pre_period import (
     early_payments_warning,
     window_note,
 )
-from transforms.raw_table import MEMBER_ID_PLACEHOLDER, SET_ASIDE_RULES, FileRejected, RawTable
+from transforms.raw_table import (
+    MEMBER_ID_PLACEHOLDER,
+    SET_ASIDE_RULES,
+    TOO_WIDE_KIND,
+    FileRejected,
+    RawTable,
+)
 from transforms.reading import count_rows, read_return
 from transforms.recruitment import offer_outside_programme_problems, start_before_offer_problems
 from transforms.repeated_headings import set_aside_repeated_headings
@@ -327,15 +333,8 @@ def check_table(
     data_rows = max(raw.rows_read - set_aside, 1)
     share = counted / data_rows
     if accepted.empty:
-        return ReturnCheck(
-            "quarantined",
-            raw.rows_read,
-            accepted,
-            problems,
-            "None of the rows in the file could be used.",
-            "Fix the problems listed row by row and send the whole file again.",
-            raw,
-        )
+        reason, how_to_fix = _why_no_row_could_be_used(raw)
+        return ReturnCheck("quarantined", raw.rows_read, accepted, problems, reason, how_to_fix, raw)
     too_much = total_beyond_capacity(accepted)
     if too_much is not None:
         return ReturnCheck("quarantined", raw.rows_read, accepted, problems, too_much[0], too_much[1], raw)
@@ -357,6 +356,24 @@ def check_table(
     ]
     warnings = pd.concat(found, ignore_index=True) if found else _empty_problems()
     return ReturnCheck("accepted", raw.rows_read, accepted, problems, raw=raw, warnings=warnings)
+
+
+def _why_no_row_could_be_used(raw: RawTable) -> tuple[str, str]:
+    """Reason and fix when no row loads: said once for the file when every row has values past the
+    header's last cell (a header without names for its last columns), row by row otherwise."""
+    problems = [p for p in raw.structural_problems if p.counts_towards_tolerance]
+    if problems and raw.frame.empty and all(p.kind == TOO_WIDE_KIND for p in problems):
+        return (
+            "Every row has more values than the header row has columns, so no value could be placed under "
+            "its heading.",
+            "If the last columns of your export have no heading, give each one a heading (any name) or delete "
+            'them; if names or amounts contain commas, put them in quotes (e.g. "1,234.56"). Then send the '
+            "whole file again.",
+        )
+    return (
+        "None of the rows in the file could be used.",
+        "Fix the problems listed row by row and send the whole file again.",
+    )
 
 
 def _one_per_cell(problems: pd.DataFrame, return_type: ReturnType) -> pd.DataFrame:
