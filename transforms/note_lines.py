@@ -51,7 +51,7 @@ def note_rows(frame: pd.DataFrame, return_type: ReturnType) -> list[int]:
     blank = np.ones(len(frame), dtype=bool)
     for column in texts:
         blank &= pc.fill_null(pc.equal(trimmed[column], ""), True).to_numpy(zero_copy_only=False)
-    same = np.ones(len(frame), dtype=bool)
+    same = np.full(len(frame), len(required) > 1)  # (one required column: its blanks alone)
     for column in required[1:]:
         same &= pc.fill_null(pc.equal(trimmed[column], trimmed[required[0]]), False).to_numpy(
             zero_copy_only=False
