@@ -22,12 +22,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from transforms.coercion import parse_dates, parse_money, parse_numbers
-from transforms.raw_table import NOTE_KIND, RawTable, shown_cells
+from transforms.raw_table import NOTE_KIND, RawTable, arrow_text, shown_cells
 from transforms.return_types import ReturnType
 
 
 def _trimmed(values: pd.Series) -> pa.Array:
-    return pc.utf8_trim_whitespace(pa.array(values.array, type=pa.large_string(), from_pandas=True))
+    return pc.utf8_trim_whitespace(arrow_text(values))
 
 
 # Required columns of these kinds may hold a note's text (a page number printed under the amounts):

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
+import pyarrow as pa
 
 from transforms.headers import HeaderMapping, HeaderMatch, HeaderRecogniser, recogniser
 from transforms.identifiers import shown_header
@@ -95,6 +96,11 @@ class RawTable:
         ]
         structural = sorted([*self.structural_problems, *problems], key=lambda p: p.row)
         return replace(self, frame=self.frame.drop(index=list(shown)), structural_problems=structural)
+
+
+def arrow_text(cells: pd.Series) -> pa.Array:
+    """A column of raw text cells as Arrow text (a missing cell null), for kernels over the whole column."""
+    return pa.array(cells.array, type=pa.large_string(), from_pandas=True)
 
 
 def csv_records(

@@ -20,10 +20,9 @@ import string
 from collections.abc import Collection, Mapping
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
-from transforms.raw_table import HEADING_KIND, RawTable, shown_cells
+from transforms.raw_table import HEADING_KIND, RawTable, arrow_text, shown_cells
 from transforms.return_types import ReturnType
 
 # Characters a member cannot see that exports leave at the start of a line or a value.
@@ -56,7 +55,7 @@ def repeated_heading_rows(
     for column in needed:
         words = [word for word in wanted[column].split() if word.isascii() and word.isalnum()]
         if words:
-            values = pa.array(frame[column].array, type=pa.large_string(), from_pandas=True)
+            values = arrow_text(frame[column])
             probes.append((values.nbytes, column, max(words, key=len), values))
     if not probes:
         return []

@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
+
+from transforms.raw_table import arrow_text
 
 # What Excel, LibreOffice and Google Sheets treat as the start of a formula (tab and carriage return too:
 # a cell may begin with them before the formula character).
@@ -39,7 +40,7 @@ def text_formulas_unwrapped(frame: pd.DataFrame) -> pd.DataFrame:
     kernel per column; a column without such a cell is left untouched."""
     unwrapped = {}
     for column in frame.columns:
-        text = pa.array(frame[column].array, type=pa.large_string(), from_pandas=True)
+        text = arrow_text(frame[column])
         if not pc.any(pc.starts_with(text, '="')).as_py():
             continue
         cells = pd.Series(frame[column].array, index=frame.index, dtype="string")
