@@ -179,9 +179,9 @@ class SubmissionRow:
     files: int
     rows_read: int
     rows_loaded: int
-    rows_rejected: int  # rows with problems; totals and heading rows are not among them
+    rows_rejected: int  # rows with problems; rows set aside are not among them
     last_received_at: datetime | None
-    # Totals and heading rows, not loaded and not problems: rows_read = loaded + rejected + set aside.
+    # Rows set aside (totals, headings, notes): rows_read = loaded + rejected + set aside.
     rows_set_aside: int = 0
 
 

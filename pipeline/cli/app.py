@@ -404,7 +404,8 @@ def _validate(
         "rows_read": check.rows_read,
         "rows_accepted": accepted_rows,
         "rows_rejected": check.rows_read - accepted_rows - set_aside_rows,
-        # Totals and heading rows: not loaded, not problems (rows_read = accepted + rejected + set aside).
+        # Rows set aside (totals, headings, notes): not loaded, not problems
+        # (rows_read = accepted + rejected + set aside).
         "rows_set_aside": set_aside_rows,
         "accepted_total_gbp": check.accepted_total_gbp if status == "accepted" else 0.0,
         "problems": problems,

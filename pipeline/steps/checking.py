@@ -79,8 +79,8 @@ class ReturnCheck:
 
     @property
     def rows_set_aside(self) -> int:
-        """Totals and heading rows: listed with the problems (so the member sees where they were) but not
-        problems."""
+        """Totals, heading and note rows: listed with the problems (so the member sees where they were)
+        but not problems."""
         if self.problems.empty:
             return 0
         return int(self.problems.loc[self.problems["rule"].isin(SET_ASIDE_RULES), "row"].nunique())

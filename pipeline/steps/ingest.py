@@ -92,7 +92,7 @@ class FileOutcome:
     message: str = ""
     email: str = ""  # the feedback e-mail: sent | failed | already sent | disabled | no recipient | owed
     error: str = ""  # for engineers: why the file could not be processed (it was quarantined)
-    # Totals and heading rows, not loaded and not problems: rows_read = loaded + rejected + set aside.
+    # Rows set aside (totals, headings, notes): rows_read = loaded + rejected + set aside.
     rows_set_aside: int = 0
 
 

@@ -44,7 +44,7 @@ class ReturnStatus:
     first_received_at: datetime | None
     last_received_at: datetime | None
     waiting: int = 0  # files in incoming/ not yet checked
-    # Totals and heading rows of the current files, not loaded and not problems (not among rows_rejected).
+    # Rows set aside (totals, headings, notes) of the current files: not among rows_rejected.
     rows_set_aside: int = 0
 
     def as_json(self) -> dict[str, Any]:

@@ -65,7 +65,7 @@ def returns_context(report: PeriodReport, headline: Sequence[KpiFigure]) -> dict
     )
     rows_read = sum(s.rows_read for s in submissions)
     rows_rejected = sum(s.rows_rejected for s in submissions)
-    # Totals and heading rows are stated apart: not loaded, but no fault of the member, so never "rejected".
+    # Rows set aside (totals, headings, notes) are stated apart: no fault of the member, never "rejected".
     rows_set_aside = sum(s.rows_set_aside for s in submissions)
     files_quarantined = sum(s.files for s in submissions if s.status == "quarantined")
     unknown_share = shown_value(by_code(headline), UNKNOWN_SIZE_KPI)
