@@ -170,8 +170,15 @@ def xlsx_records(
     names = recogniser(return_type, member_column_map)
     anchors = set(return_type.header_anchors)
 
+    prepared: dict[int, tuple[SheetRead, list[tuple[int, list[str]]]]] = {}
+
     def rows(sheet: SheetRead) -> list[tuple[int, list[str]]]:
-        return join_split_header(fill_merged(sheet.records, sheet.merged), return_type, member_column_map)
+        """The sheet's records as read (merged cells filled, a split header joined), once per sheet: the
+        sheet chosen is the one scored."""
+        if id(sheet) not in prepared:
+            records = fill_merged(sheet.records, sheet.merged)
+            prepared[id(sheet)] = (sheet, join_split_header(records, return_type, member_column_map))
+        return prepared[id(sheet)][1]
 
     def score(sheet: SheetRead) -> int:
         """2: a row names the key columns; 1: a row names two of the return's columns; 0: neither."""
