@@ -61,9 +61,8 @@ class RowProblem:
     value: str | None
     reason: str
     counts_towards_tolerance: bool = True
-    kind: str = (
-        TOTALS_KIND  # what a row set aside is (TOTALS_KIND, HEADING_KIND, NOTE_KIND), or TOO_WIDE_KIND
-    )
+    # What a row set aside is (TOTALS_KIND, HEADING_KIND, NOTE_KIND), or TOO_WIDE_KIND.
+    kind: str = TOTALS_KIND
 
     @property
     def rule(self) -> str:
@@ -212,7 +211,7 @@ def _or_list(items: list[str]) -> str:
 
 
 def take_record(
-    line: int, cells: list[str], width: int, required_positions: list[int], written: int | None = None
+    line: int, cells: list[str], width: int, required_positions: list[int], written: int
 ) -> tuple[list[str], None] | tuple[None, RowProblem]:
     """A non-blank data record: its cells fitted to the header's width, or the problem that sets it aside.
 
@@ -233,7 +232,6 @@ def take_record(
             "You can leave it in or take it out.",
             counts_towards_tolerance=False,
         )
-    written = max(written or width, width)
     if len(cells) > width:
         extra = cells[written:]
         if any(cell.strip() for cell in extra):
